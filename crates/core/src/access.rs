@@ -1,0 +1,426 @@
+//! Who may do what: the one access policy of OpenIOP.
+//!
+//! Every API route and every page asks [`decide`] before it touches data. The answer depends
+//! on three things only: the caller's [`Role`], the [`Action`] and, for anything inside a
+//! patient's record, the caller's [`Relationship`] to that patient. Keeping it one pure
+//! function means the whole policy is read (and tested) in one place.
+//!
+//! Two kinds of "no" exist on purpose: a patient the caller may not see at all is
+//! [`Decision::Hidden`] (answered 404, so even the existence of a record in a substance-use
+//! program stays private, as 42 CFR Part 2 expects), while a part of a visible patient's
+//! record the role may not read is [`Decision::Forbidden`] (403).
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role in the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Program director: every patient, configuration and users.
+    Admin,
+    /// Counselors, therapists, prescribers: their care-team patients and group members.
+    Clinician,
+    /// Case managers: their care-team patients, not notes or results.
+    CaseManager,
+    /// Front desk and admissions: demographics, schedule, attendance; nothing clinical.
+    FrontDesk,
+    /// Billing staff: coverage, authorizations, units and coded diagnoses.
+    Billing,
+    /// A patient, through the portal: only their own record.
+    Patient,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Clinician,
+        Role::CaseManager,
+        Role::FrontDesk,
+        Role::Billing,
+        Role::Patient,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Clinician => "clinician",
+            Role::CaseManager => "case_manager",
+            Role::FrontDesk => "front_desk",
+            Role::Billing => "billing",
+            Role::Patient => "patient",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// How the role is named to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Program director (admin)",
+            Role::Clinician => "Clinician",
+            Role::CaseManager => "Case manager",
+            Role::FrontDesk => "Front desk",
+            Role::Billing => "Billing",
+            Role::Patient => "Patient",
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        self != Role::Patient
+    }
+}
+
+/// How the caller stands to one patient. Computed by the storage layer from care-team
+/// membership, session facilitation and the caller's own patient link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relationship {
+    /// The caller is on the patient's care team.
+    CareTeam,
+    /// The caller facilitates a session the patient is enrolled in.
+    Facilitator,
+    /// The caller is the patient.
+    Myself,
+    /// None of the above.
+    None,
+}
+
+/// A part of a patient's record, in the clinic's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// Name, birth date, preferred name, pronouns.
+    Demographics,
+    /// Phone, e-mail, when it is safe to call.
+    Contacts,
+    /// Episodes of care: admissions to a track, discharges.
+    Admissions,
+    /// Who is on the care team.
+    CareTeam,
+    /// Sessions the patient is booked into.
+    Schedule,
+    /// Attendance marks, hours and billable units.
+    Attendance,
+    /// Treatment plans.
+    Plans,
+    /// Referrals to jobs, legal aid, housing.
+    Referrals,
+    /// Progress notes.
+    Notes,
+    /// Screening instruments and assessments.
+    Assessments,
+    /// Drug and alcohol test results.
+    Results,
+    /// Medications, including MAT.
+    Medications,
+    /// Insurance coverage and authorizations.
+    Coverage,
+    /// Coded diagnoses.
+    Diagnoses,
+}
+
+/// Reading or changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// What a request wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Something inside one patient's record.
+    Record(Part, Access),
+    /// Register a new patient.
+    RegisterPatient,
+    /// Search or list patients (results are filtered to those the caller may see).
+    SearchPatients,
+    /// Read sites, programs and tracks (needed by every staff form).
+    ReadConfiguration,
+    /// Create or change sites, tracks and care teams.
+    Configure,
+    /// Create and list user accounts.
+    ManageUsers,
+    /// Read the audit trail.
+    ReadAudit,
+    /// Pure clinical tools: instrument scoring, placement, the schedule solver.
+    UseClinicalTools,
+    /// Read inquiries from the public "get help" form.
+    ReadInquiries,
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Allow,
+    /// The caller may see the patient but not this (HTTP 403).
+    Forbidden,
+    /// The caller may not know the patient exists (HTTP 404).
+    Hidden,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+/// The access policy: (role, action, relationship to the patient) -> decision.
+///
+/// `relationship` is only consulted for [`Action::Record`]; pass [`Relationship::None`]
+/// for actions that are not about one patient.
+pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decision {
+    use Role::*;
+    let allow = |yes: bool| {
+        if yes {
+            Decision::Allow
+        } else {
+            Decision::Forbidden
+        }
+    };
+    match action {
+        Action::Record(part, access) => {
+            if !sees_patient(role, relationship) {
+                return Decision::Hidden;
+            }
+            allow(grants(role, part, access))
+        }
+        Action::RegisterPatient => {
+            allow(matches!(role, Admin | Clinician | CaseManager | FrontDesk))
+        }
+        Action::SearchPatients => Decision::Allow,
+        Action::ReadConfiguration | Action::UseClinicalTools => allow(role.is_staff()),
+        Action::Configure | Action::ManageUsers | Action::ReadAudit => allow(role == Admin),
+        Action::ReadInquiries => allow(matches!(role, Admin | FrontDesk | Clinician | CaseManager)),
+    }
+}
+
+/// Whether a role reaches a patient at all, given the relationship.
+pub fn sees_patient(role: Role, relationship: Relationship) -> bool {
+    use Relationship::*;
+    match role {
+        Role::Admin | Role::FrontDesk | Role::Billing => true,
+        Role::Clinician => matches!(relationship, CareTeam | Facilitator),
+        Role::CaseManager => relationship == CareTeam,
+        Role::Patient => relationship == Myself,
+    }
+}
+
+/// Which parts of a visible patient's record a role may read or change.
+fn grants(role: Role, part: Part, access: Access) -> bool {
+    use Access::*;
+    use Part::*;
+    match (role, access) {
+        (Role::Admin, _) => true,
+        (Role::Clinician, Read) => true,
+        (Role::Clinician, Write) => part != CareTeam,
+        (Role::CaseManager, Read) => matches!(
+            part,
+            Demographics
+                | Contacts
+                | Admissions
+                | CareTeam
+                | Schedule
+                | Attendance
+                | Plans
+                | Referrals
+        ),
+        (Role::CaseManager, Write) => matches!(part, Contacts | Referrals),
+        (Role::FrontDesk, Read) => matches!(
+            part,
+            Demographics | Contacts | Admissions | CareTeam | Schedule | Attendance
+        ),
+        (Role::FrontDesk, Write) => {
+            matches!(
+                part,
+                Demographics | Contacts | Admissions | Schedule | Attendance
+            )
+        }
+        (Role::Billing, Read) => matches!(
+            part,
+            Demographics | Contacts | Admissions | Attendance | Coverage | Diagnoses
+        ),
+        (Role::Billing, Write) => part == Coverage,
+        (Role::Patient, Read) => matches!(
+            part,
+            Demographics | Contacts | Admissions | CareTeam | Schedule | Attendance | Plans
+        ),
+        (Role::Patient, Write) => part == Contacts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Access::*;
+    use Part::*;
+
+    const PARTS: [Part; 14] = [
+        Demographics,
+        Contacts,
+        Admissions,
+        CareTeam,
+        Schedule,
+        Attendance,
+        Plans,
+        Referrals,
+        Notes,
+        Assessments,
+        Results,
+        Medications,
+        Coverage,
+        Diagnoses,
+    ];
+    const RELATIONSHIPS: [Relationship; 4] = [
+        Relationship::CareTeam,
+        Relationship::Facilitator,
+        Relationship::Myself,
+        Relationship::None,
+    ];
+
+    fn read(role: Role, part: Part, rel: Relationship) -> Decision {
+        decide(role, Action::Record(part, Read), rel)
+    }
+
+    #[test]
+    fn unrelated_clinicians_and_case_managers_do_not_see_the_patient() {
+        for part in PARTS {
+            assert_eq!(
+                read(Role::Clinician, part, Relationship::None),
+                Decision::Hidden
+            );
+            assert_eq!(
+                read(Role::CaseManager, part, Relationship::None),
+                Decision::Hidden
+            );
+            assert_eq!(
+                read(Role::CaseManager, part, Relationship::Facilitator),
+                Decision::Hidden
+            );
+        }
+    }
+
+    #[test]
+    fn facilitators_see_the_clinical_record() {
+        assert_eq!(
+            read(Role::Clinician, Notes, Relationship::Facilitator),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn front_desk_sees_demographics_but_nothing_clinical() {
+        let rel = Relationship::None;
+        assert_eq!(read(Role::FrontDesk, Demographics, rel), Decision::Allow);
+        assert_eq!(read(Role::FrontDesk, Attendance, rel), Decision::Allow);
+        for part in [
+            Notes,
+            Assessments,
+            Results,
+            Medications,
+            Plans,
+            Diagnoses,
+            Referrals,
+        ] {
+            assert_eq!(
+                read(Role::FrontDesk, part, rel),
+                Decision::Forbidden,
+                "{part:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn case_managers_do_not_read_notes_or_results() {
+        let rel = Relationship::CareTeam;
+        assert_eq!(read(Role::CaseManager, Notes, rel), Decision::Forbidden);
+        assert_eq!(read(Role::CaseManager, Results, rel), Decision::Forbidden);
+        assert_eq!(read(Role::CaseManager, Referrals, rel), Decision::Allow);
+    }
+
+    #[test]
+    fn billing_reads_coverage_and_diagnoses_not_notes() {
+        let rel = Relationship::None;
+        assert_eq!(read(Role::Billing, Coverage, rel), Decision::Allow);
+        assert_eq!(read(Role::Billing, Diagnoses, rel), Decision::Allow);
+        assert_eq!(read(Role::Billing, Notes, rel), Decision::Forbidden);
+        assert_eq!(read(Role::Billing, Results, rel), Decision::Forbidden);
+    }
+
+    #[test]
+    fn patients_see_only_themselves() {
+        for rel in RELATIONSHIPS {
+            let expected = if rel == Relationship::Myself {
+                Decision::Allow
+            } else {
+                Decision::Hidden
+            };
+            assert_eq!(read(Role::Patient, Demographics, rel), expected);
+        }
+        assert_eq!(
+            read(Role::Patient, Notes, Relationship::Myself),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn admins_reach_everything() {
+        for part in PARTS {
+            for rel in RELATIONSHIPS {
+                assert_eq!(
+                    decide(Role::Admin, Action::Record(part, Write), rel),
+                    Decision::Allow
+                );
+            }
+        }
+        assert!(decide(Role::Admin, Action::Configure, Relationship::None).is_allowed());
+    }
+
+    #[test]
+    fn only_admins_configure_or_read_the_audit_trail() {
+        for role in Role::ALL {
+            let expected = role == Role::Admin;
+            for action in [Action::Configure, Action::ManageUsers, Action::ReadAudit] {
+                assert_eq!(
+                    decide(role, action, Relationship::None).is_allowed(),
+                    expected
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn patients_use_no_staff_tools() {
+        for action in [
+            Action::UseClinicalTools,
+            Action::ReadConfiguration,
+            Action::RegisterPatient,
+        ] {
+            assert_eq!(
+                decide(Role::Patient, action, Relationship::None),
+                Decision::Forbidden
+            );
+        }
+    }
+
+    #[test]
+    fn every_role_that_writes_a_part_may_also_read_it() {
+        for role in Role::ALL {
+            for part in PARTS {
+                for rel in RELATIONSHIPS {
+                    if decide(role, Action::Record(part, Write), rel).is_allowed() {
+                        assert!(read(role, part, rel).is_allowed(), "{role:?} {part:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

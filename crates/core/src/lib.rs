@@ -1,0 +1,17 @@
+//! OpenIOP's pure domain core.
+//!
+//! Everything a clinic would call a rule lives here, as data plus small pure functions:
+//! who may see what ([`access`]), what a valid patient, site or track is ([`patient`],
+//! [`program`]), how a login is throttled ([`login`]) and how the audit trail is sealed
+//! ([`audit`]). Nothing in this crate performs I/O, reads the clock or touches a database:
+//! callers pass the current time in, which keeps every rule testable in isolation.
+
+pub mod access;
+pub mod audit;
+pub mod id;
+pub mod login;
+pub mod patient;
+pub mod program;
+pub mod validate;
+
+pub use validate::{FieldError, Invalid};

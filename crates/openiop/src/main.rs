@@ -1,0 +1,311 @@
+//! `openiop`: the server and its command line.
+
+use std::io::{IsTerminal, Read, Write};
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use openiop_core::access::Role;
+use openiop_store::StoreOptions;
+use openiop_web::setup::{self, Bootstrap};
+use openiop_web::{AppState, Clock, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "openiop",
+    version,
+    about = "OpenIOP: software for Intensive Outpatient Programs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Database {
+    /// sqlite://FILE (created if missing) or postgres://...
+    #[arg(
+        long,
+        env = "OPENIOP_DATABASE_URL",
+        default_value = "sqlite://openiop.db"
+    )]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[arg(long, env = "OPENIOP_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        db: Database,
+        /// Load demo data into a program without patients, and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Inspect the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Generate a realistic dataset.
+    Demo {
+        #[arg(long, default_value_t = 40)]
+        patients: usize,
+        #[arg(long, default_value_t = 12)]
+        weeks: u32,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// Links a `patient` account to its patient record.
+        #[arg(long)]
+        patient_id: Option<String>,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check that no audit event was edited, inserted or deleted.
+    Verify {
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn store_options() -> StoreOptions {
+    StoreOptions {
+        migration_locking: env("OPENIOP_MIGRATION_LOCKING").is_none_or(|v| v != "false"),
+        ..StoreOptions::default()
+    }
+}
+
+fn config(addr: &SocketAddr) -> Result<Config> {
+    let mut config = Config {
+        // Plain HTTP is only tolerated on the loopback interface (a TLS proxy goes in front
+        // of anything else); there the browser would drop a Secure cookie.
+        cookie_secure: !addr.ip().is_loopback(),
+        ..Config::default()
+    };
+    if let Some(v) = env("OPENIOP_COOKIE_SECURE") {
+        config.cookie_secure = v != "false" || !addr.ip().is_loopback();
+    }
+    if let Some(v) = env("OPENIOP_LOCKOUT_THRESHOLD") {
+        config.login.max_failures = v.parse().context("OPENIOP_LOCKOUT_THRESHOLD")?;
+    }
+    if let Some(v) = env("OPENIOP_LOCKOUT_MINUTES") {
+        config.login.lock_for =
+            time::Duration::minutes(v.parse().context("OPENIOP_LOCKOUT_MINUTES")?);
+    }
+    if let Some(v) = env("OPENIOP_LOGIN_ADDRESS_LIMIT") {
+        config.login.address_limit = v.parse().context("OPENIOP_LOGIN_ADDRESS_LIMIT")?;
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if env("OPENIOP_LOG_FORMAT").as_deref() == Some("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("openiop: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    let key_file = env("OPENIOP_AUDIT_KEY_FILE");
+    let options = store_options();
+    match cli.command {
+        Command::Serve { addr, db, demo } => {
+            let store =
+                setup::open_store(&db.database_url, key_file.as_deref(), true, &options).await?;
+            let state = AppState::new(store.clone(), config(&addr)?, Clock::system());
+            let boot = Bootstrap {
+                org_name: env("OPENIOP_ORG_NAME"),
+                time_zone: env("OPENIOP_TIME_ZONE"),
+                admin: env("OPENIOP_ADMIN"),
+            };
+            let org = setup::bootstrap(&state, &boot).await?;
+            if demo {
+                load_demo(&state, org, 40, 12).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("bind {addr}"))?;
+            let bound = listener.local_addr()?;
+            tracing::info!(%bound, "OpenIOP listening");
+            println!("OpenIOP is listening on http://{bound}/");
+            if !setup::has_users(&state).await? {
+                println!("No accounts yet: open http://{bound}/setup to create the first admin.");
+            }
+            openiop_web::serve(listener, state, shutdown_signal()).await?;
+            store.close().await;
+            tracing::info!("stopped");
+        }
+        Command::Migrate { db } => {
+            let store = openiop_store::Store::connect(&db.database_url, &options).await?;
+            store.migrate(&options).await?;
+            store.close().await;
+            println!("migrations applied");
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    patient_id,
+                    db,
+                },
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!(
+                    "unknown role {role:?}: use admin, clinician, case_manager, front_desk, billing or patient"
+                );
+            };
+            let patient_id = match patient_id {
+                Some(text) => {
+                    Some(openiop_core::id::parse_id(&text).context("--patient-id is not an id")?)
+                }
+                None => None,
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let store =
+                setup::open_store(&db.database_url, key_file.as_deref(), true, &options).await?;
+            let id = setup::add_user(&store, &username, password, role, patient_id).await?;
+            store.close().await;
+            println!("user {id} created");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let store = openiop_store::Store::connect(&db.database_url, &options).await?;
+            let path = setup::audit_key_path(&db.database_url, key_file.as_deref());
+            let key = setup::load_audit_key(&path, false)?;
+            let verdict = openiop_store::audit::verify(&store, &key).await?;
+            store.close().await;
+            match verdict {
+                Ok(summary) => {
+                    println!("ok {} events (head {})", summary.events, summary.head_hash)
+                }
+                Err(broken) => {
+                    println!("audit trail broken: {broken}");
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Demo {
+            patients,
+            weeks,
+            db,
+        } => {
+            let store =
+                setup::open_store(&db.database_url, key_file.as_deref(), true, &options).await?;
+            let state = AppState::new(store.clone(), Config::default(), Clock::system());
+            let org = setup::bootstrap(&state, &Bootstrap::default()).await?;
+            load_demo(&state, org, patients, weeks).await?;
+            store.close().await;
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn load_demo(state: &AppState, org: uuid::Uuid, patients: usize, weeks: u32) -> Result<()> {
+    let terminal = std::io::stderr().is_terminal();
+    let progress = move |done: usize, total: usize| {
+        if terminal {
+            let width = 30;
+            let filled = done * width / total.max(1);
+            eprint!(
+                "\rdemo data [{}{}] {done}/{total}",
+                "#".repeat(filled),
+                " ".repeat(width - filled)
+            );
+            if done == total {
+                eprintln!();
+            }
+            let _ = std::io::stderr().flush();
+        }
+    };
+    match openiop_web::demo::load(state, org, patients, weeks, &progress).await? {
+        Some(report) => {
+            println!(
+                "Demo data loaded: {} patients. Demo logins (shown once):",
+                report.patients
+            );
+            for login in report.logins {
+                println!(
+                    "  {:<14} {:<20} password: {}",
+                    login.role.as_str(),
+                    login.username,
+                    login.password
+                );
+            }
+        }
+        None => println!("Demo data not loaded: this program already has patients."),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,433 @@
+//! The authorization matrix: every route of the router x every role.
+//!
+//! The expectation table is checked against `openiop_web::routes::table()`, the list the
+//! router is built from: a new route without an entry here fails the test.
+
+use std::collections::BTreeSet;
+
+use openiop_web::Config;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Backend, PASSWORD, TestApp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Admin,
+    Clinician,
+    /// A clinician with no relationship to the patient.
+    Outsider,
+    CaseManager,
+    FrontDesk,
+    Billing,
+    /// The patient themselves.
+    Patient,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Admin,
+    Who::Clinician,
+    Who::Outsider,
+    Who::CaseManager,
+    Who::FrontDesk,
+    Who::Billing,
+    Who::Patient,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Passes the policy: anything but 401, 403 and 404.
+    Allowed,
+    Forbidden,
+    Hidden,
+    /// A public route: reachable without credentials.
+    Public,
+}
+
+use Expect::*;
+
+fn staff(who: Who) -> Expect {
+    if who == Who::Patient {
+        Forbidden
+    } else {
+        Allowed
+    }
+}
+
+fn admin_only(who: Who) -> Expect {
+    if who == Who::Admin {
+        Allowed
+    } else {
+        Forbidden
+    }
+}
+
+fn register(who: Who) -> Expect {
+    if matches!(who, Who::Billing | Who::Patient) {
+        Forbidden
+    } else {
+        Allowed
+    }
+}
+
+fn read_patient(who: Who) -> Expect {
+    if who == Who::Outsider {
+        Hidden
+    } else {
+        Allowed
+    }
+}
+
+fn admit(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Admin | Who::Clinician | Who::FrontDesk => Allowed,
+        _ => Forbidden,
+    }
+}
+
+fn read_team(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Billing => Forbidden,
+        _ => Allowed,
+    }
+}
+
+fn edit_team(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Admin => Allowed,
+        _ => Forbidden,
+    }
+}
+
+fn everyone(_: Who) -> Expect {
+    Allowed
+}
+
+fn public(_: Who) -> Expect {
+    Public
+}
+
+/// What each route must answer each caller.
+/// A route's rule: what each caller must get.
+type Rule = fn(Who) -> Expect;
+
+fn expectations() -> Vec<(Method, &'static str, Rule)> {
+    use Method as M;
+    vec![
+        (M::GET, "/healthz", public),
+        (M::GET, "/readyz", public),
+        (M::GET, "/api/v1/openapi.json", public),
+        (M::POST, "/api/v1/auth/login", public),
+        (M::POST, "/api/v1/auth/logout", everyone),
+        (M::GET, "/api/v1/auth/me", everyone),
+        (M::GET, "/api/v1/sites", staff),
+        (M::POST, "/api/v1/sites", admin_only),
+        (M::GET, "/api/v1/tracks", staff),
+        (M::POST, "/api/v1/tracks", admin_only),
+        (M::GET, "/api/v1/users", admin_only),
+        (M::POST, "/api/v1/users", admin_only),
+        (M::GET, "/api/v1/patients", everyone),
+        (M::POST, "/api/v1/patients", register),
+        (M::GET, "/api/v1/patients/{id}", read_patient),
+        (M::GET, "/api/v1/patients/{id}/episodes", read_patient),
+        (M::POST, "/api/v1/patients/{id}/episodes", admit),
+        (M::GET, "/api/v1/patients/{id}/care-team", read_team),
+        (M::PUT, "/api/v1/patients/{id}/care-team", edit_team),
+        (M::GET, "/static/{file}", public),
+        (M::GET, "/login", public),
+        (M::POST, "/login", public),
+        (M::POST, "/logout", everyone),
+        (M::GET, "/setup", public),
+        (M::POST, "/setup", public),
+        (M::GET, "/", everyone),
+        (M::GET, "/patients", everyone),
+        (M::GET, "/patients/new", register),
+        (M::POST, "/patients", register),
+        (M::GET, "/patients/{id}", read_patient),
+        (M::POST, "/patients/{id}/episodes", admit),
+        (M::POST, "/patients/{id}/care-team", edit_team),
+        (M::GET, "/config", staff),
+        (M::POST, "/config/sites", admin_only),
+        (M::POST, "/config/tracks", admin_only),
+        (M::GET, "/config/users", admin_only),
+        (M::POST, "/config/users", admin_only),
+        (M::GET, "/audit", admin_only),
+    ]
+}
+
+struct Credentials {
+    token: String,
+    cookie: String,
+    csrf: String,
+}
+
+struct World {
+    patient: String,
+    site: String,
+    track: String,
+    /// The care team (kept as is when the matrix replaces it).
+    team: [String; 2],
+}
+
+fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
+    if *method == Method::GET {
+        return None;
+    }
+    Some(match path {
+        "/api/v1/auth/login" => json!({"username": "admin", "password": "Admin-Password-1"}),
+        "/api/v1/sites" => json!({"name": format!("Site {n}"), "time_zone": "UTC"}),
+        "/api/v1/tracks" => {
+            json!({"site_id": w.site, "name": format!("Track {n}"), "level": "op", "target_hours": 3, "min_days": 1, "age_group": "adult"})
+        }
+        "/api/v1/users" => {
+            json!({"username": format!("made{n}"), "password": PASSWORD, "role": "billing"})
+        }
+        "/api/v1/patients" => {
+            json!({"given_name": "New", "family_name": format!("Patient{n}"), "birth_date": "1990-01-01"})
+        }
+        "/api/v1/patients/{id}/episodes" => {
+            json!({"track_id": w.track, "admitted_on": "2026-01-01"})
+        }
+        "/api/v1/patients/{id}/care-team" => json!({"user_ids": w.team}),
+        _ => json!({}),
+    })
+}
+
+fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
+    let fields = match path {
+        "/login" => "username=admin&password=x".to_owned(),
+        "/setup" => "username=late&password=Late-Password-1".to_owned(),
+        "/patients" => format!("given_name=Form&family_name=Patient{n}&birth_date=1990-01-01"),
+        "/patients/{id}/episodes" => format!("track_id={}&admitted_on=2026-01-01", w.track),
+        "/patients/{id}/care-team" => format!("user_ids={}&user_ids={}", w.team[0], w.team[1]),
+        "/config/sites" => format!("name=FormSite{n}&time_zone=UTC"),
+        "/config/tracks" => format!(
+            "site_id={}&name=FormTrack{n}&level=op&target_hours=3&min_days=1&age_group=adult",
+            w.site
+        ),
+        "/config/users" => format!("username=form{n}&password={PASSWORD}&role=billing"),
+        _ => String::new(),
+    };
+    format!("csrf={csrf}&{fields}")
+}
+
+fn concrete(path: &str, w: &World) -> String {
+    path.replace("{id}", &w.patient)
+        .replace("{file}", "app.css")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_times_every_role() {
+    // The table covers exactly the router's routes.
+    let routed: BTreeSet<(String, String)> = openiop_web::routes::table()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = expectations()
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), (*p).to_owned()))
+        .collect();
+    assert_eq!(
+        routed, expected,
+        "every route needs an entry in the authorization matrix (and no stale ones)"
+    );
+
+    let mut config = Config::default();
+    config.login.address_limit = 10_000;
+    let app = TestApp::start_with(Backend::Sqlite, config).await;
+    let admin = app.admin().await;
+    let track = app.track(&admin, "Matrix IOP").await;
+    let site = app.get("/api/v1/sites", &admin).await.1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.user(&admin, "m.clinician", "clinician", None).await;
+    app.user(&admin, "m.outsider", "clinician", None).await;
+    app.user(&admin, "m.case", "case_manager", None).await;
+    app.user(&admin, "m.desk", "front_desk", None).await;
+    app.user(&admin, "m.billing", "billing", None).await;
+    let clinician = app.login("m.clinician", PASSWORD).await;
+    let patient = app.patient(&clinician, "Matrix", "Patient").await;
+    let clinician_id = app.get("/api/v1/auth/me", &clinician).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case_id = app.get("/api/v1/users", &admin).await.1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "m.case")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/patients/{patient}/care-team"),
+            Some(&admin),
+            Some(json!({"user_ids": [&clinician_id, &case_id]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.user(&admin, "m.patient", "patient", Some(&patient))
+        .await;
+    let world = World {
+        patient,
+        site,
+        track,
+        team: [clinician_id, case_id],
+    };
+
+    let mut creds = Vec::new();
+    for who in EVERYONE {
+        let (name, pass) = match who {
+            Who::Admin => ("admin", "Admin-Password-1"),
+            Who::Clinician => ("m.clinician", PASSWORD),
+            Who::Outsider => ("m.outsider", PASSWORD),
+            Who::CaseManager => ("m.case", PASSWORD),
+            Who::FrontDesk => ("m.desk", PASSWORD),
+            Who::Billing => ("m.billing", PASSWORD),
+            Who::Patient => ("m.patient", PASSWORD),
+        };
+        let (status, body, cookie) = app.login_full(name, pass).await;
+        assert_eq!(status, StatusCode::OK);
+        creds.push((
+            who,
+            Credentials {
+                token: body["token"].as_str().unwrap().to_owned(),
+                cookie: cookie.unwrap(),
+                csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            },
+        ));
+    }
+
+    // Logouts go last: they end the sessions the other requests use.
+    let mut table = expectations();
+    table.sort_by_key(|(_, p, _)| p.ends_with("logout"));
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (method, path, rule) in &table {
+        let url = app.url(&concrete(path, &world));
+        let is_api = path.starts_with("/api/") || *path == "/healthz" || *path == "/readyz";
+        // Without credentials.
+        let anonymous = app.http.request(method.clone(), &url);
+        let anonymous = if is_api {
+            match json_body(method, path, &world, 0) {
+                Some(b) => anonymous.json(&b),
+                None => anonymous,
+            }
+        } else if *method == Method::POST {
+            anonymous
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form_body(path, &world, 0, ""))
+        } else {
+            anonymous
+        };
+        let resp = anonymous.send().await.unwrap();
+        let status = resp.status();
+        let to_login = resp
+            .headers()
+            .get("location")
+            .is_some_and(|l| l == "/login");
+        if rule(Who::Admin) == Public {
+            if status == StatusCode::UNAUTHORIZED || to_login {
+                failures.push(format!(
+                    "{method} {path} anonymous: public route answered {status}"
+                ));
+            }
+        } else if is_api && status != StatusCode::UNAUTHORIZED {
+            failures.push(format!(
+                "{method} {path} anonymous: expected 401, got {status}"
+            ));
+        } else if !is_api && !to_login {
+            failures.push(format!(
+                "{method} {path} anonymous: expected a redirect to /login, got {status}"
+            ));
+        }
+        // As each role.
+        for (who, c) in &creds {
+            n += 1;
+            let expect = rule(*who);
+            let req = app.http.request(method.clone(), &url);
+            let req = if is_api {
+                let req = req.bearer_auth(&c.token);
+                match json_body(method, path, &world, n) {
+                    Some(b) => req.json(&b),
+                    None => req,
+                }
+            } else {
+                let req = req.header("cookie", &c.cookie);
+                if *method == Method::POST {
+                    req.header("content-type", "application/x-www-form-urlencoded")
+                        .body(form_body(path, &world, n, &c.csrf))
+                } else {
+                    req
+                }
+            };
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let to_login = resp
+                .headers()
+                .get("location")
+                .is_some_and(|l| l == "/login")
+                && !path.ends_with("logout");
+            let ok = match expect {
+                Allowed => {
+                    !matches!(status.as_u16(), 401 | 403 | 404)
+                        && !to_login
+                        && !status.is_server_error()
+                }
+                Forbidden => status == StatusCode::FORBIDDEN,
+                Hidden => status == StatusCode::NOT_FOUND,
+                Public => status != StatusCode::UNAUTHORIZED && !status.is_server_error(),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{method} {path} as {who:?}: expected {expect:?}, got {status}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix failures:\n{}",
+        failures.join("\n")
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_forms_need_their_csrf_token() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (_, body, cookie) = app.login_full("admin", "Admin-Password-1").await;
+    let cookie = cookie.unwrap();
+    let post = |csrf: String| {
+        app.http
+            .post(app.url("/patients"))
+            .header("cookie", cookie.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "csrf={csrf}&given_name=C&family_name=Srf&birth_date=1990-01-01"
+            ))
+            .send()
+    };
+    assert_eq!(
+        post("forged".into()).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(String::new()).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.count("patients").await, 0);
+    let ok = post(body["csrf_token"].as_str().unwrap().to_owned())
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("patients").await, 1);
+    app.stop().await;
+}

@@ -1,0 +1,286 @@
+//! A browser test in headless Chromium, driven over the W3C WebDriver protocol by a small
+//! client written here (the protocol is a handful of JSON calls; no browser is downloaded).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN, Backend, TestApp};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    child: Child,
+    profile: std::path::PathBuf,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let driver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{driver} must be installed (Debian chromium-driver): {e}"));
+        // Wait for chromedriver to say it is ready.
+        let stdout = child.stdout.take().unwrap();
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = reader.read_line(&mut line).unwrap();
+            assert!(n > 0, "chromedriver exited");
+            if line.contains("started successfully") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in reader.lines() {});
+        let profile = std::env::temp_dir().join(format!("openiop-chrome-{}", uuid::Uuid::now_v7()));
+        let http = reqwest::Client::new();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                         "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let resp: Value = http
+            .post(format!("http://127.0.0.1:{port}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {resp}"))
+            .to_owned();
+        let browser = Browser {
+            http,
+            base: format!("http://127.0.0.1:{port}/session/{session}"),
+            child,
+            profile,
+        };
+        browser
+            .cmd(
+                "POST",
+                "/timeouts",
+                json!({"implicit": 5000, "pageLoad": 30000}),
+            )
+            .await;
+        browser
+    }
+
+    async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{}", self.base, path);
+        let req = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let resp: Value = req.send().await.unwrap().json().await.unwrap();
+        if resp["value"].get("error").is_some() {
+            self.fail(&format!("webdriver {method} {path}: {}", resp["value"]))
+                .await;
+        }
+        resp["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", json!({"url": url})).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v[ELEMENT].as_str().unwrap().to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/value"),
+            json!({"text": text}),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.cmd("POST", &format!("/element/{el}/click"), json!({}))
+            .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.cmd("GET", &format!("/element/{el}/text"), Value::Null)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    async fn url(&self) -> String {
+        self.cmd("GET", "/url", Value::Null)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// Polls a condition in the page until it holds (a DOM wait, not a fixed sleep).
+    async fn wait_for(&self, condition: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.script(&format!("return !!({condition});")).await == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.fail(&format!("timed out waiting for {condition}"))
+            .await;
+    }
+
+    /// Saves a screenshot for the person debugging, then fails.
+    async fn fail(&self, message: &str) -> ! {
+        let shot: Value = self
+            .http
+            .get(format!("{}/screenshot", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(Value::Null);
+        if let Some(png) = shot["value"].as_str() {
+            use base64::Engine;
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(png) {
+                let path = std::env::temp_dir().join("openiop-browser-failure.png");
+                let _ = std::fs::write(&path, bytes);
+                eprintln!("screenshot saved to {}", path.display());
+            }
+        }
+        panic!("{message}");
+    }
+
+    async fn quit(mut self) {
+        let _ = self.http.delete(&self.base).send().await;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_register_find_and_open_a_chart_on_a_phone() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    app.patient(&admin, "Other", "Person").await;
+    let b = Browser::start().await;
+
+    b.goto(&app.url("/patients")).await;
+    assert!(
+        b.url().await.ends_with("/login"),
+        "not logged in: sent to the login page"
+    );
+    b.type_into("#username", ADMIN.0).await;
+    b.type_into("#password", ADMIN.1).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_for("document.querySelector('h1') && document.querySelector('h1').textContent.includes('Welcome')").await;
+
+    b.goto(&app.url("/patients/new")).await;
+    b.type_into("#given_name", "Rosa").await;
+    b.type_into("#family_name", "Browserton").await;
+    b.script("document.getElementById('birth_date').value = '1979-06-02';")
+        .await;
+    b.click("form[action='/patients'] button[type=submit]")
+        .await;
+    b.wait_for("location.pathname.startsWith('/patients/0')")
+        .await;
+    assert_eq!(b.text("h1").await, "Rosa Browserton");
+    let chart = b.url().await;
+
+    // Live search (htmx) narrows the list; the result opens the chart.
+    b.goto(&app.url("/patients")).await;
+    b.wait_for("typeof htmx !== 'undefined'").await;
+    b.type_into("#q", "browser").await;
+    b.wait_for("document.querySelectorAll('#results a').length === 1 && document.querySelector('#results').textContent.includes('Browserton')").await;
+    b.click("#results a").await;
+    b.wait_for("document.querySelector('h1') && document.querySelector('h1').textContent === 'Rosa Browserton'").await;
+    assert_eq!(b.url().await, chart);
+
+    // Every visible control has a label.
+    let unlabelled = b
+        .script("return [...document.querySelectorAll('input:not([type=hidden]), select')].filter(e => !e.labels || e.labels.length === 0).map(e => e.name);")
+        .await;
+    assert_eq!(unlabelled, json!([]), "controls without labels");
+
+    // On a 375 px phone the pages fit without sideways scrolling.
+    b.cmd("POST", "/window/rect", json!({"width": 375, "height": 812}))
+        .await;
+    for path in ["/", "/patients", "/patients/new", "/config"] {
+        b.goto(&app.url(path)).await;
+        let width = b
+            .script("return window.innerWidth;")
+            .await
+            .as_i64()
+            .unwrap();
+        assert!(width <= 375, "viewport is {width}px");
+        let overflow = b
+            .script("return document.documentElement.scrollWidth - window.innerWidth;")
+            .await
+            .as_i64()
+            .unwrap();
+        assert!(
+            overflow <= 0,
+            "{path} scrolls sideways by {overflow}px at 375px"
+        );
+    }
+    b.goto(&chart).await;
+    let overflow = b
+        .script("return document.documentElement.scrollWidth - window.innerWidth;")
+        .await
+        .as_i64()
+        .unwrap();
+    assert!(overflow <= 0, "chart scrolls sideways by {overflow}px");
+    b.quit().await;
+
+    // The browser's reads and writes are in the audit trail.
+    let events = app.audit_actions().await;
+    for action in ["patient.create", "patient.chart", "patient.search"] {
+        assert!(
+            events.iter().any(|e| e.event.action == action),
+            "{action} audited"
+        );
+    }
+    app.stop().await;
+}

@@ -1,0 +1,230 @@
+//! The command line: migrate, user add, audit verify, and serve's graceful stop.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::support::{Backend, PASSWORD, TestApp};
+
+fn openiop() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_openiop"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_add_then_audit_verify_then_tamper() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let key = app.key_file.to_string_lossy().into_owned();
+    let mut child = openiop()
+        .args([
+            "user",
+            "add",
+            "--username",
+            "cli.admin",
+            "--role",
+            "admin",
+            "--database-url",
+            &app.database_url,
+        ])
+        .env("OPENIOP_AUDIT_KEY_FILE", &key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let token = app.login("cli.admin", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/users", &token).await.0, StatusCode::OK);
+
+    let verify = || {
+        openiop()
+            .args(["audit", "verify", "--database-url", &app.database_url])
+            .env("OPENIOP_AUDIT_KEY_FILE", &key)
+            .output()
+            .unwrap()
+    };
+    let ok = verify();
+    let text = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{text}");
+    let events = app.count("audit_events").await;
+    assert!(text.starts_with(&format!("ok {events} events")), "{text}");
+
+    app.exec("UPDATE audit_events SET client_addr = '10.0.0.1' WHERE seq = 1")
+        .await;
+    let bad = verify();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("edited"));
+    // A wrong key is not an intact trail either.
+    let other = app.dir.join("other.key");
+    std::fs::write(&other, "00".repeat(32)).unwrap();
+    let wrong = openiop()
+        .args(["audit", "verify", "--database-url", &app.database_url])
+        .env("OPENIOP_AUDIT_KEY_FILE", &other)
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1));
+    // Short passwords are refused by `user add` too.
+    let mut child = openiop()
+        .args([
+            "user",
+            "add",
+            "--username",
+            "weak",
+            "--role",
+            "billing",
+            "--database-url",
+            &app.database_url,
+        ])
+        .env("OPENIOP_AUDIT_KEY_FILE", &key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    assert!(!child.wait().unwrap().success());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_creates_everything_then_stops_gracefully_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("openiop-cli-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/fresh.db", dir.display());
+    let migrate = openiop()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(migrate.status.success());
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = openiop()
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+            "--demo",
+        ])
+        .env("OPENIOP_ADMIN", "boss:Boss-Password-1")
+        .env("OPENIOP_TIME_ZONE", "America/Chicago")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the line that says the server listens (no sleeping, no polling).
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut printed = String::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server announces itself");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("is listening") {
+            break;
+        }
+    }
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    // The key file was created beside the database, private to its owner.
+    let key = dir.join("openiop-audit.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "boss", "password": "Boss-Password-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sites = client
+        .get(format!("{base}/api/v1/sites"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let sites: serde_json::Value = sites.json().await.unwrap();
+    assert_eq!(sites["items"][0]["name"], "Main site");
+    assert_eq!(sites["items"][0]["time_zone"], "America/Chicago");
+    let zones: std::collections::BTreeSet<_> = sites["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["time_zone"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        zones.len() >= 2 && sites["items"].as_array().unwrap().len() >= 3,
+        "demo sites in different time zones: {zones:?}"
+    );
+    let patients = client
+        .get(format!("{base}/api/v1/patients?limit=200"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let patients: serde_json::Value = patients.json().await.unwrap();
+    assert_eq!(patients["items"].as_array().unwrap().len(), 40);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0), "graceful stop exits 0");
+    printed.extend(rx.try_iter().map(|l| l + "\n"));
+    for role in [
+        "admin",
+        "clinician",
+        "case_manager",
+        "front_desk",
+        "billing",
+        "patient",
+    ] {
+        assert!(
+            printed.contains(&format!("  {role} ")),
+            "demo login for {role} printed: {printed}"
+        );
+    }
+    let verify = openiop()
+        .args(["audit", "verify", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

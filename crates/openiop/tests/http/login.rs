@@ -1,0 +1,163 @@
+//! Login, lockout, throttling, sessions and tokens.
+
+use openiop_web::Config;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::on_both;
+use crate::support::{ADMIN, Backend, PASSWORD, TestApp};
+
+on_both!(unknown_user_and_wrong_password_look_alike, |app| {
+    let (s1, b1, c1) = app.login_full("nobody", "Whatever-Pass-1").await;
+    let (s2, b2, c2) = app.login_full(ADMIN.0, "Wrong-Password-1").await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(b1, b2);
+    assert_eq!((c1, c2), (None, None));
+    // Usernames are not case-sensitive.
+    assert_eq!(app.login_full("ADMIN", ADMIN.1).await.0, StatusCode::OK);
+});
+
+on_both!(five_failures_lock_the_account_for_fifteen_minutes, |app| {
+    let admin = app.admin().await;
+    app.user(&admin, "locky", "clinician", None).await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.login_full("locky", "Wrong-Password-1").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let resp = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "locky", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password is refused"
+    );
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((890..=900).contains(&retry), "retry-after {retry}");
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("problem+json")
+    );
+    // Other accounts are not affected.
+    assert_eq!(app.login_full(ADMIN.0, ADMIN.1).await.0, StatusCode::OK);
+    app.clock.advance(time::Duration::minutes(15));
+    assert_eq!(app.login_full("locky", PASSWORD).await.0, StatusCode::OK);
+    // Success resets the count: four more failures do not lock.
+    for _ in 0..4 {
+        assert_eq!(
+            app.login_full("locky", "Wrong-Password-1").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(app.login_full("locky", PASSWORD).await.0, StatusCode::OK);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_attempts_from_one_address_are_throttled() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let mut config = Config::default();
+        config.login.address_limit = 3;
+        let app = TestApp::start_with(backend, config).await;
+        for _ in 0..3 {
+            assert_eq!(
+                app.login_full("nobody", "Whatever-Pass-1").await.0,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let (status, body, _) = app.login_full(ADMIN.0, ADMIN.1).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        app.clock.advance(time::Duration::minutes(5));
+        assert_eq!(app.login_full(ADMIN.0, ADMIN.1).await.0, StatusCode::OK);
+        app.stop().await;
+    }
+}
+
+on_both!(sessions_rotate_expire_and_end, |app| {
+    let (status, body, cookie) = app.login_full(ADMIN.0, ADMIN.1).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["user"]["role"], "admin");
+    assert_eq!(body["user"]["username"], "admin");
+    let cookie = cookie.expect("session cookie");
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 43, "256 bits, base64url");
+    // Every login gets a new session id.
+    let (_, _, second) = app.login_full(ADMIN.0, ADMIN.1).await;
+    assert_ne!(Some(cookie.clone()), second);
+    // The cookie is HttpOnly and SameSite=Lax.
+    let raw = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": ADMIN.0, "password": ADMIN.1}))
+        .send()
+        .await
+        .unwrap();
+    let set = raw.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    // Cookie sessions work on the API for reads; writes need the CSRF header.
+    let me = app
+        .http
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let write = app
+        .http
+        .post(app.url("/api/v1/sites"))
+        .header("cookie", &cookie)
+        .json(&json!({"name": "X", "time_zone": "UTC"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), StatusCode::FORBIDDEN);
+    // Idle for longer than the timeout: the browser session is gone.
+    app.clock.advance(time::Duration::minutes(31));
+    let me = app
+        .http
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    // The token lasts longer, until logout.
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout",
+            Some(&token),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get("/api/v1/auth/me", &token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/v1/auth/me", "not-a-token").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+});

@@ -1,0 +1,13 @@
+//! HTTP integration tests: the real server on an ephemeral port, over a fresh SQLite file and
+//! a fresh PostgreSQL database, talked to over HTTP as a client would. One test binary for
+//! the crate (link time on 2 cores); each module is one area.
+
+mod support;
+
+mod access_matrix;
+mod audit_trail;
+mod bad_input;
+mod browser;
+mod cli;
+mod login;
+mod story;

@@ -1,0 +1,322 @@
+//! Spawning the app on a fresh database, and a small client.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use openiop_store::{Store, StoreOptions};
+use openiop_web::setup::{self, Bootstrap};
+use openiop_web::{AppState, Clock, Config};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const ADMIN: (&str, &str) = ("admin", "Admin-Password-1");
+pub const PASSWORD: &str = "Staff-Password-1";
+pub const PG_BASE: &str = "postgres://postgres@127.0.0.1:5432";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running app on its own database.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub clock: Clock,
+    pub store: Store,
+    pub database_url: String,
+    pub key_file: PathBuf,
+    pub dir: PathBuf,
+    backend: Backend,
+    pg_name: Option<String>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique() -> String {
+    format!(
+        "{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn pg_admin(sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&format!("{PG_BASE}/test"))
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (database test) must be running for the tests");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .expect("admin statement");
+    let _ = conn.close().await;
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, Config::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, mut config: Config) -> TestApp {
+        config.cookie_secure = false;
+        let name = unique();
+        let dir = std::env::temp_dir().join(format!("openiop-test-{name}"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (database_url, pg_name) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}/openiop.db", dir.display()), None),
+            Backend::Postgres => {
+                let db = format!("openiop_t_{name}");
+                pg_admin(&format!("CREATE DATABASE {db}")).await;
+                (format!("{PG_BASE}/{db}"), Some(db))
+            }
+        };
+        let key_file = dir.join("audit.key");
+        let key_text = key_file.to_string_lossy().into_owned();
+        let store = setup::open_store(
+            &database_url,
+            Some(&key_text),
+            true,
+            &StoreOptions::default(),
+        )
+        .await
+        .expect("open store");
+        let clock = Clock::system();
+        let state = AppState::new(store.clone(), config, clock.clone());
+        let boot = Bootstrap {
+            admin: Some(format!("{}:{}", ADMIN.0, ADMIN.1)),
+            ..Bootstrap::default()
+        };
+        setup::bootstrap(&state, &boot).await.expect("bootstrap");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(openiop_web::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            clock,
+            store,
+            database_url,
+            key_file,
+            dir,
+            backend,
+            pg_name,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Stops the server and removes the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.store.close().await;
+        if let Some(db) = self.pg_name.take() {
+            pg_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a JSON request with an optional bearer token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Logs in through the API; returns the whole answer.
+    pub async fn login_full(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (StatusCode, Value, Option<String>) {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        let status = resp.status();
+        let cookie = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("openiop_session="))
+            .map(|v| v.split(';').next().unwrap_or("").to_owned());
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body, cookie)
+    }
+
+    /// Logs in; panics unless it works. Returns the bearer token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body, _) = self.login_full(username, password).await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn admin(&self) -> String {
+        self.login(ADMIN.0, ADMIN.1).await
+    }
+
+    /// Creates a user as admin; returns its id.
+    pub async fn user(
+        &self,
+        admin: &str,
+        username: &str,
+        role: &str,
+        patient_id: Option<&str>,
+    ) -> String {
+        let mut body = json!({"username": username, "password": PASSWORD, "role": role});
+        if let Some(p) = patient_id {
+            body["patient_id"] = json!(p);
+        }
+        let (status, created) = self.post("/api/v1/users", admin, body).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "create user {username}: {created}"
+        );
+        created["id"].as_str().expect("user id").to_owned()
+    }
+
+    pub async fn patient(&self, token: &str, given: &str, family: &str) -> String {
+        let body = json!({"given_name": given, "family_name": family, "birth_date": "1988-03-14"});
+        let (status, created) = self.post("/api/v1/patients", token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["id"].as_str().expect("patient id").to_owned()
+    }
+
+    /// The first site's id, and a new IOP track on it.
+    pub async fn track(&self, admin: &str, name: &str) -> String {
+        let (_, sites) = self.get("/api/v1/sites", admin).await;
+        let site = sites["items"][0]["id"].as_str().expect("site").to_owned();
+        let body = json!({"site_id": site, "name": name, "level": "iop", "target_hours": 9, "min_days": 3, "age_group": "adult"});
+        let (status, track) = self.post("/api/v1/tracks", admin, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{track}");
+        track["id"].as_str().expect("track id").to_owned()
+    }
+
+    /// Rows in a table, straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let mut conn = self.store.read().await.expect("conn");
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        openiop_store::on_db!(conn.db(), |c| {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone()))
+                .fetch_one(&mut *c)
+                .await
+        })
+        .expect("count")
+    }
+
+    /// Runs one statement straight on the database (for tamper tests).
+    pub async fn exec(&self, sql: &str) -> u64 {
+        let mut tx = self.store.begin().await.expect("tx");
+        let done = openiop_store::on_db!(tx.db(), |c| {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut *c)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .expect("exec");
+        tx.commit().await.expect("commit");
+        done
+    }
+
+    /// Every audit event, newest first.
+    pub async fn audit_actions(&self) -> Vec<openiop_core::audit::Sealed> {
+        let mut conn = self.store.read().await.expect("conn");
+        let org = openiop_store::organization::first_organization(&mut conn.db())
+            .await
+            .expect("org")
+            .expect("org");
+        openiop_store::audit::list_events(&mut conn.db(), org.id, &Default::default(), 10_000)
+            .await
+            .expect("events")
+    }
+
+    pub async fn verify_audit(
+        &self,
+    ) -> Result<openiop_core::audit::Summary, openiop_core::audit::Break> {
+        let key = setup::load_audit_key(&self.key_file, false).expect("key");
+        openiop_store::audit::verify(&self.store, &key)
+            .await
+            .expect("verify runs")
+    }
+}
+
+/// Declares a test that runs the same body against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: &$crate::support::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::start($crate::support::Backend::Sqlite).await;
+                run(&app).await;
+                app.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::support::TestApp::start($crate::support::Backend::Postgres).await;
+                run(&app).await;
+                app.stop().await;
+            }
+        }
+    };
+}

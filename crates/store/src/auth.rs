@@ -1,0 +1,327 @@
+//! Users, login sessions, bearer tokens and login throttles.
+//!
+//! Secrets are never stored: sessions and tokens are kept as the SHA-256 of their 256 random
+//! bits (computed by the caller), passwords as argon2id hashes.
+
+use openiop_core::access::Role;
+use openiop_core::login::{AccountCounter, AddressWindow};
+use uuid::Uuid;
+
+use crate::{Db, Instant, Result, StoreError, on_db};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    organization_id: Uuid,
+    username: String,
+    password_hash: String,
+    role: String,
+    patient_id: Option<Uuid>,
+    active: bool,
+    failed_logins: i32,
+    locked_until: Option<Instant>,
+}
+
+/// A staff or patient account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub patient_id: Option<Uuid>,
+    pub active: bool,
+    pub counter: AccountCounter,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(row: UserRow) -> Result<User> {
+        let role = Role::parse(&row.role).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Decode(format!("bad role {}", row.role).into()))
+        })?;
+        Ok(User {
+            id: row.id,
+            organization_id: row.organization_id,
+            username: row.username,
+            password_hash: row.password_hash,
+            role,
+            patient_id: row.patient_id,
+            active: row.active,
+            counter: AccountCounter {
+                failures: u32::try_from(row.failed_logins).unwrap_or(0),
+                locked_until: row.locked_until.map(Instant::get),
+            },
+        })
+    }
+}
+
+macro_rules! user_columns {
+    () => {
+        "id, organization_id, username, password_hash, role, patient_id, active, failed_logins, locked_until"
+    };
+}
+
+/// A new account, already validated and hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub organization_id: Uuid,
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub patient_id: Option<Uuid>,
+}
+
+pub async fn insert_user(db: &mut Db<'_>, user: &NewUser<'_>, now: Instant) -> Result<Uuid> {
+    let id = openiop_core::id::new_id();
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO users (id, organization_id, username, password_hash, role, patient_id, active, failed_logins, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
+        )
+        .bind(id)
+        .bind(user.organization_id)
+        .bind(user.username)
+        .bind(user.password_hash)
+        .bind(user.role.as_str())
+        .bind(user.patient_id)
+        .bind(true)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(id)
+}
+
+pub async fn find_user_by_name(db: &mut Db<'_>, username: &str) -> Result<Option<User>> {
+    let sql = concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE username = $1"
+    );
+    let row = on_db!(db, |c| {
+        sqlx::query_as::<_, UserRow>(sql)
+            .bind(username)
+            .fetch_optional(&mut **c)
+            .await
+    })?;
+    row.map(User::try_from).transpose()
+}
+
+pub async fn find_user(db: &mut Db<'_>, organization_id: Uuid, id: Uuid) -> Result<Option<User>> {
+    let sql = concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE organization_id = $1 AND id = $2"
+    );
+    let row = on_db!(db, |c| {
+        sqlx::query_as::<_, UserRow>(sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(&mut **c)
+            .await
+    })?;
+    row.map(User::try_from).transpose()
+}
+
+pub async fn list_users(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<User>> {
+    let sql = concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE organization_id = $1 ORDER BY username"
+    );
+    let rows = on_db!(db, |c| {
+        sqlx::query_as::<_, UserRow>(sql)
+            .bind(organization_id)
+            .fetch_all(&mut **c)
+            .await
+    })?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+pub async fn count_users(db: &mut Db<'_>) -> Result<i64> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut **c)
+            .await
+    })?)
+}
+
+/// Stores an account's failure counter after an attempt.
+pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+            .bind(i32::try_from(counter.failures).unwrap_or(i32::MAX))
+            .bind(counter.locked_until.map(Instant::new))
+            .bind(user_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Reads an address's attempt window.
+pub async fn address_window(db: &mut Db<'_>, address: &str) -> Result<Option<AddressWindow>> {
+    let row: Option<(Instant, i32)> = on_db!(db, |c| {
+        sqlx::query_as("SELECT window_start, attempts FROM login_throttle WHERE address = $1")
+            .bind(address)
+            .fetch_optional(&mut **c)
+            .await
+    })?;
+    Ok(row.map(|(start, attempts)| AddressWindow {
+        window_start: start.get(),
+        attempts: u32::try_from(attempts).unwrap_or(0),
+    }))
+}
+
+/// Stores an address's attempt window (insert or replace).
+pub async fn set_address_window(db: &mut Db<'_>, address: &str, w: AddressWindow) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO login_throttle (address, window_start, attempts) VALUES ($1, $2, $3) \
+             ON CONFLICT (address) DO UPDATE SET window_start = excluded.window_start, attempts = excluded.attempts",
+        )
+        .bind(address)
+        .bind(Instant::new(w.window_start))
+        .bind(i32::try_from(w.attempts).unwrap_or(i32::MAX))
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Whether a session is a browser's cookie session or an API bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Cookie,
+    Bearer,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+/// A live session joined with its user.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user: User,
+    pub csrf_token: String,
+    pub last_seen_at: Instant,
+    pub expires_at: Instant,
+}
+
+pub async fn insert_session(
+    db: &mut Db<'_>,
+    id_hash: &str,
+    user_id: Uuid,
+    kind: SessionKind,
+    csrf_token: &str,
+    now: Instant,
+    expires_at: Instant,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO auth_sessions (id_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(csrf_token)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    csrf_token: String,
+    last_seen_at: Instant,
+    expires_at: Instant,
+}
+
+/// The session with this hash and kind, with its user, if it exists.
+pub async fn find_session(
+    db: &mut Db<'_>,
+    id_hash: &str,
+    kind: SessionKind,
+) -> Result<Option<SessionUser>> {
+    let sql = "SELECT u.id, u.organization_id, u.username, u.password_hash, u.role, u.patient_id, u.active, \
+               u.failed_logins, u.locked_until, s.csrf_token, s.last_seen_at, s.expires_at \
+               FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.kind = $2";
+    let row = on_db!(db, |c| {
+        sqlx::query_as::<_, SessionRow>(sql)
+            .bind(id_hash)
+            .bind(kind.as_str())
+            .fetch_optional(&mut **c)
+            .await
+    })?;
+    row.map(|r| {
+        Ok(SessionUser {
+            user: User::try_from(r.user)?,
+            csrf_token: r.csrf_token,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+        })
+    })
+    .transpose()
+}
+
+pub async fn touch_session(db: &mut Db<'_>, id_hash: &str, now: Instant) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE auth_sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn delete_session(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Removes sessions idle since before `idle_before` or past their absolute expiry.
+pub async fn delete_stale_sessions(
+    db: &mut Db<'_>,
+    kind: SessionKind,
+    idle_before: Instant,
+    now: Instant,
+) -> Result<u64> {
+    let done = on_db!(db, |c| {
+        sqlx::query(
+            "DELETE FROM auth_sessions WHERE kind = $1 AND (last_seen_at < $2 OR expires_at <= $3)",
+        )
+        .bind(kind.as_str())
+        .bind(idle_before)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(done)
+}

@@ -1,0 +1,292 @@
+//! OpenIOP persistence: one query path over SQLite and PostgreSQL.
+//!
+//! A [`Store`] holds either a SQLite pair of pools (one writer connection, several readers:
+//! SQLite allows one writer at a time, so writes queue in the pool instead of failing with
+//! `SQLITE_BUSY`) or a PostgreSQL pool. Repositories are written once against [`Db`], a
+//! borrowed connection of either kind; the [`on_db!`] macro expands each query once per
+//! backend, so both are type-checked by the compiler and a query cannot exist for one
+//! database only. Queries use `$1` placeholders, which SQLite accepts too.
+
+pub mod audit;
+pub mod auth;
+mod instant;
+pub mod organization;
+pub mod patients;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+pub use instant::Instant;
+
+/// Expands `$body` once per backend with `$c` bound to that backend's connection.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$c:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($c) => $body,
+            $crate::Db::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Storage failures, typed so the HTTP layer can map them once.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken (a duplicate username, site name, ...).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A referenced row does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The audit key was not configured for a store that must write audit events.
+    #[error("no audit key configured")]
+    NoAuditKey,
+    #[error("database: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if let Some(db) = err.as_database_error()
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned());
+        }
+        match err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pools {
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The database, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+    audit_key: Option<Arc<[u8]>>,
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Take the database's migration lock (engines without advisory locks need `false`).
+    pub migration_locking: bool,
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            migration_locking: true,
+            max_connections: 8,
+        }
+    }
+}
+
+/// A borrowed connection of either kind; repositories take `&mut Db`.
+pub enum Db<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// A pooled connection for reads.
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    pub fn db(&mut self) -> Db<'_> {
+        match self {
+            Conn::Sqlite(c) => Db::Sqlite(c),
+            Conn::Postgres(c) => Db::Postgres(c),
+        }
+    }
+}
+
+/// A write transaction. Audit events appended to it commit with its writes, or not at all.
+pub struct Tx {
+    inner: TxInner,
+    audit_key: Option<Arc<[u8]>>,
+    /// The audit chain this transaction appends to (chosen at its first event).
+    audit_chain: Option<i32>,
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn db(&mut self) -> Db<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Db::Sqlite(t),
+            TxInner::Postgres(t) => Db::Postgres(t),
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens (and for SQLite, creates) the database named by `url`.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
+        let pools = if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // An acknowledged write must survive power loss: FULL syncs the WAL on commit.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(base.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .connect_with(base.create_if_missing(false))
+                .await?;
+            Pools::Sqlite { write, read }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let connect = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect)
+                .await?;
+            Pools::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        Ok(Store {
+            pools,
+            audit_key: None,
+        })
+    }
+
+    /// The store that seals audit events with `key`.
+    pub fn with_audit_key(mut self, key: Vec<u8>) -> Store {
+        self.audit_key = Some(key.into());
+        self
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations of this backend's dialect.
+    pub async fn migrate(&self, options: &StoreOptions) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                let mut m = sqlx::migrate!("migrations/sqlite");
+                m.set_locking(options.migration_locking);
+                m.run(write).await?;
+            }
+            Pools::Postgres(pool) => {
+                let mut m = sqlx::migrate!("migrations/postgres");
+                m.set_locking(options.migration_locking);
+                m.run(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A connection for reading.
+    pub async fn read(&self) -> Result<Conn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match &self.pools {
+            Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin().await?),
+            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            audit_key: self.audit_key.clone(),
+            audit_chain: None,
+        })
+    }
+
+    /// Answers when the database does (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.read().await?;
+        on_db!(conn.db(), |c| sqlx::query("SELECT 1")
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Closes every connection (at shutdown).
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub fn like_pattern(needle: &str) -> String {
+    let mut out = String::with_capacity(needle.len() + 2);
+    out.push('%');
+    for ch in needle.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(super::like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
+}

@@ -1,0 +1,391 @@
+//! Patients, episodes of care and care teams.
+
+use openiop_core::access::{Relationship, Role};
+use openiop_core::patient::NewPatient;
+use openiop_core::program::EpisodeStatus;
+use time::Date;
+use uuid::Uuid;
+
+use crate::{Db, Instant, Result, StoreError, like_pattern, on_db};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Patient {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub name_key: String,
+    pub birth_date: Date,
+    pub preferred_name: Option<String>,
+    pub pronouns: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub created_at: Instant,
+}
+
+macro_rules! patient_columns {
+    () => {
+        "id, organization_id, given_name, family_name, name_key, birth_date, preferred_name, pronouns, phone, email, created_at"
+    };
+}
+
+pub async fn insert_patient(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    p: &NewPatient,
+    now: Instant,
+) -> Result<Patient> {
+    let id = openiop_core::id::new_id();
+    let name_key = p.name_key();
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO patients (id, organization_id, given_name, family_name, name_key, birth_date, preferred_name, pronouns, phone, email, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id)
+        .bind(organization_id)
+        .bind(&p.given_name)
+        .bind(&p.family_name)
+        .bind(&name_key)
+        .bind(p.birth_date)
+        .bind(&p.preferred_name)
+        .bind(&p.pronouns)
+        .bind(&p.phone)
+        .bind(&p.email)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(Patient {
+        id,
+        organization_id,
+        given_name: p.given_name.clone(),
+        family_name: p.family_name.clone(),
+        name_key,
+        birth_date: p.birth_date,
+        preferred_name: p.preferred_name.clone(),
+        pronouns: p.pronouns.clone(),
+        phone: p.phone.clone(),
+        email: p.email.clone(),
+        created_at: now,
+    })
+}
+
+pub async fn find_patient(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Patient>> {
+    let sql = concat!(
+        "SELECT ",
+        patient_columns!(),
+        " FROM patients WHERE organization_id = $1 AND id = $2"
+    );
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Patient>(sql)
+            .bind(organization_id)
+            .bind(id)
+            .fetch_optional(&mut **c)
+            .await
+    })?)
+}
+
+pub async fn count_patients(db: &mut Db<'_>, organization_id: Uuid) -> Result<i64> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM patients WHERE organization_id = $1")
+            .bind(organization_id)
+            .fetch_one(&mut **c)
+            .await
+    })?)
+}
+
+/// Which patients a search may return: everyone in the organization, the caller's own
+/// relationships (care team or facilitated sessions), or one patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Organization,
+    /// Patients on this user's care team (and, once sessions exist, in groups they facilitate).
+    RelatedTo(Uuid),
+    /// Only this patient (a patient's own portal).
+    Only(Uuid),
+}
+
+impl Reach {
+    /// The reach of a role, for a user (and their linked patient record, if any).
+    pub fn of(role: Role, user_id: Uuid, patient_id: Option<Uuid>) -> Reach {
+        match role {
+            Role::Admin | Role::FrontDesk | Role::Billing => Reach::Organization,
+            Role::Clinician | Role::CaseManager => Reach::RelatedTo(user_id),
+            // A patient account not linked to a record reaches nobody (nil id matches nothing).
+            Role::Patient => Reach::Only(patient_id.unwrap_or(Uuid::nil())),
+        }
+    }
+}
+
+/// A page of a patient search.
+#[derive(Debug, Clone)]
+pub struct PatientPage {
+    pub items: Vec<Patient>,
+    /// The `(name_key, id)` of the last item, when more may follow.
+    pub next: Option<(String, Uuid)>,
+}
+
+/// Searches patients by a case-insensitive substring of either name, in name order, paged
+/// by `(name_key, id)`. `needle` must already be folded with [`openiop_core::patient::fold`].
+pub async fn search_patients(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    reach: Reach,
+    needle: &str,
+    after: Option<(&str, Uuid)>,
+    limit: u32,
+) -> Result<PatientPage> {
+    let (scope, scope_id) = match reach {
+        Reach::Organization => (0_i32, Uuid::nil()),
+        Reach::RelatedTo(user) => (1, user),
+        Reach::Only(patient) => (2, patient),
+    };
+    let (after_key, after_id) = after.unwrap_or(("", Uuid::nil()));
+    let sql = concat!(
+        "SELECT ",
+        patient_columns!(),
+        " FROM patients p WHERE p.organization_id = $1 \
+         AND ($2 = 0 \
+              OR ($2 = 1 AND p.id IN (SELECT patient_id FROM care_team_members WHERE user_id = $3)) \
+              OR ($2 = 2 AND p.id = $3)) \
+         AND p.name_key LIKE $4 ESCAPE '\\' \
+         AND ($5 = 0 OR p.name_key > $6 OR (p.name_key = $6 AND p.id > $7)) \
+         ORDER BY p.name_key, p.id LIMIT $8"
+    );
+    let fetch = i64::from(limit) + 1;
+    let mut items = on_db!(db, |c| {
+        sqlx::query_as::<_, Patient>(sql)
+            .bind(organization_id)
+            .bind(scope)
+            .bind(scope_id)
+            .bind(like_pattern(needle))
+            .bind(i32::from(after.is_some()))
+            .bind(after_key)
+            .bind(after_id)
+            .bind(fetch)
+            .fetch_all(&mut **c)
+            .await
+    })?;
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|p| (p.name_key.clone(), p.id))
+    } else {
+        None
+    };
+    Ok(PatientPage { items, next })
+}
+
+/// How a user stands to a patient (for the access policy).
+pub async fn relationship(
+    db: &mut Db<'_>,
+    user_id: Uuid,
+    user_patient_id: Option<Uuid>,
+    patient_id: Uuid,
+) -> Result<Relationship> {
+    if user_patient_id == Some(patient_id) {
+        return Ok(Relationship::Myself);
+    }
+    let on_team: i64 = on_db!(db, |c| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM care_team_members WHERE user_id = $1 AND patient_id = $2",
+        )
+        .bind(user_id)
+        .bind(patient_id)
+        .fetch_one(&mut **c)
+        .await
+    })?;
+    Ok(if on_team > 0 {
+        Relationship::CareTeam
+    } else {
+        Relationship::None
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TeamMember {
+    pub user_id: Uuid,
+    pub username: String,
+    pub role: String,
+}
+
+pub async fn care_team(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<TeamMember>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, TeamMember>(
+            "SELECT u.id AS user_id, u.username, u.role FROM care_team_members m \
+             JOIN users u ON u.id = m.user_id WHERE m.patient_id = $1 ORDER BY u.username",
+        )
+        .bind(patient_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// Adds one member (no-op if already there).
+pub async fn add_to_care_team(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+    user_id: Uuid,
+    now: Instant,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO care_team_members (organization_id, patient_id, user_id, added_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (patient_id, user_id) DO NOTHING",
+        )
+        .bind(organization_id)
+        .bind(patient_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Replaces the care team with exactly `user_ids`.
+pub async fn set_care_team(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+    user_ids: &[Uuid],
+    now: Instant,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("DELETE FROM care_team_members WHERE patient_id = $1")
+            .bind(patient_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    for user_id in user_ids {
+        add_to_care_team(db, organization_id, patient_id, *user_id, now).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+struct EpisodeRow {
+    id: Uuid,
+    patient_id: Uuid,
+    track_id: Uuid,
+    track_name: String,
+    level: String,
+    status: String,
+    admitted_on: Date,
+    discharged_on: Option<Date>,
+}
+
+/// An episode of care: one admission of a patient to a track.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Episode {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub track_id: Uuid,
+    pub track_name: String,
+    pub level: String,
+    pub status: EpisodeStatus,
+    pub admitted_on: Date,
+    pub discharged_on: Option<Date>,
+}
+
+impl TryFrom<EpisodeRow> for Episode {
+    type Error = StoreError;
+    fn try_from(r: EpisodeRow) -> Result<Episode> {
+        let status = EpisodeStatus::parse(&r.status).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Decode("bad episode status".into()))
+        })?;
+        Ok(Episode {
+            id: r.id,
+            patient_id: r.patient_id,
+            track_id: r.track_id,
+            track_name: r.track_name,
+            level: r.level,
+            status,
+            admitted_on: r.admitted_on,
+            discharged_on: r.discharged_on,
+        })
+    }
+}
+
+pub async fn insert_episode(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+    track_id: Uuid,
+    admitted_on: Date,
+    now: Instant,
+) -> Result<Uuid> {
+    let id = openiop_core::id::new_id();
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO episodes (id, organization_id, patient_id, track_id, status, admitted_on, created_at) \
+             VALUES ($1, $2, $3, $4, 'active', $5, $6)",
+        )
+        .bind(id)
+        .bind(organization_id)
+        .bind(patient_id)
+        .bind(track_id)
+        .bind(admitted_on)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(id)
+}
+
+/// Ends an episode (used by demo data now; the transitions issue adds the workflow).
+pub async fn discharge_episode(db: &mut Db<'_>, episode_id: Uuid, on: Date) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE episodes SET status = 'discharged', discharged_on = $1 WHERE id = $2")
+            .bind(on)
+            .bind(episode_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn episodes_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Episode>> {
+    let rows = on_db!(db, |c| {
+        sqlx::query_as::<_, EpisodeRow>(
+            "SELECT e.id, e.patient_id, e.track_id, t.name AS track_name, t.level, e.status, e.admitted_on, e.discharged_on \
+             FROM episodes e JOIN tracks t ON t.id = e.track_id WHERE e.patient_id = $1 ORDER BY e.admitted_on DESC, e.id DESC",
+        )
+        .bind(patient_id)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    rows.into_iter().map(Episode::try_from).collect()
+}
+
+/// The active episodes of several patients at once (for lists, without N+1 queries).
+pub async fn active_episodes_of(db: &mut Db<'_>, patient_ids: &[Uuid]) -> Result<Vec<Episode>> {
+    if patient_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=patient_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT e.id, e.patient_id, e.track_id, t.name AS track_name, t.level, e.status, e.admitted_on, e.discharged_on \
+         FROM episodes e JOIN tracks t ON t.id = e.track_id WHERE e.status = 'active' AND e.patient_id IN ({}) \
+         ORDER BY e.admitted_on DESC",
+        placeholders.join(", ")
+    );
+    let rows = on_db!(db, |c| {
+        let mut q = sqlx::query_as::<_, EpisodeRow>(sqlx::AssertSqlSafe(sql.clone()));
+        for id in patient_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **c).await
+    })?;
+    rows.into_iter().map(Episode::try_from).collect()
+}

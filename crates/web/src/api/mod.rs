@@ -1,0 +1,122 @@
+//! The JSON API under `/api/v1`.
+
+pub mod config;
+pub mod patients;
+pub mod session;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use openiop_core::access::{Access, Action, Decision, Part, decide};
+use openiop_core::audit::Outcome;
+use openiop_store::patients::{self as store_patients, Patient};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+
+/// A page of a list: `{"items": [...], "next_cursor": ...}`.
+#[derive(Debug, Serialize)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> ListPage<T> {
+    pub fn whole(items: Vec<T>) -> Self {
+        ListPage {
+            items,
+            next_cursor: None,
+        }
+    }
+}
+
+/// Asks the policy for an action that is not about one patient; a refusal is audited.
+pub async fn require(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+    name: &str,
+) -> ApiResult<()> {
+    match decide(
+        caller.role,
+        action,
+        openiop_core::access::Relationship::None,
+    ) {
+        Decision::Allow => Ok(()),
+        _ => {
+            let event = EventBuilder::for_caller(caller)
+                .action(name, "")
+                .outcome(Outcome::Denied)
+                .build(state.now());
+            state.store.record(vec![event]).await?;
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// Opens a patient's record for one part and access, or answers 404 (not visible) or 403
+/// (visible, but not this part). Refusals are audited; so is an allowed read, before the
+/// caller responds. An allowed write's event is the caller's to add to its transaction.
+pub async fn open_patient(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    part: Part,
+    access: Access,
+    action: &str,
+) -> ApiResult<Patient> {
+    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let mut conn = state.store.read().await?;
+    let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let relationship =
+        store_patients::relationship(&mut conn.db(), caller.user_id, caller.patient_id, id).await?;
+    drop(conn);
+    let decision = decide(caller.role, Action::Record(part, access), relationship);
+    let event = EventBuilder::for_caller(caller)
+        .action(action, format!("patients/{id}"))
+        .patient(id);
+    match decision {
+        Decision::Allow => {
+            if access == Access::Read {
+                state.store.record(vec![event.build(state.now())]).await?;
+            }
+            Ok(patient)
+        }
+        Decision::Forbidden | Decision::Hidden => {
+            let denied = event.outcome(Outcome::Denied).build(state.now());
+            state.store.record(vec![denied]).await?;
+            Err(if decision == Decision::Hidden {
+                ApiError::NotFound
+            } else {
+                ApiError::Forbidden
+            })
+        }
+    }
+}
+
+/// Parses an id from a request body, naming the field when it is not one.
+pub fn body_id(field: &str, text: &str) -> ApiResult<Uuid> {
+    openiop_core::id::parse_id(text)
+        .ok_or_else(|| openiop_core::Invalid::one(field, "must be an id (UUID)").into())
+}
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(%err, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

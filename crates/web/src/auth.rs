@@ -1,0 +1,335 @@
+//! Who is calling: passwords, login throttling, browser sessions, bearer tokens and CSRF.
+//!
+//! Browser sessions and API tokens are both 256 random bits, kept in the database only as
+//! their SHA-256 (a fast hash is right for high-entropy secrets; a slow password hash on
+//! every request would be a denial of service). Sessions live in the database, so any
+//! number of app instances share them, as they share the login throttles.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use openiop_core::access::Role;
+use openiop_core::audit::Outcome;
+use openiop_core::login::{Gate, retry_after_seconds};
+use openiop_store::auth::{self as users, SessionKind, User};
+use openiop_store::{Instant, organization};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "openiop_session";
+pub const LOGIN_CSRF_COOKIE: &str = "openiop_login";
+
+/// How a caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Cookie,
+    Bearer,
+}
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub username: String,
+    pub role: Role,
+    pub patient_id: Option<Uuid>,
+    pub csrf_token: String,
+    pub via: Via,
+    pub client_addr: String,
+    session_hash: String,
+}
+
+impl Caller {
+    /// Checks a form's CSRF token against the session's (constant time).
+    pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
+        if self.via == Via::Bearer {
+            return Ok(());
+        }
+        if bool::from(token.as_bytes().ct_eq(self.csrf_token.as_bytes())) && !token.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Csrf)
+        }
+    }
+
+    /// Ends this session.
+    pub async fn logout(&self, state: &AppState) -> Result<(), ApiError> {
+        let mut tx = state.store.begin().await?;
+        users::delete_session(&mut tx.db(), &self.session_hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The client's address as seen by this server.
+pub fn client_addr(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// 256 random bits, URL-safe, and their SHA-256 for storage.
+pub fn new_secret() -> Result<(String, String), ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_secret(&token);
+    Ok((token, hash))
+}
+
+pub fn hash_secret(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password with argon2id (off the async threads: it is deliberately slow).
+pub async fn hash_password(password: &str) -> Result<String, ApiError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+        Argon2::default()
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ApiError::Internal(format!("hash: {e}")))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("join: {e}")))?
+}
+
+async fn verify_password(password: &str, hash: Option<&str>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let password = password.to_owned();
+    // An unknown user is checked against a dummy hash so both answers take as long.
+    let hash = match hash {
+        Some(h) => h.to_owned(),
+        None => DUMMY
+            .get_or_init(|| {
+                Argon2::default()
+                    .hash_password_with_salt(b"openiop-dummy-password", b"openiop-dummy-salt")
+                    .map(|h| h.to_string())
+                    .unwrap_or_default()
+            })
+            .clone(),
+    };
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A successful login: the user and the secrets to hand back.
+pub struct LoggedIn {
+    pub user: User,
+    pub cookie_token: String,
+    pub bearer_token: String,
+    pub csrf_token: String,
+}
+
+/// Checks credentials under the throttle and lockout rules and opens a browser session and
+/// an API token. Unknown users and wrong passwords fail identically.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<LoggedIn, ApiError> {
+    let policy = state.config.login;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let window = users::address_window(&mut tx.db(), client).await?;
+    let (gate, window) = policy.address_attempt(window, now);
+    users::set_address_window(&mut tx.db(), client, window).await?;
+    tx.commit().await?;
+    if let Gate::Closed { retry_after } = gate {
+        return Err(ApiError::TooManyRequests {
+            retry_after: retry_after_seconds(retry_after),
+        });
+    }
+
+    let name = openiop_core::login::normalize_username(username);
+    let mut conn = state.store.read().await?;
+    let user = users::find_user_by_name(&mut conn.db(), &name).await?;
+    let fallback_org = organization::first_organization(&mut conn.db()).await?;
+    drop(conn);
+    let Some(user) = user.filter(|u| u.active) else {
+        verify_password(password, None).await;
+        if let Some(org) = fallback_org {
+            let event = EventBuilder::anonymous(org.id, client).action("auth.login", "auth/login");
+            state
+                .store
+                .record(vec![event.outcome(Outcome::Denied).build(now)])
+                .await?;
+        }
+        return Err(ApiError::BadCredentials);
+    };
+    let event = EventBuilder::for_user(&user, client).action("auth.login", "auth/login");
+    if let Gate::Closed { retry_after } = policy.account_gate(user.counter, now) {
+        let locked = event.outcome(Outcome::Denied).detail("locked");
+        state.store.record(vec![locked.build(now)]).await?;
+        return Err(ApiError::TooManyRequests {
+            retry_after: retry_after_seconds(retry_after),
+        });
+    }
+    if !verify_password(password, Some(&user.password_hash)).await {
+        let counter = policy.after_failure(user.counter, now);
+        let mut tx = state.store.begin().await?;
+        users::set_counter(&mut tx.db(), user.id, counter).await?;
+        let detail = if counter.locked_until.is_some() {
+            "locked now"
+        } else {
+            ""
+        };
+        tx.audit(event.outcome(Outcome::Denied).detail(detail).build(now))
+            .await?;
+        tx.commit().await?;
+        return Err(ApiError::BadCredentials);
+    }
+    let (cookie_token, cookie_hash) = new_secret()?;
+    let (bearer_token, bearer_hash) = new_secret()?;
+    let (csrf, _) = new_secret()?;
+    let at = Instant::new(now);
+    let expires = Instant::new(now + state.config.session_max);
+    let mut tx = state.store.begin().await?;
+    users::set_counter(&mut tx.db(), user.id, Default::default()).await?;
+    for (hash, kind) in [
+        (&cookie_hash, SessionKind::Cookie),
+        (&bearer_hash, SessionKind::Bearer),
+    ] {
+        users::insert_session(&mut tx.db(), hash, user.id, kind, &csrf, at, expires).await?;
+    }
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(LoggedIn {
+        user,
+        cookie_token,
+        bearer_token,
+        csrf_token: csrf,
+    })
+}
+
+/// The `Set-Cookie` value of a session.
+pub fn session_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(state: &AppState) -> String {
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// A cookie's value from the request headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Finds the caller of a request from its bearer token or session cookie.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let (token, kind, via) = match bearer {
+        Some(token) => (token, SessionKind::Bearer, Via::Bearer),
+        None => match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(token) => (token, SessionKind::Cookie, Via::Cookie),
+            None => return Err(ApiError::Unauthenticated),
+        },
+    };
+    if token.is_empty() || token.len() > 100 {
+        return Err(ApiError::Unauthenticated);
+    }
+    let hash = hash_secret(token);
+    let now = state.now();
+    let mut conn = state.store.read().await?;
+    let found = users::find_session(&mut conn.db(), &hash, kind).await?;
+    drop(conn);
+    let Some(session) = found else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let idle = match kind {
+        SessionKind::Cookie => state.config.cookie_idle,
+        SessionKind::Bearer => state.config.bearer_idle,
+    };
+    let last_seen = session.last_seen_at.get();
+    if now - last_seen > idle || now >= session.expires_at.get() || !session.user.active {
+        let mut tx = state.store.begin().await?;
+        users::delete_session(&mut tx.db(), &hash).await?;
+        tx.commit().await?;
+        return Err(ApiError::Unauthenticated);
+    }
+    if now - last_seen > time::Duration::seconds(60) {
+        let mut tx = state.store.begin().await?;
+        users::touch_session(&mut tx.db(), &hash, Instant::new(now)).await?;
+        tx.commit().await?;
+    }
+    let user = session.user;
+    Ok(Caller {
+        user_id: user.id,
+        organization_id: user.organization_id,
+        username: user.username,
+        role: user.role,
+        patient_id: user.patient_id,
+        csrf_token: session.csrf_token,
+        via,
+        client_addr: client_addr(parts),
+        session_hash: hash,
+    })
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = authenticate(parts, state).await?;
+        // A browser calling the JSON API with its cookie must prove the page is ours.
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if caller.via == Via::Cookie && !safe {
+            let token = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            caller.check_csrf(token)?;
+        }
+        Ok(caller)
+    }
+}

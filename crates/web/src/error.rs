@@ -1,0 +1,142 @@
+//! One error type for the whole HTTP layer and its single mapping to responses:
+//! `application/problem+json` (RFC 9457) for the API, friendly HTML pages for the web UI.
+
+use std::any::Any;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use openiop_core::{FieldError, Invalid};
+use openiop_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("request body too large")]
+    TooLarge,
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("conflict")]
+    Conflict(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden | ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What a person is told. Internal causes are logged, never sent.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Unauthenticated => "Log in, or send a valid bearer token.".into(),
+            ApiError::BadCredentials => "Wrong username or password.".into(),
+            ApiError::Forbidden => "Your role may not see or change this.".into(),
+            ApiError::NotFound => "Nothing here, or nothing you may see.".into(),
+            ApiError::Invalid(_) => "Some fields are not valid; see errors.".into(),
+            ApiError::MalformedJson(why) => format!("The body is not valid JSON: {why}"),
+            ApiError::UnsupportedMediaType => "Send the body as application/json.".into(),
+            ApiError::TooLarge => "The request body is larger than this route accepts.".into(),
+            ApiError::TooManyRequests { retry_after } => {
+                format!("Too many attempts; try again in {retry_after} seconds.")
+            }
+            ApiError::Csrf => {
+                "The form expired or came from elsewhere; reload and try again.".into()
+            }
+            ApiError::Conflict(_) => "This conflicts with an existing record.".into(),
+            ApiError::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
+        }
+    }
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            ApiError::Invalid(invalid) => &invalid.0,
+            _ => &[],
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let problem = Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: self.field_errors(),
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let ApiError::TooManyRequests { retry_after } = self
+            && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            headers.insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// A panic in a handler is a bug: answer 500 problem+json, log without the payload.
+pub(crate) fn panic_response(_payload: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::Internal("panic".into()).into_response()
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

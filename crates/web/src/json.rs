@@ -1,0 +1,213 @@
+//! Request bodies and query strings, with errors people can act on.
+//!
+//! [`ApiJson`] answers 415 for a body that is not JSON, 413 past the body limit, 400 for
+//! malformed JSON, and 422 naming the field (as a zero-based JSON path) for a wrong type, a
+//! missing field or an unknown one. Nothing reaches a handler unless it parsed.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use openiop_core::Invalid;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::MalformedJson("the body could not be read".into())
+            }
+        })?;
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, mapping serde's errors to the API's.
+///
+/// Every request body of this API is a JSON object: serde would also fill a struct from an
+/// array, positionally, which no client means, so anything else is refused first.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    if !value.is_object() {
+        return Err(Invalid::one("", "the body must be a JSON object").into());
+    }
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|err| {
+        let path = err.path().to_string();
+        data_error(&path, &err.into_inner())
+    })
+}
+
+/// Names the field of a data error: serde reports unknown and missing fields at their
+/// parent's path, so the field's own name is appended.
+fn data_error(path: &str, err: &serde_json::Error) -> ApiError {
+    let message = err.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(|name| {
+                if path == "." || path.is_empty() {
+                    name.to_owned()
+                } else if path == name || path.ends_with(&format!(".{name}")) {
+                    // serde_path_to_error already descended into an unknown field.
+                    path.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
+            })
+    };
+    if let Some(field) = named("unknown field `") {
+        return Invalid::one(field, "is not a field of this request").into();
+    }
+    if let Some(field) = named("missing field `") {
+        return Invalid::one(field, "is required").into();
+    }
+    let field = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
+    Invalid::one(field, message).into()
+}
+
+/// A query string parsed into `T`; a bad one is a 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let pairs: Vec<(String, String)> = form_pairs(query);
+        let object: serde_json::Map<String, serde_json::Value> = pairs
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        let value = serde_json::Value::Object(object);
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(v) => Ok(ApiQuery(v)),
+            Err(err) => {
+                let path = err.path().to_string();
+                Err(data_error(&path, &err.into_inner()))
+            }
+        }
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs (later duplicates win).
+pub(crate) fn form_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        answers: Vec<u8>,
+    }
+
+    fn field(err: ApiError) -> String {
+        err.field_errors()[0].field.clone()
+    }
+
+    #[test]
+    fn errors_name_their_fields() {
+        assert_eq!(
+            field(parse::<Body>(br#"{"name": "a", "answers": [1, "x"]}"#).unwrap_err()),
+            "answers[1]"
+        );
+        assert_eq!(
+            field(parse::<Body>(br#"{"answers": []}"#).unwrap_err()),
+            "name"
+        );
+        assert_eq!(
+            field(parse::<Body>(br#"{"name": "a", "answers": [], "extra": 1}"#).unwrap_err()),
+            "extra"
+        );
+        assert!(matches!(
+            parse::<Body>(br#"{"name": "#),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse::<Body>(br#"{"name": "a", "answers": []} x"#),
+            Err(ApiError::MalformedJson(_))
+        ));
+    }
+
+    #[test]
+    fn form_pairs_decode() {
+        assert_eq!(
+            form_pairs("q=Ana+Ru%C3%ADz&x=%zz&y"),
+            vec![
+                ("q".to_owned(), "Ana Ruíz".to_owned()),
+                ("x".to_owned(), "%zz".to_owned()),
+                ("y".to_owned(), String::new())
+            ]
+        );
+        assert_eq!(form_pairs("a=%4"), vec![("a".to_owned(), "%4".to_owned())]);
+    }
+}

@@ -1,0 +1,209 @@
+//! Configuration pages: sites, tracks and users. Everything a clinic needs to set itself up
+//! without demo data.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use openiop_core::FieldError;
+use openiop_core::access::{Action, Relationship, Role, decide};
+use openiop_core::program::Level;
+use openiop_store::auth::{self as users, User};
+use openiop_store::organization::{self, Site, Track};
+
+use super::{Chrome, FormData, PageCaller, PageResult, render};
+use crate::AppState;
+use crate::api::config::{
+    SiteBody, TrackBody, UserBody, create_site as api_create_site,
+    create_track as api_create_track, create_user as api_create_user,
+};
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+#[derive(Template)]
+#[template(path = "config.html")]
+struct ConfigPage {
+    chrome: Chrome,
+    sites: Vec<Site>,
+    tracks: Vec<Track>,
+    can_configure: bool,
+    errors: Vec<FieldError>,
+    /// Which form the errors belong to: `site` or `track`.
+    failed_form: &'static str,
+    levels: [Level; 3],
+}
+
+impl ConfigPage {
+    fn err(&self, form: &str, field: &str) -> Option<&str> {
+        if self.failed_form != form {
+            return None;
+        }
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    fn site_name(&self, track: &Track) -> &str {
+        self.sites
+            .iter()
+            .find(|s| s.id == track.site_id)
+            .map(|s| s.name.as_str())
+            .unwrap_or("")
+    }
+
+    fn hours(&self, track: &Track) -> String {
+        format!("{}", f64::from(track.target_minutes) / 60.0)
+    }
+}
+
+async fn config_page(
+    state: &AppState,
+    caller: &Caller,
+    failed_form: &'static str,
+    errors: Vec<FieldError>,
+) -> Result<ConfigPage, ApiError> {
+    if !decide(caller.role, Action::ReadConfiguration, Relationship::None).is_allowed() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = state.store.read().await?;
+    Ok(ConfigPage {
+        chrome: Chrome::of(caller),
+        sites: organization::list_sites(&mut conn.db(), caller.organization_id).await?,
+        tracks: organization::list_tracks(&mut conn.db(), caller.organization_id).await?,
+        can_configure: caller.role == Role::Admin,
+        errors,
+        failed_form,
+        levels: Level::ALL,
+    })
+}
+
+/// `GET /config`
+pub async fn overview(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult {
+    Ok(render(&config_page(&state, &caller, "", Vec::new()).await?))
+}
+
+async fn after(
+    state: &AppState,
+    caller: &Caller,
+    form: &'static str,
+    result: Result<(), ApiError>,
+    to: &str,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(Redirect::to(to).into_response()),
+        Err(ApiError::Invalid(invalid)) => {
+            let page = if form == "user" {
+                render(&users_page(state, caller, invalid.0).await?)
+            } else {
+                render(&config_page(state, caller, form, invalid.0).await?)
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `POST /config/sites`
+pub async fn create_site(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = SiteBody {
+        name: form.get("name").to_owned(),
+        time_zone: form.get("time_zone").to_owned(),
+    };
+    let result = api_create_site(&state, &caller, &body).await.map(|_| ());
+    after(&state, &caller, "site", result, "/config").await
+}
+
+/// `POST /config/tracks`
+pub async fn create_track(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let mut bad = Vec::new();
+    let target_hours = form
+        .get("target_hours")
+        .trim()
+        .parse::<f64>()
+        .unwrap_or_else(|_| {
+            bad.push(FieldError {
+                field: "target_hours".into(),
+                message: "must be a number of hours".into(),
+            });
+            f64::NAN
+        });
+    let min_days = form.get("min_days").trim().parse::<i64>().unwrap_or(0);
+    let body = TrackBody {
+        site_id: form.get("site_id").to_owned(),
+        name: form.get("name").to_owned(),
+        level: form.get("level").to_owned(),
+        target_hours,
+        min_days,
+        age_group: form.get("age_group").to_owned(),
+    };
+    let result = api_create_track(&state, &caller, &body).await.map(|_| ());
+    after(&state, &caller, "track", result, "/config").await
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<User>,
+    roles: [Role; 6],
+    errors: Vec<FieldError>,
+}
+
+impl UsersPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+async fn users_page(
+    state: &AppState,
+    caller: &Caller,
+    errors: Vec<FieldError>,
+) -> Result<UsersPage, ApiError> {
+    if !decide(caller.role, Action::ManageUsers, Relationship::None).is_allowed() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = state.store.read().await?;
+    Ok(UsersPage {
+        chrome: Chrome::of(caller),
+        users: users::list_users(&mut conn.db(), caller.organization_id).await?,
+        roles: Role::ALL,
+        errors,
+    })
+}
+
+/// `GET /config/users`
+pub async fn users(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult {
+    Ok(render(&users_page(&state, &caller, Vec::new()).await?))
+}
+
+/// `POST /config/users`
+pub async fn create_user(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = UserBody {
+        username: form.get("username").to_owned(),
+        password: form.get("password").to_owned(),
+        role: form.get("role").to_owned(),
+        patient_id: form.optional("patient_id"),
+    };
+    let result = api_create_user(&state, &caller, &body).await.map(|_| ());
+    after(&state, &caller, "user", result, "/config/users").await
+}

@@ -1,0 +1,238 @@
+//! Server-rendered pages. They call the same operations as the API (so the same policy and
+//! audit apply) and render askama templates checked at compile time.
+
+pub mod audit;
+pub mod config;
+pub mod patients;
+pub mod session;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use openiop_core::FieldError;
+use openiop_core::access::Role;
+use openiop_store::patients::Reach;
+
+use crate::AppState;
+use crate::auth::{self, Caller};
+use crate::error::ApiError;
+
+/// What the page frame shows about the user.
+pub struct Chrome {
+    pub username: String,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub is_staff: bool,
+}
+
+impl Chrome {
+    pub fn of(caller: &Caller) -> Chrome {
+        Chrome {
+            username: caller.username.clone(),
+            role_label: caller.role.label(),
+            csrf: caller.csrf_token.clone(),
+            is_admin: caller.role == Role::Admin,
+            is_staff: caller.role.is_staff(),
+        }
+    }
+}
+
+/// The caller of a page; without a session the browser goes to the login page.
+pub struct PageCaller(pub Caller);
+
+impl FromRequestParts<AppState> for PageCaller {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        // Pages only honour the browser session; forms carry their own CSRF token.
+        if auth::cookie(&parts.headers, auth::SESSION_COOKIE).is_none() {
+            return Err(PageError(ApiError::Unauthenticated));
+        }
+        parts.headers.remove(header::AUTHORIZATION);
+        Ok(PageCaller(auth::authenticate(parts, state).await?))
+    }
+}
+
+/// A submitted form: `application/x-www-form-urlencoded` pairs, in order.
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name).to_owned()).filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            PageError(if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::MalformedJson("unreadable form".into())
+            })
+        })?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| PageError(ApiError::MalformedJson("form is not UTF-8".into())))?;
+        Ok(FormData(crate::json::form_pairs(text)))
+    }
+}
+
+/// An error on a page: rendered as a friendly page, or a trip to the login page.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<openiop_store::StoreError> for PageError {
+    fn from(e: openiop_store::StoreError) -> Self {
+        PageError(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    heading: &'static str,
+    message: String,
+    errors: Vec<FieldError>,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        if matches!(err, ApiError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        if let ApiError::Internal(cause) = &err {
+            tracing::error!(%cause, "page failed");
+        }
+        let status = err.status();
+        let heading = match status {
+            StatusCode::NOT_FOUND => "Page not found",
+            StatusCode::FORBIDDEN => "Not available to your role",
+            StatusCode::TOO_MANY_REQUESTS => "Please wait",
+            s if s.is_server_error() => "Something went wrong",
+            _ => "That did not work",
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            heading,
+            message: err.detail(),
+            errors: err.field_errors().to_vec(),
+        };
+        let mut response = (status, render(&page)).into_response();
+        if let ApiError::TooManyRequests { retry_after } = err
+            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// Renders a template; a rendering failure is a 500 page, never a panic.
+pub fn render<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => {
+            tracing::error!(%err, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<h1>Something went wrong</h1>".to_owned()),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The fallback: a 404 page for browsers, problem+json under `/api/`.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound.into_response()
+    } else {
+        PageError(ApiError::NotFound).into_response()
+    }
+}
+
+const HTMX: &[u8] = include_bytes!("../../static/htmx-2.0.11.min.js");
+const CSS: &[u8] = include_bytes!("../../static/app.css");
+
+/// `GET /static/{file}`: assets embedded in the binary (no CDN).
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "htmx-2.0.11.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        "app.css" => (CSS, "text/css; charset=utf-8"),
+        _ => return not_found(axum::http::Uri::from_static("/static")).await,
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    patients: Vec<patients::Row>,
+    my_patients_label: &'static str,
+}
+
+/// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
+pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult {
+    if caller.role == Role::Patient {
+        let Some(id) = caller.patient_id else {
+            return Err(ApiError::NotFound.into());
+        };
+        return Ok(Redirect::to(&format!("/patients/{id}")).into_response());
+    }
+    let query = crate::api::patients::SearchQuery {
+        limit: Some("20".into()),
+        ..Default::default()
+    };
+    let (found, _) = crate::api::patients::search(&state, &caller, &query).await?;
+    let rows = patients::rows(&state, found).await?;
+    let label = match Reach::of(caller.role, caller.user_id, caller.patient_id) {
+        Reach::RelatedTo(_) => "My patients (care team)",
+        _ => "Patients",
+    };
+    Ok(render(&HomePage {
+        chrome: Chrome::of(&caller),
+        patients: rows,
+        my_patients_label: label,
+    }))
+}

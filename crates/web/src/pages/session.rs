@@ -1,0 +1,209 @@
+//! Login, logout and the first-run setup page.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use subtle::ConstantTimeEq;
+
+use super::{FormData, PageCaller, PageError, PageResult, render};
+use crate::AppState;
+use crate::api::config::{UserBody, insert_account, parse_account};
+use crate::audit_log::EventBuilder;
+use crate::auth::{self, LOGIN_CSRF_COOKIE};
+use crate::error::ApiError;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    username: String,
+    message: Option<String>,
+    setup_open: bool,
+}
+
+fn login_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{LOGIN_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// Renders the login form with a fresh pre-session CSRF token (double-submit cookie).
+fn login_form(
+    state: &AppState,
+    status: StatusCode,
+    username: &str,
+    message: Option<String>,
+    setup_open: bool,
+) -> PageResult {
+    let (token, _) = auth::new_secret()?;
+    let page = LoginPage {
+        csrf: token.clone(),
+        username: username.to_owned(),
+        message,
+        setup_open,
+    };
+    let mut response = (status, render(&page)).into_response();
+    if let Ok(v) = login_cookie(state, &token).parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+fn login_csrf_ok(headers: &HeaderMap, form: &FormData) -> bool {
+    let cookie = auth::cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    let field = form.get("csrf");
+    !cookie.is_empty() && bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
+}
+
+/// `GET /login`
+pub async fn login_page(State(state): State<AppState>) -> PageResult {
+    let setup_open = !crate::setup::has_users(&state).await?;
+    login_form(&state, StatusCode::OK, "", None, setup_open)
+}
+
+/// `POST /login`: a new session (the id is always fresh: rotated at every login).
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: FormData,
+) -> PageResult {
+    let username = form.get("username").to_owned();
+    if !login_csrf_ok(&headers, &form) {
+        let message = "The form expired; please try again.".to_owned();
+        return login_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            &username,
+            Some(message),
+            false,
+        );
+    }
+    match auth::login(
+        &state,
+        &username,
+        form.get("password"),
+        &addr.ip().to_string(),
+    )
+    .await
+    {
+        Ok(done) => {
+            let mut response = Redirect::to("/").into_response();
+            let headers = response.headers_mut();
+            if let Ok(v) = auth::session_cookie(&state, &done.cookie_token).parse() {
+                headers.append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = format!("{LOGIN_CSRF_COOKIE}=; Path=/; Max-Age=0").parse() {
+                headers.append(header::SET_COOKIE, v);
+            }
+            Ok(response)
+        }
+        Err(err @ (ApiError::BadCredentials | ApiError::TooManyRequests { .. })) => {
+            let status = err.status();
+            login_form(&state, status, &username, Some(err.detail()), false)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `POST /logout`
+pub async fn logout(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    caller.logout(&state).await?;
+    let mut response = Redirect::to("/login").into_response();
+    if let Ok(v) = auth::clear_session_cookie(&state).parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    csrf: String,
+    username: String,
+    errors: Vec<openiop_core::FieldError>,
+}
+
+impl SetupPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+fn setup_form(
+    state: &AppState,
+    status: StatusCode,
+    username: &str,
+    errors: Vec<openiop_core::FieldError>,
+) -> PageResult {
+    let (token, _) = auth::new_secret()?;
+    let page = SetupPage {
+        csrf: token.clone(),
+        username: username.to_owned(),
+        errors,
+    };
+    let mut response = (status, render(&page)).into_response();
+    if let Ok(v) = login_cookie(state, &token).parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// `GET /setup`: only while no user exists (a clinic without `OPENIOP_ADMIN` starts here).
+pub async fn setup_page(State(state): State<AppState>) -> PageResult {
+    if crate::setup::has_users(&state).await? {
+        return Err(PageError(ApiError::NotFound));
+    }
+    setup_form(&state, StatusCode::OK, "", Vec::new())
+}
+
+/// `POST /setup`: creates the first admin, then sends them to log in.
+pub async fn setup_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, PageError> {
+    if crate::setup::has_users(&state).await? {
+        return Err(PageError(ApiError::NotFound));
+    }
+    if !login_csrf_ok(&headers, &form) {
+        return Err(PageError(ApiError::Csrf));
+    }
+    let username = form.get("username").to_owned();
+    let body = UserBody {
+        username: username.clone(),
+        password: form.get("password").to_owned(),
+        role: "admin".into(),
+        patient_id: None,
+    };
+    let account = match parse_account(&body) {
+        Ok(a) => a,
+        Err(invalid) => {
+            return setup_form(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &username,
+                invalid.0,
+            );
+        }
+    };
+    let org = crate::setup::bootstrap(&state, &crate::setup::Bootstrap::default())
+        .await
+        .map_err(|e| PageError(ApiError::Internal(e.to_string())))?;
+    insert_account(&state, org, &account, EventBuilder::system(org)).await?;
+    Ok(Redirect::to("/login").into_response())
+}

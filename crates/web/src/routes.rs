@@ -1,0 +1,183 @@
+//! The route table: every route of the application in one list.
+//!
+//! The router, the OpenAPI document and the authorization test matrix are all built from
+//! [`table`], so a route cannot exist without being documented and tested.
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post, put};
+use serde_json::{Value, json};
+
+use crate::{AppState, api, openapi, pages};
+
+/// Who may reach a route without logging in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// No login needed.
+    Public,
+    /// A logged-in user (the access policy decides the rest).
+    User,
+}
+
+/// One route.
+pub struct Route {
+    pub method: Method,
+    /// axum path syntax, e.g. `/api/v1/patients/{id}`.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub reach: Reach,
+    /// The JSON body schema, for routes that take one.
+    pub body: Option<fn() -> Value>,
+    /// The success status.
+    pub success: u16,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    summary: &'static str,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    let success = if method == Method::POST && path.starts_with("/api/") {
+        201
+    } else {
+        200
+    };
+    Route {
+        method,
+        path,
+        summary,
+        reach: Reach::User,
+        body: None,
+        success,
+        handler,
+    }
+}
+
+impl Route {
+    fn public(mut self) -> Self {
+        self.reach = Reach::Public;
+        self
+    }
+
+    fn body(mut self, schema: fn() -> Value) -> Self {
+        self.body = Some(schema);
+        self
+    }
+
+    fn status(mut self, status: u16) -> Self {
+        self.success = status;
+        self
+    }
+
+    /// Whether this route belongs to the JSON API.
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/")
+    }
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
+}
+
+/// Every route of the application.
+pub fn table() -> Vec<Route> {
+    use Method as M;
+    vec![
+        route(M::GET, "/healthz", "Liveness: the process is up", get(api::healthz)).public(),
+        route(M::GET, "/readyz", "Readiness: the database answers", get(api::readyz)).public(),
+        route(M::GET, "/api/v1/openapi.json", "This OpenAPI document", get(openapi::document)).public(),
+        route(M::POST, "/api/v1/auth/login", "Log in: a bearer token and a session cookie", post(api::session::login))
+            .public()
+            .status(200)
+            .body(|| {
+                object(&["username", "password"], json!({"username": string(), "password": string(), "totp": string()}))
+            }),
+        route(M::POST, "/api/v1/auth/logout", "End this session or token", post(api::session::logout)).status(204),
+        route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::session::me)),
+        route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites)),
+        route(M::POST, "/api/v1/sites", "Create a site (admin)", post(api::config::post_site)).body(|| {
+            object(&["name", "time_zone"], json!({"name": string(), "time_zone": {"type": "string", "description": "IANA time zone"}}))
+        }),
+        route(M::GET, "/api/v1/tracks", "List tracks", get(api::config::list_tracks)),
+        route(M::POST, "/api/v1/tracks", "Create a track (admin)", post(api::config::post_track)).body(|| {
+            object(
+                &["site_id", "name", "level", "target_hours", "min_days", "age_group"],
+                json!({
+                    "site_id": {"type": "string", "format": "uuid"},
+                    "name": string(),
+                    "level": {"enum": ["op", "iop", "php"]},
+                    "target_hours": {"type": "number"},
+                    "min_days": {"type": "integer", "minimum": 1, "maximum": 7},
+                    "age_group": {"enum": ["adult", "adolescent"]}
+                }),
+            )
+        }),
+        route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users)),
+        route(M::POST, "/api/v1/users", "Create a user (admin)", post(api::config::post_user)).body(|| {
+            object(
+                &["username", "password", "role"],
+                json!({
+                    "username": string(),
+                    "password": {"type": "string", "minLength": 12},
+                    "role": {"enum": ["admin", "clinician", "case_manager", "front_desk", "billing", "patient"]},
+                    "patient_id": {"type": "string", "format": "uuid"}
+                }),
+            )
+        }),
+        route(M::GET, "/api/v1/patients", "Search patients by name (q, limit, cursor)", get(api::patients::list_patients)),
+        route(M::POST, "/api/v1/patients", "Register a patient", post(api::patients::post_patient)).body(|| {
+            object(
+                &["given_name", "family_name", "birth_date"],
+                json!({
+                    "given_name": string(), "family_name": string(),
+                    "birth_date": {"type": "string", "format": "date"},
+                    "preferred_name": string(), "pronouns": string(), "phone": string(),
+                    "email": {"type": "string", "format": "email"}
+                }),
+            )
+        }),
+        route(M::GET, "/api/v1/patients/{id}", "Read a patient's demographics", get(api::patients::get_patient)),
+        route(M::GET, "/api/v1/patients/{id}/episodes", "List a patient's episodes of care", get(api::patients::list_episodes)),
+        route(M::POST, "/api/v1/patients/{id}/episodes", "Admit a patient to a track", post(api::patients::post_episode)).body(|| {
+            object(&["track_id", "admitted_on"], json!({"track_id": {"type": "string", "format": "uuid"}, "admitted_on": {"type": "string", "format": "date"}}))
+        }),
+        route(M::GET, "/api/v1/patients/{id}/care-team", "Read a patient's care team", get(api::patients::get_team)),
+        route(M::PUT, "/api/v1/patients/{id}/care-team", "Replace a patient's care team (admin)", put(api::patients::put_team)).body(|| {
+            object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))
+        }),
+        // Pages.
+        route(M::GET, "/static/{file}", "Embedded CSS and scripts", get(pages::asset)).public(),
+        route(M::GET, "/login", "Login page", get(pages::session::login_page)).public(),
+        route(M::POST, "/login", "Log in (form)", post(pages::session::login_submit)).public(),
+        route(M::POST, "/logout", "Log out (form)", post(pages::session::logout)),
+        route(M::GET, "/setup", "First-run setup: create the first admin", get(pages::session::setup_page)).public(),
+        route(M::POST, "/setup", "First-run setup (form)", post(pages::session::setup_submit)).public(),
+        route(M::GET, "/", "Home dashboard", get(pages::home)),
+        route(M::GET, "/patients", "Patient list and search", get(pages::patients::list)),
+        route(M::GET, "/patients/new", "New patient form", get(pages::patients::new_form)),
+        route(M::POST, "/patients", "Register a patient (form)", post(pages::patients::create)),
+        route(M::GET, "/patients/{id}", "Patient chart", get(pages::patients::chart)),
+        route(M::POST, "/patients/{id}/episodes", "Admit to a track (form)", post(pages::patients::admit)),
+        route(M::POST, "/patients/{id}/care-team", "Replace the care team (form)", post(pages::patients::care_team)),
+        route(M::GET, "/config", "Configuration: sites and tracks", get(pages::config::overview)),
+        route(M::POST, "/config/sites", "Create a site (form)", post(pages::config::create_site)),
+        route(M::POST, "/config/tracks", "Create a track (form)", post(pages::config::create_track)),
+        route(M::GET, "/config/users", "Configuration: users", get(pages::config::users)),
+        route(M::POST, "/config/users", "Create a user (form)", post(pages::config::create_user)),
+        route(M::GET, "/audit", "Audit trail (admin)", get(pages::audit::page)),
+    ]
+}
+
+/// The router of every route in [`table`].
+pub fn router(state: AppState) -> Router {
+    table()
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
+        .with_state(state)
+}
