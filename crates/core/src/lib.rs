@@ -12,6 +12,7 @@ pub mod id;
 pub mod login;
 pub mod patient;
 pub mod program;
+pub mod totp;
 pub mod validate;
 
 pub use validate::{FieldError, Invalid};

@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use openiop_core::audit::{ChainVerifier, Event, Head, Outcome, Sealed, Summary, seal};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::{Db, Instant, Result, Store, StoreError, Tx, on_db};
@@ -54,13 +55,60 @@ impl Tx {
     }
 }
 
+/// Events waiting for the group commit, and who to tell when they are durable.
+pub(crate) struct Pending {
+    events: Vec<Event>,
+    done: oneshot::Sender<std::result::Result<(), String>>,
+}
+
+/// The largest number of requests whose events share one commit.
+const BATCH_MAX: usize = 256;
+
+/// Group commit of read events: while one batch commits, the next requests queue; the next
+/// batch takes them all in one transaction (one fsync), then wakes each waiting request.
+/// No artificial delay: a lone request is committed at once.
+pub(crate) async fn run_batcher(store: Store, mut queue: mpsc::Receiver<Pending>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH_MAX {
+            match queue.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
+            }
+        }
+        let events: Vec<Event> = batch
+            .iter_mut()
+            .flat_map(|p| std::mem::take(&mut p.events))
+            .collect();
+        let result = store.record_now(events).await.map_err(|e| e.to_string());
+        for pending in batch {
+            let _ = pending.done.send(result.clone());
+        }
+    }
+}
+
 impl Store {
-    /// Records events in their own transaction, durable when this returns (reads use this:
-    /// their event must be on disk before the response leaves).
+    /// Records events durably before returning (reads use this: their event must be on disk
+    /// before the response leaves). Concurrent callers share commits through the batcher.
     pub async fn record(&self, events: Vec<Event>) -> Result<()> {
         if events.is_empty() {
             return Ok(());
         }
+        let Some(queue) = &self.audit_queue else {
+            return self.record_now(events).await;
+        };
+        let (done, wait) = oneshot::channel();
+        queue
+            .send(Pending { events, done })
+            .await
+            .map_err(|_| StoreError::AuditWriter("the audit writer has stopped".into()))?;
+        wait.await
+            .map_err(|_| StoreError::AuditWriter("the audit writer has stopped".into()))?
+            .map_err(StoreError::AuditWriter)
+    }
+
+    /// Records events in their own transaction, now.
+    pub async fn record_now(&self, events: Vec<Event>) -> Result<()> {
         let mut tx = self.begin().await?;
         for event in events {
             tx.audit(event).await?;

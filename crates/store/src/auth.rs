@@ -20,6 +20,9 @@ struct UserRow {
     active: bool,
     failed_logins: i32,
     locked_until: Option<Instant>,
+    totp_secret: Option<String>,
+    totp_enabled: bool,
+    totp_last_step: Option<i64>,
 }
 
 /// A staff or patient account.
@@ -33,6 +36,17 @@ pub struct User {
     pub patient_id: Option<Uuid>,
     pub active: bool,
     pub counter: AccountCounter,
+    /// The TOTP second factor, when set up.
+    pub totp: Option<Totp>,
+}
+
+/// A user's TOTP second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totp {
+    pub secret: Vec<u8>,
+    /// Confirmed with a first code; only then does login require it.
+    pub enabled: bool,
+    pub last_step: Option<u64>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -53,13 +67,21 @@ impl TryFrom<UserRow> for User {
                 failures: u32::try_from(row.failed_logins).unwrap_or(0),
                 locked_until: row.locked_until.map(Instant::get),
             },
+            totp: row
+                .totp_secret
+                .and_then(|hex_secret| hex_decode(&hex_secret))
+                .map(|secret| Totp {
+                    secret,
+                    enabled: row.totp_enabled,
+                    last_step: row.totp_last_step.and_then(|s| u64::try_from(s).ok()),
+                }),
         })
     }
 }
 
 macro_rules! user_columns {
     () => {
-        "id, organization_id, username, password_hash, role, patient_id, active, failed_logins, locked_until"
+        "id, organization_id, username, password_hash, role, patient_id, active, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step"
     };
 }
 
@@ -155,6 +177,47 @@ pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter
         sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
             .bind(i32::try_from(counter.failures).unwrap_or(i32::MAX))
             .bind(counter.locked_until.map(Instant::new))
+            .bind(user_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Stores a new, not yet confirmed TOTP secret (replacing any unconfirmed one).
+pub async fn set_totp_secret(db: &mut Db<'_>, user_id: Uuid, secret: &[u8]) -> Result<()> {
+    let hex_secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    on_db!(db, |c| {
+        sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL WHERE id = $3",
+        )
+        .bind(hex_secret)
+        .bind(false)
+        .bind(user_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Records an accepted TOTP step, enabling the factor if it was pending.
+pub async fn accept_totp_step(db: &mut Db<'_>, user_id: Uuid, step: u64) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE users SET totp_enabled = $1, totp_last_step = $2 WHERE id = $3")
+            .bind(true)
+            .bind(i64::try_from(step).unwrap_or(i64::MAX))
             .bind(user_id)
             .execute(&mut **c)
             .await
@@ -262,7 +325,7 @@ pub async fn find_session(
     kind: SessionKind,
 ) -> Result<Option<SessionUser>> {
     let sql = "SELECT u.id, u.organization_id, u.username, u.password_hash, u.role, u.patient_id, u.active, \
-               u.failed_logins, u.locked_until, s.csrf_token, s.last_seen_at, s.expires_at \
+               u.failed_logins, u.locked_until, u.totp_secret, u.totp_enabled, u.totp_last_step, s.csrf_token, s.last_seen_at, s.expires_at \
                FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.kind = $2";
     let row = on_db!(db, |c| {
         sqlx::query_as::<_, SessionRow>(sql)

@@ -53,6 +53,8 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
+    #[error("audit writer: {0}")]
+    AuditWriter(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -89,6 +91,8 @@ enum Pools {
 pub struct Store {
     pools: Pools,
     audit_key: Option<Arc<[u8]>>,
+    /// The group-commit queue for read events (see [`audit`]).
+    audit_queue: Option<tokio::sync::mpsc::Sender<audit::Pending>>,
 }
 
 /// Options for opening a store.
@@ -193,12 +197,22 @@ impl Store {
         Ok(Store {
             pools,
             audit_key: None,
+            audit_queue: None,
         })
     }
 
-    /// The store that seals audit events with `key`.
+    /// The store that seals audit events with `key`, with its group-commit writer running
+    /// (when called inside a tokio runtime; otherwise events are committed one by one).
     pub fn with_audit_key(mut self, key: Vec<u8>) -> Store {
         self.audit_key = Some(key.into());
+        self.audit_queue = None;
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (queue, receiver) = tokio::sync::mpsc::channel(4096);
+            // The writer holds a store without the queue, so it stops when the last
+            // store handle that can send to it is dropped.
+            runtime.spawn(audit::run_batcher(self.clone(), receiver));
+            self.audit_queue = Some(queue);
+        }
         self
     }
 

@@ -148,6 +148,7 @@ pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
+    totp: Option<&str>,
     client: &str,
 ) -> Result<LoggedIn, ApiError> {
     let policy = state.config.login;
@@ -201,6 +202,41 @@ pub async fn login(
         tx.commit().await?;
         return Err(ApiError::BadCredentials);
     }
+    // The second factor, when enabled: a missing code asks for one (not a failure); a wrong
+    // or replayed code counts as a failed attempt, so codes cannot be guessed either.
+    let mut accepted_step = None;
+    if let Some(factor) = user.totp.as_ref().filter(|t| t.enabled) {
+        let Some(code) = totp.filter(|c| !c.trim().is_empty()) else {
+            let asked = event
+                .clone()
+                .outcome(Outcome::Denied)
+                .detail("mfa required");
+            state.store.record(vec![asked.build(now)]).await?;
+            return Err(ApiError::MfaRequired);
+        };
+        match openiop_core::totp::verify(
+            &factor.secret,
+            code,
+            now.unix_timestamp(),
+            factor.last_step,
+        ) {
+            Some(step) => accepted_step = Some(step),
+            None => {
+                let counter = policy.after_failure(user.counter, now);
+                let mut tx = state.store.begin().await?;
+                users::set_counter(&mut tx.db(), user.id, counter).await?;
+                tx.audit(
+                    event
+                        .outcome(Outcome::Denied)
+                        .detail("wrong mfa code")
+                        .build(now),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(ApiError::MfaRequired);
+            }
+        }
+    }
     let (cookie_token, cookie_hash) = new_secret()?;
     let (bearer_token, bearer_hash) = new_secret()?;
     let (csrf, _) = new_secret()?;
@@ -208,6 +244,9 @@ pub async fn login(
     let expires = Instant::new(now + state.config.session_max);
     let mut tx = state.store.begin().await?;
     users::set_counter(&mut tx.db(), user.id, Default::default()).await?;
+    if let Some(step) = accepted_step {
+        users::accept_totp_step(&mut tx.db(), user.id, step).await?;
+    }
     for (hash, kind) in [
         (&cookie_hash, SessionKind::Cookie),
         (&bearer_hash, SessionKind::Bearer),

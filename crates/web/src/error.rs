@@ -15,6 +15,9 @@ pub enum ApiError {
     Unauthenticated,
     #[error("wrong username or password")]
     BadCredentials,
+    /// The password was right but the second factor is missing or wrong.
+    #[error("multi-factor code required")]
+    MfaRequired,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -56,12 +59,16 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mfa_required: Option<bool>,
 }
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::BadCredentials | ApiError::MfaRequired => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -79,6 +86,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => "Log in, or send a valid bearer token.".into(),
             ApiError::BadCredentials => "Wrong username or password.".into(),
+            ApiError::MfaRequired => "Enter the current code from your authenticator app.".into(),
             ApiError::Forbidden => "Your role may not see or change this.".into(),
             ApiError::NotFound => "Nothing here, or nothing you may see.".into(),
             ApiError::Invalid(_) => "Some fields are not valid; see errors.".into(),
@@ -116,6 +124,7 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail: self.detail(),
             errors: self.field_errors(),
+            mfa_required: matches!(self, ApiError::MfaRequired).then_some(true),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

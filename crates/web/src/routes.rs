@@ -100,6 +100,10 @@ pub fn table() -> Vec<Route> {
             }),
         route(M::POST, "/api/v1/auth/logout", "End this session or token", post(api::session::logout)).status(204),
         route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::session::me)),
+        route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::session::mfa_setup)).status(200),
+        route(M::POST, "/api/v1/auth/mfa/confirm", "Enable multi-factor with a first code", post(api::session::mfa_confirm))
+            .status(200)
+            .body(|| object(&["totp"], json!({"totp": {"type": "string", "pattern": "^[0-9]{6}$"}}))),
         route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites)),
         route(M::POST, "/api/v1/sites", "Create a site (admin)", post(api::config::post_site)).body(|| {
             object(&["name", "time_zone"], json!({"name": string(), "time_zone": {"type": "string", "description": "IANA time zone"}}))

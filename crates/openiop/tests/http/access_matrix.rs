@@ -123,6 +123,8 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/auth/login", public),
         (M::POST, "/api/v1/auth/logout", everyone),
         (M::GET, "/api/v1/auth/me", everyone),
+        (M::POST, "/api/v1/auth/mfa/setup", everyone),
+        (M::POST, "/api/v1/auth/mfa/confirm", everyone),
         (M::GET, "/api/v1/sites", staff),
         (M::POST, "/api/v1/sites", admin_only),
         (M::GET, "/api/v1/tracks", staff),
@@ -178,6 +180,7 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
     }
     Some(match path {
         "/api/v1/auth/login" => json!({"username": "admin", "password": "Admin-Password-1"}),
+        "/api/v1/auth/mfa/confirm" => json!({"totp": "000000"}),
         "/api/v1/sites" => json!({"name": format!("Site {n}"), "time_zone": "UTC"}),
         "/api/v1/tracks" => {
             json!({"site_id": w.site, "name": format!("Track {n}"), "level": "op", "target_hours": 3, "min_days": 1, "age_group": "adult"})

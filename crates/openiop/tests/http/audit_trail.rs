@@ -97,3 +97,58 @@ on_both!(an_intact_trail_counts_every_event, |app| {
     assert_eq!(summary.events as i64, app.count("audit_events").await);
     assert_eq!(summary.head_hash.len(), 64);
 });
+
+on_both!(
+    concurrent_reads_are_each_audited_and_the_trail_holds,
+    |app| {
+        let admin = app.admin().await;
+        let patient = app.patient(&admin, "Busy", "Reader").await;
+        let before = app.count("audit_events").await;
+        let path = format!("/api/v1/patients/{patient}");
+        let reads = (0..40).map(|_| app.get(&path, &admin));
+        let answers = futures_join_all(reads).await;
+        assert!(
+            answers
+                .iter()
+                .all(|(status, _)| *status == reqwest::StatusCode::OK)
+        );
+        let reads = app
+            .audit_actions()
+            .await
+            .into_iter()
+            .filter(|e| e.event.action == "patient.read")
+            .count();
+        assert_eq!(reads, 40);
+        assert_eq!(app.count("audit_events").await, before + 40);
+        assert!(app.verify_audit().await.is_ok());
+    }
+);
+
+/// Runs futures concurrently on the current task (no extra dependency for one helper).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut outputs: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if outputs[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => outputs[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}

@@ -161,3 +161,100 @@ on_both!(sessions_rotate_expire_and_end, |app| {
         StatusCode::UNAUTHORIZED
     );
 });
+
+on_both!(multi_factor_codes_are_required_once_enabled, |app| {
+    use openiop_core::totp;
+    let admin = app.admin().await;
+    let (status, setup) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/mfa/setup",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{setup}");
+    let secret = totp::base32_decode(setup["secret"].as_str().unwrap()).unwrap();
+    assert!(
+        setup["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/OpenIOP:admin?secret=")
+    );
+    // Not enabled until confirmed: login still works without a code.
+    assert_eq!(app.login_full(ADMIN.0, ADMIN.1).await.0, StatusCode::OK);
+    let code = |at: time::OffsetDateTime| {
+        format!(
+            "{:06}",
+            totp::code_at(&secret, totp::step_of(at.unix_timestamp()))
+        )
+    };
+    let (status, problem) = app
+        .post("/api/v1/auth/mfa/confirm", &admin, json!({"totp": "12345"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "totp");
+    let now = app.clock.now();
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/mfa/confirm",
+            &admin,
+            json!({"totp": code(now)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let login = |totp: Option<String>| {
+        let mut body = json!({"username": ADMIN.0, "password": ADMIN.1});
+        if let Some(t) = totp {
+            body["totp"] = json!(t);
+        }
+        app.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(body),
+        )
+    };
+    let (status, problem) = login(None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem["mfa_required"], json!(true));
+    // The code just used to confirm cannot be replayed.
+    let (status, problem) = login(Some(code(now))).await;
+    assert_eq!(
+        (status, problem["mfa_required"].clone()),
+        (StatusCode::UNAUTHORIZED, json!(true))
+    );
+    let (status, problem) = login(Some("000000".into())).await;
+    assert_eq!(
+        (status, problem["mfa_required"].clone()),
+        (StatusCode::UNAUTHORIZED, json!(true))
+    );
+    // Wrong passwords still look like wrong passwords, with no hint about the factor.
+    let (status, problem) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": ADMIN.0, "password": "Wrong-Password-1", "totp": "000000"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(problem.get("mfa_required").is_none());
+    app.clock.advance(time::Duration::seconds(31));
+    let (status, body) = login(Some(code(app.clock.now()))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A second setup while enabled is refused.
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(
+        app.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/mfa/setup",
+            Some(token),
+            None
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+});

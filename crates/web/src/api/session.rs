@@ -9,17 +9,18 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::audit_log::EventBuilder;
 use crate::auth::{self, Caller};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use openiop_core::totp;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     username: String,
     password: String,
-    /// Accepted for the multi-factor contract; no user has multi-factor enrolled yet.
-    #[allow(dead_code)]
+    /// The current authenticator code, for users with multi-factor enabled.
     totp: Option<String>,
 }
 
@@ -51,6 +52,7 @@ pub async fn login(
         &state,
         &body.username,
         &body.password,
+        body.totp.as_deref(),
         &addr.ip().to_string(),
     )
     .await?;
@@ -87,4 +89,86 @@ pub async fn me(caller: Caller) -> Json<UserJson> {
         role: caller.role.as_str(),
         patient_id: caller.patient_id,
     })
+}
+
+#[derive(Serialize)]
+pub struct MfaSetupJson {
+    /// The secret in base32, for typing into an authenticator app.
+    secret: String,
+    /// The `otpauth://` URI, for a QR code.
+    otpauth_uri: String,
+}
+
+/// `POST /api/v1/auth/mfa/setup`: a new TOTP secret for the caller, enabled by confirming a
+/// first code. Refused while a confirmed factor exists (turning it off is an admin matter).
+pub async fn mfa_setup(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<MfaSetupJson>> {
+    let mut conn = state.store.read().await?;
+    let user =
+        openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, caller.user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+    drop(conn);
+    if user.totp.as_ref().is_some_and(|t| t.enabled) {
+        return Err(openiop_core::Invalid::one(
+            "",
+            "multi-factor authentication is already enabled",
+        )
+        .into());
+    }
+    let mut secret = [0u8; 20];
+    getrandom::fill(&mut secret).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    openiop_store::auth::set_totp_secret(&mut tx.db(), caller.user_id, &secret).await?;
+    let event = EventBuilder::for_caller(&caller)
+        .action("auth.mfa.setup", format!("users/{}", caller.user_id));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(Json(MfaSetupJson {
+        secret: totp::base32_encode(&secret),
+        otpauth_uri: totp::provisioning_uri("OpenIOP", &caller.username, &secret),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaConfirmBody {
+    totp: String,
+}
+
+/// `POST /api/v1/auth/mfa/confirm`: enables the pending factor with a first valid code.
+pub async fn mfa_confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<MfaConfirmBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let mut conn = state.store.read().await?;
+    let user =
+        openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, caller.user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+    drop(conn);
+    let Some(factor) = user.totp else {
+        return Err(
+            openiop_core::Invalid::one("totp", "set up multi-factor authentication first").into(),
+        );
+    };
+    let now = state.now();
+    let step = totp::verify(
+        &factor.secret,
+        &body.totp,
+        now.unix_timestamp(),
+        factor.last_step,
+    )
+    .ok_or_else(|| openiop_core::Invalid::one("totp", "is not the current code"))?;
+    let mut tx = state.store.begin().await?;
+    openiop_store::auth::accept_totp_step(&mut tx.db(), caller.user_id, step).await?;
+    let event = EventBuilder::for_caller(&caller)
+        .action("auth.mfa.enable", format!("users/{}", caller.user_id));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({"enabled": true})))
 }

@@ -89,6 +89,7 @@ pub async fn login_submit(
         &state,
         &username,
         form.get("password"),
+        form.optional("totp").as_deref(),
         &addr.ip().to_string(),
     )
     .await
@@ -104,7 +105,11 @@ pub async fn login_submit(
             }
             Ok(response)
         }
-        Err(err @ (ApiError::BadCredentials | ApiError::TooManyRequests { .. })) => {
+        Err(
+            err @ (ApiError::BadCredentials
+            | ApiError::MfaRequired
+            | ApiError::TooManyRequests { .. }),
+        ) => {
             let status = err.status();
             login_form(&state, status, &username, Some(err.detail()), false)
         }
