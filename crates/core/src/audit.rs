@@ -383,3 +383,104 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_event() -> impl Strategy<Value = Event> {
+        (
+            any::<u128>(),
+            any::<i64>(),
+            "[a-z._]{1,20}",
+            "[ -~]{0,40}",
+            any::<bool>(),
+            "[ -~]{0,30}",
+        )
+            .prop_map(|(id, at, action, resource, allowed, detail)| Event {
+                id: Uuid::from_u128(id),
+                organization_id: Uuid::from_u128(1),
+                at_micros: at,
+                actor_user_id: None,
+                actor_role: "admin".into(),
+                action,
+                patient_id: Some(Uuid::from_u128(id ^ 7)),
+                resource,
+                outcome: if allowed {
+                    Outcome::Allowed
+                } else {
+                    Outcome::Denied
+                },
+                client_addr: "::1".into(),
+                detail,
+            })
+    }
+
+    fn chain(events: Vec<Event>) -> (Vec<Sealed>, Vec<Head>) {
+        let key = b"property key";
+        let mut sealed: Vec<Sealed> = Vec::new();
+        for e in events {
+            let head = sealed.last().map(|s| (s.seq, s.hash.as_str()));
+            let next = seal(key, 3, head, e);
+            sealed.push(next);
+        }
+        let heads = sealed
+            .last()
+            .map(|s| {
+                vec![Head {
+                    chain: 3,
+                    last_seq: s.seq,
+                    last_hash: s.hash.clone(),
+                }]
+            })
+            .unwrap_or_default();
+        (sealed, heads)
+    }
+
+    fn verify(events: &[Sealed], heads: &[Head]) -> Result<Summary, Break> {
+        let mut v = ChainVerifier::new(b"property key");
+        for e in events {
+            v.push(e)?;
+        }
+        v.finish(heads)
+    }
+
+    proptest! {
+        #[test]
+        fn any_chain_verifies(events in proptest::collection::vec(any_event(), 1..20)) {
+            let (sealed, heads) = chain(events);
+            prop_assert_eq!(verify(&sealed, &heads).map(|s| s.events), Ok(sealed.len() as u64));
+        }
+
+        #[test]
+        fn any_single_edit_is_caught(
+            events in proptest::collection::vec(any_event(), 1..12),
+            which in any::<prop::sample::Index>(),
+            field in 0..5usize,
+        ) {
+            let (mut sealed, heads) = chain(events);
+            let i = which.index(sealed.len());
+            let e = &mut sealed[i].event;
+            match field {
+                0 => e.at_micros = e.at_micros.wrapping_add(1),
+                1 => e.action.push('x'),
+                2 => e.patient_id = None,
+                3 => e.outcome = if e.outcome == Outcome::Allowed { Outcome::Denied } else { Outcome::Allowed },
+                _ => e.detail.push('!'),
+            }
+            prop_assert!(verify(&sealed, &heads).is_err());
+        }
+
+        #[test]
+        fn any_single_deletion_is_caught(
+            events in proptest::collection::vec(any_event(), 1..12),
+            which in any::<prop::sample::Index>(),
+        ) {
+            let (mut sealed, heads) = chain(events);
+            let i = which.index(sealed.len());
+            sealed.remove(i);
+            prop_assert!(verify(&sealed, &heads).is_err());
+        }
+    }
+}

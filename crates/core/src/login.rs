@@ -246,3 +246,30 @@ mod account_rules {
         assert_eq!(check_username(&mut check, "u", "semi;colon"), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    proptest! {
+        /// However failures are spaced within the lock window, the account is locked exactly
+        /// when the count reaches the threshold.
+        #[test]
+        fn locks_exactly_at_the_threshold(max in 1u32..10, gaps in proptest::collection::vec(0i64..60, 1..20)) {
+            let policy = LoginPolicy { max_failures: max, ..LoginPolicy::default() };
+            let mut now = datetime!(2026-11-25 09:00 UTC);
+            let mut counter = AccountCounter::default();
+            for (i, gap) in gaps.iter().enumerate() {
+                now += Duration::seconds(*gap);
+                if policy.account_gate(counter, now) != Gate::Open {
+                    break;
+                }
+                counter = policy.after_failure(counter, now);
+                let locked = policy.account_gate(counter, now) != Gate::Open;
+                prop_assert_eq!(locked, (i as u32 + 1) >= max);
+            }
+        }
+    }
+}

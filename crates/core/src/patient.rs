@@ -195,3 +195,35 @@ mod tests {
         assert_eq!(age_on(date!(2000 - 02 - 29), date!(2026 - 02 - 28)), 25);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A search for any piece of either name, typed in any case, finds the patient.
+        #[test]
+        fn every_substring_of_a_name_matches_its_key(
+            given in "\\PC{1,20}",
+            family in "\\PC{1,20}",
+            start in 0..20usize,
+            len in 1..20usize,
+            upper in any::<bool>(),
+        ) {
+            let key = name_key(&family, &given);
+            let source: Vec<char> = fold(&given).chars().collect();
+            prop_assume!(!source.is_empty());
+            let from = start % source.len();
+            let to = (from + len).min(source.len());
+            let piece: String = source[from..to].iter().collect();
+            let typed = if upper { piece.to_uppercase() } else { piece.clone() };
+            prop_assert!(key.contains(&fold(&typed)) || fold(&typed) != piece, "{typed:?} in {key:?}");
+        }
+
+        #[test]
+        fn folding_is_idempotent(text in "\\PC{0,40}") {
+            prop_assert_eq!(fold(&fold(&text)), fold(&text));
+        }
+    }
+}

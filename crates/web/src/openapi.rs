@@ -9,6 +9,16 @@ fn problem_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
 }
 
+/// `GET /api/v1/patients/{id}` -> `get_patients_id`.
+fn operation_id(method: &str, path: &str) -> String {
+    let words: Vec<&str> = path
+        .trim_start_matches("/api/v1/")
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    format!("{}_{}", method.to_lowercase(), words.join("_"))
+}
+
 /// Builds the document.
 pub fn build() -> Value {
     let mut paths: Map<String, Value> = Map::new();
@@ -17,14 +27,17 @@ pub fn build() -> Value {
         op.insert("summary".into(), json!(route.summary));
         op.insert(
             "operationId".into(),
-            json!(format!("{} {}", route.method, route.path)),
+            json!(operation_id(route.method.as_str(), route.path)),
         );
-        let params: Vec<Value> = route
+        let mut params: Vec<Value> = route
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
             .collect();
+        params.extend(route.query.iter().map(|(name, description)| {
+            json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}})
+        }));
         if !params.is_empty() {
             op.insert("parameters".into(), json!(params));
         }

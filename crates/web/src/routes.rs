@@ -30,6 +30,8 @@ pub struct Route {
     pub body: Option<fn() -> Value>,
     /// The success status.
     pub success: u16,
+    /// Query parameters: name and description.
+    pub query: &'static [(&'static str, &'static str)],
     pub handler: MethodRouter<AppState>,
 }
 
@@ -51,6 +53,7 @@ fn route(
         reach: Reach::User,
         body: None,
         success,
+        query: &[],
         handler,
     }
 }
@@ -63,6 +66,11 @@ impl Route {
 
     fn body(mut self, schema: fn() -> Value) -> Self {
         self.body = Some(schema);
+        self
+    }
+
+    fn query(mut self, params: &'static [(&'static str, &'static str)]) -> Self {
+        self.query = params;
         self
     }
 
@@ -134,7 +142,12 @@ pub fn table() -> Vec<Route> {
                 }),
             )
         }),
-        route(M::GET, "/api/v1/patients", "Search patients by name (q, limit, cursor)", get(api::patients::list_patients)),
+        route(M::GET, "/api/v1/patients", "Search patients by name (q, limit, cursor)", get(api::patients::list_patients))
+            .query(&[
+                ("q", "Case-insensitive substring of the given or family name"),
+                ("limit", "Page size, 1 to 200 (default 50)"),
+                ("cursor", "The next_cursor of the previous page"),
+            ]),
         route(M::POST, "/api/v1/patients", "Register a patient", post(api::patients::post_patient)).body(|| {
             object(
                 &["given_name", "family_name", "birth_date"],

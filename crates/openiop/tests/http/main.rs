@@ -10,4 +10,5 @@ mod bad_input;
 mod browser;
 mod cli;
 mod login;
+mod pages;
 mod story;

@@ -62,7 +62,16 @@ impl TestApp {
         TestApp::start_with(backend, Config::default()).await
     }
 
-    pub async fn start_with(backend: Backend, mut config: Config) -> TestApp {
+    pub async fn start_with(backend: Backend, config: Config) -> TestApp {
+        TestApp::start_full(backend, config, true).await
+    }
+
+    /// A first start without `OPENIOP_ADMIN`: no account exists yet.
+    pub async fn start_without_admin(backend: Backend) -> TestApp {
+        TestApp::start_full(backend, Config::default(), false).await
+    }
+
+    async fn start_full(backend: Backend, mut config: Config, with_admin: bool) -> TestApp {
         config.cookie_secure = false;
         let name = unique();
         let dir = std::env::temp_dir().join(format!("openiop-test-{name}"));
@@ -88,7 +97,7 @@ impl TestApp {
         let clock = Clock::system();
         let state = AppState::new(store.clone(), config, clock.clone());
         let boot = Bootstrap {
-            admin: Some(format!("{}:{}", ADMIN.0, ADMIN.1)),
+            admin: with_admin.then(|| format!("{}:{}", ADMIN.0, ADMIN.1)),
             ..Bootstrap::default()
         };
         setup::bootstrap(&state, &boot).await.expect("bootstrap");
@@ -196,6 +205,52 @@ impl TestApp {
             .map(|v| v.split(';').next().unwrap_or("").to_owned());
         let body = resp.json::<Value>().await.unwrap_or(Value::Null);
         (status, body, cookie)
+    }
+
+    /// Logs in and returns the browser session: (cookie header value, CSRF token).
+    pub async fn browser_session(&self, username: &str, password: &str) -> (String, String) {
+        let (status, body, cookie) = self.login_full(username, password).await;
+        assert_eq!(status, StatusCode::OK);
+        (
+            cookie.expect("cookie"),
+            body["csrf_token"].as_str().expect("csrf").to_owned(),
+        )
+    }
+
+    /// GETs a page with a session cookie: (status, HTML).
+    pub async fn page(&self, path: &str, cookie: &str) -> (StatusCode, String) {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("page");
+        (resp.status(), resp.text().await.unwrap_or_default())
+    }
+
+    /// POSTs a form with a session cookie: (status, Location header, HTML).
+    pub async fn form(&self, path: &str, cookie: &str, body: &str) -> (StatusCode, String, String) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("form");
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (
+            resp.status(),
+            location,
+            resp.text().await.unwrap_or_default(),
+        )
     }
 
     /// Logs in; panics unless it works. Returns the bearer token.

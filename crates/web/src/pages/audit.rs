@@ -78,7 +78,24 @@ pub async fn page(
         id
     };
     let patient_id = id("patient", &q.patient);
-    let actor_user_id = id("user", &q.user);
+    // The user filter takes an id or a username.
+    let user_text = q.user.trim();
+    let actor_user_id = if user_text.is_empty() || openiop_core::id::parse_id(user_text).is_some() {
+        id("user", user_text)
+    } else {
+        let mut conn = state.store.read().await?;
+        let name = openiop_core::login::normalize_username(user_text);
+        match openiop_store::auth::find_user_by_name(&mut conn.db(), &name).await? {
+            Some(user) if user.organization_id == caller.organization_id => Some(user.id),
+            _ => {
+                errors.push(FieldError {
+                    field: "user".into(),
+                    message: "no user has this id or username".into(),
+                });
+                None
+            }
+        }
+    };
     let mut day = |field: &str, text: &str, next: bool| {
         let text = text.trim();
         if text.is_empty() {

@@ -1,0 +1,229 @@
+//! The web pages, over HTTP: setup without demo data, the chart by role, the audit page,
+//! friendly errors.
+
+use reqwest::StatusCode;
+
+use crate::on_both;
+use crate::support::{Backend, PASSWORD, TestApp};
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A clinic without `--demo` and without `OPENIOP_ADMIN` sets itself up from the web pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinic_sets_itself_up_from_the_web() {
+    let app = TestApp::start_without_admin(Backend::Sqlite).await;
+    let resp = app.http.get(app.url("/login")).send().await.unwrap();
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("href=\"/setup\""),
+        "the login page points to setup"
+    );
+    let resp = app.http.get(app.url("/setup")).send().await.unwrap();
+    let setup_cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = csrf_of(&resp.text().await.unwrap());
+    let _ = cookie;
+    let (status, _, html) = app
+        .form(
+            "/setup",
+            &setup_cookie,
+            &format!("csrf={csrf}&username=director&password=short"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("at least 12 characters"));
+    let (status, location, _) = app
+        .form(
+            "/setup",
+            &setup_cookie,
+            &format!("csrf={csrf}&username=director&password=Director-Pass-1"),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    // Setup closes once an account exists.
+    assert_eq!(
+        app.http
+            .get(app.url("/setup"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let (cookie, csrf) = app.browser_session("director", "Director-Pass-1").await;
+    let (status, location, _) = app
+        .form(
+            "/config/sites",
+            &cookie,
+            &format!("csrf={csrf}&name=Riverside&time_zone=America%2FDenver"),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/config")
+    );
+    let (status, _, html) = app
+        .form(
+            "/config/sites",
+            &cookie,
+            &format!("csrf={csrf}&name=Bad&time_zone=Nowhere"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("IANA time zone"));
+    let token = app.login("director", "Director-Pass-1").await;
+    let sites = app.get("/api/v1/sites", &token).await.1;
+    let site = sites["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Riverside")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = format!(
+        "csrf={csrf}&site_id={site}&name=Evening+IOP&level=iop&target_hours=9&min_days=3&age_group=adult"
+    );
+    assert_eq!(
+        app.form("/config/tracks", &cookie, &body).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let body = format!("csrf={csrf}&username=dr.kim&password={PASSWORD}&role=clinician");
+    assert_eq!(
+        app.form("/config/users", &cookie, &body).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, html) = app.page("/config", &cookie).await;
+    assert!(
+        html.contains("Riverside")
+            && html.contains("Evening IOP")
+            && html.contains("America/Denver")
+    );
+    let (_, html) = app.page("/config/users", &cookie).await;
+    assert!(html.contains("dr.kim"));
+
+    // Register, admit and staff a patient from the pages.
+    let body = format!("csrf={csrf}&given_name=Noor&family_name=Haddad&birth_date=1991-05-06");
+    let (status, location, _) = app.form("/patients", &cookie, &body).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/patients/"));
+    let tracks = app.get("/api/v1/tracks", &token).await.1;
+    let track = tracks["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _, _) = app
+        .form(
+            &format!("{location}/episodes"),
+            &cookie,
+            &format!("csrf={csrf}&track_id={track}&admitted_on=2026-11-02"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let users = app.get("/api/v1/users", &token).await.1;
+    let kim = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "dr.kim")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.form(
+            &format!("{location}/care-team"),
+            &cookie,
+            &format!("csrf={csrf}&user_ids={kim}")
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, html) = app.page(&location, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Noor Haddad") && html.contains("Evening IOP") && html.contains("dr.kim")
+    );
+    // The new clinician finds the patient on their home page.
+    let (kim_cookie, _) = app.browser_session("dr.kim", PASSWORD).await;
+    let (_, html) = app.page("/", &kim_cookie).await;
+    assert!(html.contains("Haddad, Noor"));
+    app.stop().await;
+}
+
+on_both!(the_chart_shows_each_role_its_part, |app| {
+    let admin = app.admin().await;
+    app.user(&admin, "desk", "front_desk", None).await;
+    app.user(&admin, "clin", "clinician", None).await;
+    let clinician = app.login("clin", PASSWORD).await;
+    let patient = app.patient(&clinician, "Chart", "Reader").await;
+    let (desk, _) = app.browser_session("desk", PASSWORD).await;
+    let (status, html) = app.page(&format!("/patients/{patient}"), &desk).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Chart Reader"));
+    assert!(html.contains("Clinical content is not available to your role"));
+    let (clin, _) = app.browser_session("clin", PASSWORD).await;
+    let (_, html) = app.page(&format!("/patients/{patient}"), &clin).await;
+    assert!(!html.contains("not available to your role"));
+    // Friendly error pages, in HTML.
+    let (status, html) = app.page("/no/such/page", &desk).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Page not found"));
+    let (status, html) = app.page("/audit", &desk).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Not available to your role"));
+    // Pages send the security headers.
+    let resp = app.http.get(app.url("/login")).send().await.unwrap();
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+});
+
+on_both!(the_audit_page_filters_by_patient_user_and_date, |app| {
+    let admin = app.admin().await;
+    app.user(&admin, "reader", "front_desk", None).await;
+    let watched = app.patient(&admin, "Watched", "Person").await;
+    let other = app.patient(&admin, "Other", "Person").await;
+    let reader = app.login("reader", PASSWORD).await;
+    app.get(&format!("/api/v1/patients/{watched}"), &reader)
+        .await;
+    app.get(&format!("/api/v1/patients/{other}"), &reader).await;
+    let (cookie, _) = app.browser_session("admin", "Admin-Password-1").await;
+    let (status, html) = app
+        .page(&format!("/audit?patient={watched}&user=reader"), &cookie)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("<td>patient.read</td>").count(), 1, "{html}");
+    assert!(html.contains(&watched) && !html.contains(&other));
+    let today = app.clock.now().date();
+    let (_, html) = app
+        .page(&format!("/audit?from={today}&until={today}"), &cookie)
+        .await;
+    assert!(html.contains(&other));
+    let (_, html) = app
+        .page("/audit?from=2001-01-01&until=2001-01-02", &cookie)
+        .await;
+    assert!(!html.contains("patient.read"));
+    let (_, html) = app
+        .page("/audit?user=nobody-at-all&from=2026-02-30", &cookie)
+        .await;
+    assert!(html.contains("no user has this id or username") && html.contains("must be a date"));
+});
