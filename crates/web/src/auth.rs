@@ -243,6 +243,13 @@ pub async fn login(
     let at = Instant::new(now);
     let expires = Instant::new(now + state.config.session_max);
     let mut tx = state.store.begin().await?;
+    // Logins are rare next to requests: a good moment to sweep out expired sessions.
+    for (kind, idle) in [
+        (SessionKind::Cookie, state.config.cookie_idle),
+        (SessionKind::Bearer, state.config.bearer_idle),
+    ] {
+        users::delete_stale_sessions(&mut tx.db(), kind, Instant::new(now - idle), at).await?;
+    }
     users::set_counter(&mut tx.db(), user.id, Default::default()).await?;
     if let Some(step) = accepted_step {
         users::accept_totp_step(&mut tx.db(), user.id, step).await?;

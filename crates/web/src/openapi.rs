@@ -9,6 +9,30 @@ fn problem_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
 }
 
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "required": required, "properties": properties})
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn uuid() -> Value {
+    json!({"type": "string", "format": "uuid"})
+}
+
+fn date() -> Value {
+    json!({"type": "string", "format": "date"})
+}
+
+fn role() -> Value {
+    json!({"enum": ["admin", "clinician", "case_manager", "front_desk", "billing", "patient"]})
+}
+
+fn nullable(schema: Value) -> Value {
+    json!({"oneOf": [schema, {"type": "null"}]})
+}
+
 /// `GET /api/v1/patients/{id}` -> `get_patients_id`.
 fn operation_id(method: &str, path: &str) -> String {
     let words: Vec<&str> = path
@@ -48,7 +72,21 @@ pub fn build() -> Value {
             );
         }
         let mut responses = Map::new();
-        responses.insert(route.success.to_string(), json!({"description": "Success"}));
+        let success = match route.response {
+            Some(component) => {
+                let item = json!({"$ref": format!("#/components/schemas/{component}")});
+                let schema = if route.list {
+                    json!({"type": "object", "required": ["items", "next_cursor"], "properties": {
+                        "items": {"type": "array", "items": item},
+                        "next_cursor": {"type": ["string", "null"]}}})
+                } else {
+                    item
+                };
+                json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
+            }
+            None => json!({"description": "Success"}),
+        };
+        responses.insert(route.success.to_string(), success);
         if route.body.is_some() {
             responses.insert("400".into(), problem_response("Malformed JSON"));
             responses.insert("413".into(), problem_response("Body too large"));
@@ -94,6 +132,34 @@ pub fn build() -> Value {
                 "cookie": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE}
             },
             "schemas": {
+                "Login": object(&["token", "csrf_token", "user"], json!({
+                    "token": {"type": "string", "description": "Bearer token (256 random bits)"},
+                    "csrf_token": {"type": "string", "description": "Send as X-CSRF-Token when calling with the session cookie"},
+                    "user": {"$ref": "#/components/schemas/User"}})),
+                "User": object(&["id", "username", "role"], json!({
+                    "id": uuid(), "username": string(), "role": role(), "patient_id": uuid()})),
+                "MfaSetup": object(&["secret", "otpauth_uri"], json!({
+                    "secret": {"type": "string", "description": "Base32 TOTP secret"}, "otpauth_uri": string()})),
+                "Site": object(&["id", "name", "time_zone"], json!({
+                    "id": uuid(), "name": string(), "time_zone": {"type": "string", "description": "IANA time zone"}})),
+                "Track": object(&["id", "site_id", "program_id", "name", "level", "target_hours", "min_days", "age_group"], json!({
+                    "id": uuid(), "site_id": uuid(), "program_id": uuid(), "name": string(),
+                    "level": {"enum": ["op", "iop", "php"]}, "target_hours": {"type": "number"},
+                    "min_days": {"type": "integer"}, "age_group": {"enum": ["adult", "adolescent"]}})),
+                "Account": object(&["id", "username", "role", "active"], json!({
+                    "id": uuid(), "username": string(), "role": role(), "patient_id": nullable(uuid()), "active": {"type": "boolean"}})),
+                "Patient": object(&["id", "given_name", "family_name", "birth_date"], json!({
+                    "id": uuid(), "given_name": string(), "family_name": string(), "birth_date": date(),
+                    "preferred_name": nullable(string()), "pronouns": nullable(string()),
+                    "phone": nullable(string()), "email": nullable(string())})),
+                "Episode": object(&["id", "patient_id", "track_id", "status", "admitted_on"], json!({
+                    "id": uuid(), "patient_id": uuid(), "track_id": uuid(), "track_name": string(),
+                    "level": string(), "status": {"enum": ["active", "discharged"]},
+                    "admitted_on": date(), "discharged_on": nullable(date())})),
+                "CareTeam": object(&["patient_id", "user_ids", "members"], json!({
+                    "patient_id": uuid(), "user_ids": {"type": "array", "items": uuid()},
+                    "members": {"type": "array", "items": object(&["user_id", "username", "role"], json!({
+                        "user_id": uuid(), "username": string(), "role": role()}))}})),
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                     "detail": {"type": "string"},
@@ -108,4 +174,30 @@ pub fn build() -> Value {
 /// `GET /api/v1/openapi.json`
 pub async fn document() -> Json<Value> {
     Json(build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `$ref` in the document names a component that exists, and operation ids are
+    /// unique.
+    #[test]
+    fn references_resolve_and_ids_are_unique() {
+        let doc = build();
+        let text = doc.to_string();
+        for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = piece.split('"').next().unwrap_or("");
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "missing component {name}"
+            );
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for (_, methods) in doc["paths"].as_object().unwrap() {
+            for (_, op) in methods.as_object().unwrap() {
+                assert!(ids.insert(op["operationId"].as_str().unwrap().to_owned()));
+            }
+        }
+    }
 }

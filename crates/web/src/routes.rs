@@ -30,6 +30,10 @@ pub struct Route {
     pub body: Option<fn() -> Value>,
     /// The success status.
     pub success: u16,
+    /// The success response's schema (usually a `$ref` to a component).
+    pub response: Option<&'static str>,
+    /// Whether the response is a list page of `response` items.
+    pub list: bool,
     /// Query parameters: name and description.
     pub query: &'static [(&'static str, &'static str)],
     pub handler: MethodRouter<AppState>,
@@ -54,6 +58,8 @@ fn route(
         body: None,
         success,
         query: &[],
+        response: None,
+        list: false,
         handler,
     }
 }
@@ -66,6 +72,19 @@ impl Route {
 
     fn body(mut self, schema: fn() -> Value) -> Self {
         self.body = Some(schema);
+        self
+    }
+
+    /// The success response is one `component`.
+    fn returns(mut self, component: &'static str) -> Self {
+        self.response = Some(component);
+        self
+    }
+
+    /// The success response is a list page of `component`.
+    fn lists(mut self, component: &'static str) -> Self {
+        self.response = Some(component);
+        self.list = true;
         self
     }
 
@@ -101,23 +120,30 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/readyz", "Readiness: the database answers", get(api::readyz)).public(),
         route(M::GET, "/api/v1/openapi.json", "This OpenAPI document", get(openapi::document)).public(),
         route(M::POST, "/api/v1/auth/login", "Log in: a bearer token and a session cookie", post(api::session::login))
+            .returns("Login")
             .public()
             .status(200)
             .body(|| {
                 object(&["username", "password"], json!({"username": string(), "password": string(), "totp": string()}))
             }),
         route(M::POST, "/api/v1/auth/logout", "End this session or token", post(api::session::logout)).status(204),
-        route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::session::me)),
-        route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::session::mfa_setup)).status(200),
+        route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::session::me))
+            .returns("User"),
+        route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::session::mfa_setup))
+            .returns("MfaSetup").status(200),
         route(M::POST, "/api/v1/auth/mfa/confirm", "Enable multi-factor with a first code", post(api::session::mfa_confirm))
             .status(200)
             .body(|| object(&["totp"], json!({"totp": {"type": "string", "pattern": "^[0-9]{6}$"}}))),
-        route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites)),
-        route(M::POST, "/api/v1/sites", "Create a site (admin)", post(api::config::post_site)).body(|| {
+        route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites))
+            .lists("Site"),
+        route(M::POST, "/api/v1/sites", "Create a site (admin)", post(api::config::post_site))
+            .returns("Site").body(|| {
             object(&["name", "time_zone"], json!({"name": string(), "time_zone": {"type": "string", "description": "IANA time zone"}}))
         }),
-        route(M::GET, "/api/v1/tracks", "List tracks", get(api::config::list_tracks)),
-        route(M::POST, "/api/v1/tracks", "Create a track (admin)", post(api::config::post_track)).body(|| {
+        route(M::GET, "/api/v1/tracks", "List tracks", get(api::config::list_tracks))
+            .lists("Track"),
+        route(M::POST, "/api/v1/tracks", "Create a track (admin)", post(api::config::post_track))
+            .returns("Track").body(|| {
             object(
                 &["site_id", "name", "level", "target_hours", "min_days", "age_group"],
                 json!({
@@ -130,8 +156,10 @@ pub fn table() -> Vec<Route> {
                 }),
             )
         }),
-        route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users)),
-        route(M::POST, "/api/v1/users", "Create a user (admin)", post(api::config::post_user)).body(|| {
+        route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users))
+            .lists("Account"),
+        route(M::POST, "/api/v1/users", "Create a user (admin)", post(api::config::post_user))
+            .returns("Account").body(|| {
             object(
                 &["username", "password", "role"],
                 json!({
@@ -143,12 +171,14 @@ pub fn table() -> Vec<Route> {
             )
         }),
         route(M::GET, "/api/v1/patients", "Search patients by name (q, limit, cursor)", get(api::patients::list_patients))
+            .lists("Patient")
             .query(&[
                 ("q", "Case-insensitive substring of the given or family name"),
                 ("limit", "Page size, 1 to 200 (default 50)"),
                 ("cursor", "The next_cursor of the previous page"),
             ]),
-        route(M::POST, "/api/v1/patients", "Register a patient", post(api::patients::post_patient)).body(|| {
+        route(M::POST, "/api/v1/patients", "Register a patient", post(api::patients::post_patient))
+            .returns("Patient").body(|| {
             object(
                 &["given_name", "family_name", "birth_date"],
                 json!({
@@ -159,13 +189,18 @@ pub fn table() -> Vec<Route> {
                 }),
             )
         }),
-        route(M::GET, "/api/v1/patients/{id}", "Read a patient's demographics", get(api::patients::get_patient)),
-        route(M::GET, "/api/v1/patients/{id}/episodes", "List a patient's episodes of care", get(api::patients::list_episodes)),
-        route(M::POST, "/api/v1/patients/{id}/episodes", "Admit a patient to a track", post(api::patients::post_episode)).body(|| {
+        route(M::GET, "/api/v1/patients/{id}", "Read a patient's demographics", get(api::patients::get_patient))
+            .returns("Patient"),
+        route(M::GET, "/api/v1/patients/{id}/episodes", "List a patient's episodes of care", get(api::patients::list_episodes))
+            .lists("Episode"),
+        route(M::POST, "/api/v1/patients/{id}/episodes", "Admit a patient to a track", post(api::patients::post_episode))
+            .returns("Episode").body(|| {
             object(&["track_id", "admitted_on"], json!({"track_id": {"type": "string", "format": "uuid"}, "admitted_on": {"type": "string", "format": "date"}}))
         }),
-        route(M::GET, "/api/v1/patients/{id}/care-team", "Read a patient's care team", get(api::patients::get_team)),
-        route(M::PUT, "/api/v1/patients/{id}/care-team", "Replace a patient's care team (admin)", put(api::patients::put_team)).body(|| {
+        route(M::GET, "/api/v1/patients/{id}/care-team", "Read a patient's care team", get(api::patients::get_team))
+            .returns("CareTeam"),
+        route(M::PUT, "/api/v1/patients/{id}/care-team", "Replace a patient's care team (admin)", put(api::patients::put_team))
+            .returns("CareTeam").body(|| {
             object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))
         }),
         // Pages.
