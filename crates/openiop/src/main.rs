@@ -59,6 +59,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Print the OpenAPI 3.1 document of the JSON API.
+    Openapi,
     /// Generate a realistic dataset.
     Demo {
         #[arg(long, default_value_t = 40)]
@@ -179,6 +181,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             openiop_web::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");
+        }
+        Command::Openapi => {
+            println!("{:#}", openiop_web::openapi_document());
         }
         Command::Migrate { db } => {
             let store = openiop_store::Store::connect(&db.database_url, &options).await?;

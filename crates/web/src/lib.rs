@@ -35,6 +35,7 @@ use tower_http::trace::TraceLayer;
 
 pub use clock::Clock;
 pub use error::ApiError;
+pub use openapi::build as openapi_document;
 
 /// Settings of a running server.
 #[derive(Debug, Clone)]
