@@ -228,3 +228,38 @@ async fn serve_creates_everything_then_stops_gracefully_on_sigterm() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_generates_a_dataset_once() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let key = app.key_file.to_string_lossy().into_owned();
+    let run = || {
+        openiop()
+            .args([
+                "demo",
+                "--patients",
+                "12",
+                "--weeks",
+                "3",
+                "--database-url",
+                &app.database_url,
+            ])
+            .env("OPENIOP_AUDIT_KEY_FILE", &key)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success());
+    assert!(String::from_utf8_lossy(&first.stdout).contains("Demo data loaded: 12 patients"));
+    assert_eq!(app.count("patients").await, 12);
+    assert!(
+        app.count("episodes").await >= 9,
+        "most demo patients are admitted"
+    );
+    let second = run();
+    assert!(second.status.success());
+    assert!(String::from_utf8_lossy(&second.stdout).contains("already has patients"));
+    assert_eq!(app.count("patients").await, 12);
+    assert!(app.verify_audit().await.is_ok());
+    app.stop().await;
+}

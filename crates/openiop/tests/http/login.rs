@@ -258,3 +258,66 @@ on_both!(multi_factor_codes_are_required_once_enabled, |app| {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 });
+
+on_both!(secrets_are_stored_only_as_hashes, |app| {
+    let (_, body, cookie) = app.login_full(ADMIN.0, ADMIN.1).await;
+    let token = body["token"].as_str().unwrap();
+    let cookie_value = cookie
+        .unwrap()
+        .trim_start_matches("openiop_session=")
+        .to_owned();
+    let mut conn = app.store.read().await.unwrap();
+    let (hashes, password_hash): (Vec<String>, String) = openiop_store::on_db!(conn.db(), |c| {
+        let hashes = sqlx::query_scalar::<_, String>("SELECT id_hash FROM auth_sessions")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap();
+        let password = sqlx::query_scalar::<_, String>(
+            "SELECT password_hash FROM users WHERE username = 'admin'",
+        )
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        (hashes, password)
+    });
+    assert!(password_hash.starts_with("$argon2id$"), "{password_hash}");
+    assert!(
+        !hashes.iter().any(|h| h == token || *h == cookie_value),
+        "no secret in the clear"
+    );
+    assert!(hashes.contains(&openiop_web::auth::hash_secret(token)));
+    assert!(hashes.contains(&openiop_web::auth::hash_secret(&cookie_value)));
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_is_configured_for_durability() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let mut conn = app.store.read().await.unwrap();
+    let openiop_store::Db::Sqlite(c) = conn.db() else {
+        panic!("sqlite")
+    };
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(
+        (journal.as_str(), synchronous, foreign_keys),
+        ("wal", 2, 1),
+        "WAL, synchronous=FULL, foreign keys on"
+    );
+    assert!(busy >= 5000);
+    drop(conn);
+    app.stop().await;
+}
