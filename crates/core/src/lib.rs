@@ -9,8 +9,10 @@
 pub mod access;
 pub mod audit;
 pub mod id;
+pub mod instrument;
 pub mod login;
 pub mod patient;
+pub mod placement;
 pub mod program;
 pub mod totp;
 pub mod validate;

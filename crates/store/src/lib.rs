@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clinical;
 mod instant;
 pub mod organization;
 pub mod patients;

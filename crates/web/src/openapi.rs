@@ -57,7 +57,14 @@ pub fn build() -> Value {
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
+            .map(|name| {
+                let schema = if name == "code" {
+                    json!({"type": "string"})
+                } else {
+                    json!({"type": "string", "format": "uuid"})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
             .collect();
         params.extend(route.query.iter().map(|(name, description)| {
             json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}})
@@ -160,6 +167,33 @@ pub fn build() -> Value {
                     "patient_id": uuid(), "user_ids": {"type": "array", "items": uuid()},
                     "members": {"type": "array", "items": object(&["user_id", "username", "role"], json!({
                         "user_id": uuid(), "username": string(), "role": role()}))}})),
+                "InstrumentSummary": object(&["code", "name", "item_count"], json!({
+                    "code": string(), "name": string(), "item_count": {"type": "integer"}})),
+                "Score": object(&["code", "total", "band", "flags"], json!({
+                    "code": string(), "total": {"type": "integer"}, "band": string(),
+                    "flags": {"type": "array", "items": string()}})),
+                "Assessment": object(&["id", "patient_id", "code", "answers", "total", "band", "flags", "administered_by", "administered_at"], json!({
+                    "id": uuid(), "patient_id": uuid(), "episode_id": nullable(uuid()), "code": string(),
+                    "answers": {"type": "array", "items": {"type": "integer"}}, "total": {"type": "integer"}, "band": string(),
+                    "flags": {"type": "array", "items": string()}, "administered_by": uuid(),
+                    "administered_at": {"type": "string", "format": "date-time"}, "alert_id": uuid()})),
+                "Alert": object(&["id", "patient_id", "kind", "flags", "raised_at", "acknowledged"], json!({
+                    "id": uuid(), "patient_id": uuid(), "assessment_id": nullable(uuid()), "kind": {"enum": ["crisis"]},
+                    "flags": {"type": "array", "items": string()}, "raised_at": {"type": "string", "format": "date-time"},
+                    "acknowledged": {"type": "boolean"}, "acknowledged_by": nullable(uuid()),
+                    "acknowledged_at": nullable(string()), "action": nullable(string()), "note": nullable(string())})),
+                "Recommendation": object(&["level", "reasons", "supports", "weekly_hours", "explanations"], json!({
+                    "level": {"enum": ["inpatient", "withdrawal_management", "residential", "php", "iop", "op"]},
+                    "reasons": {"type": "array", "items": string()}, "supports": {"type": "array", "items": string()},
+                    "weekly_hours": nullable(object(&["min", "max"], json!({"min": {"type": "integer"}, "max": nullable(json!({"type": "integer"}))}))),
+                    "explanations": {"type": "object", "additionalProperties": string()},
+                    "policy": object(&["edition", "version"], json!({"edition": string(), "version": string()}))})),
+                "Placement": object(&["id", "episode_id", "recommended_level", "decided_level", "overridden", "reasons", "supports"], json!({
+                    "id": uuid(), "episode_id": uuid(), "recommended_level": string(), "decided_level": string(),
+                    "overridden": {"type": "boolean"}, "override_reason": nullable(string()),
+                    "reasons": {"type": "array", "items": string()}, "supports": {"type": "array", "items": string()},
+                    "policy_edition": string(), "policy_version": string(), "decided_by": uuid(),
+                    "decided_at": {"type": "string", "format": "date-time"}})),
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                     "detail": {"type": "string"},

@@ -112,6 +112,23 @@ fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
+fn placement_schema() -> Value {
+    let rating = json!({"type": "integer", "minimum": 0, "maximum": 4});
+    object(
+        &["age", "dimensions", "suicide_risk"],
+        json!({
+            "age": {"type": "integer", "minimum": 0, "maximum": 120},
+            "dimensions": object(
+                &["withdrawal", "biomedical", "emotional", "readiness", "relapse", "environment"],
+                json!({"withdrawal": rating, "biomedical": rating, "emotional": rating, "readiness": rating, "relapse": rating, "environment": rating}),
+            ),
+            "suicide_risk": {"enum": ["none", "low", "moderate", "high"]},
+            "factors": {"type": "array", "items": {"enum": ["opioid_use", "heavy_use_history", "co_occurring", "repeated_relapse",
+                "failed_lower_level", "stepping_down", "legal_order_residential", "sober_living_available"]}}
+        }),
+    )
+}
+
 /// Every route of the application.
 pub fn table() -> Vec<Route> {
     use Method as M;
@@ -203,6 +220,38 @@ pub fn table() -> Vec<Route> {
             .returns("CareTeam").body(|| {
             object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))
         }),
+        route(M::GET, "/api/v1/instruments", "List the screening instruments", get(api::instruments::list)).lists("InstrumentSummary"),
+        route(M::GET, "/api/v1/instruments/{code}", "An instrument's items, choices, bands and terms of use", get(api::instruments::get)),
+        route(M::POST, "/api/v1/instruments/{code}/score", "Score answers (pure; default cut-offs)", post(api::instruments::post_score))
+            .status(200)
+            .returns("Score")
+            .body(|| object(&["answers"], json!({"answers": {"type": "array", "items": {"type": "integer"}}, "sex": {"enum": ["male", "female", "other", "unknown"]}}))),
+        route(M::GET, "/api/v1/patients/{id}/assessments", "A patient's assessments, newest first (code)", get(api::instruments::list_assessments))
+            .lists("Assessment")
+            .query(&[("code", "Only this instrument")]),
+        route(M::POST, "/api/v1/patients/{id}/assessments", "Administer an instrument to a patient", post(api::instruments::post_assessment))
+            .returns("Assessment")
+            .body(|| object(&["code", "answers"], json!({"code": string(), "answers": {"type": "array", "items": {"type": "integer"}},
+                "sex": {"enum": ["male", "female", "other", "unknown"]}, "episode_id": {"type": "string", "format": "uuid"}}))),
+        route(M::GET, "/api/v1/alerts", "Open crisis alerts for the caller's patients", get(api::instruments::list_alerts)).lists("Alert"),
+        route(M::POST, "/api/v1/alerts/{id}/acknowledge", "Acknowledge a crisis alert with the action taken", post(api::instruments::post_acknowledge))
+            .status(200)
+            .returns("Alert")
+            .body(|| object(&["action"], json!({"action": {"enum": ["safety_planning", "same_day_evaluation", "crisis_line_988", "emergency_referral"]}, "note": string()}))),
+        route(M::POST, "/api/v1/placement", "Recommend a level of care (pure)", post(api::placement::post_placement))
+            .status(200)
+            .returns("Recommendation")
+            .body(placement_schema),
+        route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/placements", "An episode's placement decisions", get(api::placement::list_decisions))
+            .lists("Placement"),
+        route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/placements", "Decide a placement: accept or override", post(api::placement::post_decision))
+            .returns("Placement")
+            .body(|| {
+                let mut schema = placement_schema();
+                schema["properties"]["level"] = json!({"enum": ["inpatient", "withdrawal_management", "residential", "php", "iop", "op"]});
+                schema["properties"]["override_reason"] = string();
+                schema
+            }),
         // Pages.
         route(M::GET, "/static/{file}", "Embedded CSS and scripts", get(pages::asset)).public(),
         route(M::GET, "/login", "Login page", get(pages::session::login_page)).public(),

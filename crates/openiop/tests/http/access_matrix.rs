@@ -102,6 +102,15 @@ fn edit_team(who: Who) -> Expect {
     }
 }
 
+/// The clinical record (assessments, placements, alerts): admins and related clinicians.
+fn clinical(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Admin | Who::Clinician => Allowed,
+        _ => Forbidden,
+    }
+}
+
 fn everyone(_: Who) -> Expect {
     Allowed
 }
@@ -138,6 +147,24 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/patients/{id}/episodes", admit),
         (M::GET, "/api/v1/patients/{id}/care-team", read_team),
         (M::PUT, "/api/v1/patients/{id}/care-team", edit_team),
+        (M::GET, "/api/v1/instruments", staff),
+        (M::GET, "/api/v1/instruments/{code}", staff),
+        (M::POST, "/api/v1/instruments/{code}/score", staff),
+        (M::GET, "/api/v1/patients/{id}/assessments", clinical),
+        (M::POST, "/api/v1/patients/{id}/assessments", clinical),
+        (M::GET, "/api/v1/alerts", staff),
+        (M::POST, "/api/v1/alerts/{id}/acknowledge", clinical),
+        (M::POST, "/api/v1/placement", staff),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/episodes/{episode_id}/placements",
+            clinical,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/episodes/{episode_id}/placements",
+            clinical,
+        ),
         (M::GET, "/static/{file}", public),
         (M::GET, "/login", public),
         (M::POST, "/login", public),
@@ -172,6 +199,8 @@ struct World {
     track: String,
     /// The care team (kept as is when the matrix replaces it).
     team: [String; 2],
+    episode: String,
+    alert: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -181,6 +210,16 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
     Some(match path {
         "/api/v1/auth/login" => json!({"username": "admin", "password": "Admin-Password-1"}),
         "/api/v1/auth/mfa/confirm" => json!({"totp": "000000"}),
+        "/api/v1/instruments/{code}/score" => json!({"answers": [0, 0, 0, 0, 0, 0, 0, 0, 0]}),
+        "/api/v1/patients/{id}/assessments" => {
+            json!({"code": "gad7", "answers": [1, 1, 1, 1, 1, 0, 0]})
+        }
+        "/api/v1/alerts/{id}/acknowledge" => json!({"action": "safety_planning"}),
+        "/api/v1/placement" | "/api/v1/patients/{id}/episodes/{episode_id}/placements" => {
+            json!({"age": 30,
+            "dimensions": {"withdrawal": 0, "biomedical": 0, "emotional": 1, "readiness": 1, "relapse": 2, "environment": 1},
+            "suicide_risk": "none", "factors": []})
+        }
         "/api/v1/sites" => json!({"name": format!("Site {n}"), "time_zone": "UTC"}),
         "/api/v1/tracks" => {
             json!({"site_id": w.site, "name": format!("Track {n}"), "level": "op", "target_hours": 3, "min_days": 1, "age_group": "adult"})
@@ -218,8 +257,15 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
 }
 
 fn concrete(path: &str, w: &World) -> String {
-    path.replace("{id}", &w.patient)
+    let id = if path.starts_with("/api/v1/alerts/") {
+        &w.alert
+    } else {
+        &w.patient
+    };
+    path.replace("{id}", id)
         .replace("{file}", "app.css")
+        .replace("{code}", "phq9")
+        .replace("{episode_id}", &w.episode)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,11 +324,32 @@ async fn every_route_times_every_role() {
     assert_eq!(status, StatusCode::OK);
     app.user(&admin, "m.patient", "patient", Some(&patient))
         .await;
+    let (status, episode) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/episodes"),
+            &clinician,
+            json!({"track_id": track, "admitted_on": "2026-01-05"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, assessment) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/assessments"),
+            &clinician,
+            json!({"code": "phq9", "answers": [0, 0, 0, 0, 0, 0, 0, 0, 1]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     let world = World {
         patient,
         site,
         track,
         team: [clinician_id, case_id],
+        episode: episode["id"].as_str().unwrap().to_owned(),
+        alert: assessment["alert_id"]
+            .as_str()
+            .expect("a crisis alert")
+            .to_owned(),
     };
 
     let mut creds = Vec::new();

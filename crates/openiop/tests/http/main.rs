@@ -9,6 +9,7 @@ mod audit_trail;
 mod bad_input;
 mod browser;
 mod cli;
+mod intake;
 mod login;
 mod pages;
 mod story;

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`.
 
 pub mod config;
+pub mod instruments;
 pub mod patients;
+pub mod placement;
 pub mod session;
 
 use axum::extract::State;

@@ -1,0 +1,292 @@
+//! Level-of-care placement: the pure recommendation, and decisions kept on an episode.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use openiop_core::Invalid;
+use openiop_core::access::{Access, Action, Part};
+use openiop_core::placement::{
+    self, CareLevel, Dimension, PlacementForm, PlacementInput, Recommendation,
+};
+use openiop_store::Instant;
+use openiop_store::clinical::{self, Placement};
+use openiop_store::patients as store_patients;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::instruments::rfc3339;
+use super::{ListPage, open_patient, require};
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::json::ApiJson;
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionsBody {
+    pub withdrawal: i64,
+    pub biomedical: i64,
+    pub emotional: i64,
+    pub readiness: i64,
+    pub relapse: i64,
+    pub environment: i64,
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementBody {
+    pub age: i64,
+    pub dimensions: DimensionsBody,
+    pub suicide_risk: String,
+    #[serde(default)]
+    pub factors: Vec<String>,
+}
+
+impl PlacementBody {
+    pub fn parse(&self) -> Result<PlacementInput, Invalid> {
+        let d = &self.dimensions;
+        PlacementInput::parse(&PlacementForm {
+            age: self.age,
+            dimensions: [
+                d.withdrawal,
+                d.biomedical,
+                d.emotional,
+                d.readiness,
+                d.relapse,
+                d.environment,
+            ],
+            suicide_risk: &self.suicide_risk,
+            factors: &self.factors,
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub struct RecommendationJson {
+    level: &'static str,
+    reasons: Vec<String>,
+    supports: Vec<String>,
+    weekly_hours: Option<placement::Hours>,
+    explanations: std::collections::BTreeMap<String, String>,
+    policy: placement::PolicyId,
+}
+
+impl From<Recommendation> for RecommendationJson {
+    fn from(r: Recommendation) -> Self {
+        RecommendationJson {
+            level: r.level.as_str(),
+            reasons: r.reasons,
+            supports: r.supports,
+            weekly_hours: r.weekly_hours,
+            explanations: r.explanations,
+            policy: r.policy,
+        }
+    }
+}
+
+/// `POST /api/v1/placement`: pure; stores nothing.
+pub async fn post_placement(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PlacementBody>,
+) -> ApiResult<Json<RecommendationJson>> {
+    require(
+        &state,
+        &caller,
+        Action::UseClinicalTools,
+        "placement.recommend",
+    )
+    .await?;
+    let input = body.parse()?;
+    Ok(Json(placement::default_policy().recommend(&input).into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub age: i64,
+    pub dimensions: DimensionsBody,
+    pub suicide_risk: String,
+    #[serde(default)]
+    pub factors: Vec<String>,
+    /// The level decided: the recommendation's unless overridden.
+    pub level: Option<String>,
+    /// Required when `level` differs from the recommendation.
+    pub override_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PlacementJson {
+    pub id: Uuid,
+    pub episode_id: Uuid,
+    pub recommended_level: String,
+    pub decided_level: String,
+    pub overridden: bool,
+    pub override_reason: Option<String>,
+    pub reasons: Vec<String>,
+    pub supports: Vec<String>,
+    pub policy_edition: String,
+    pub policy_version: String,
+    pub decided_by: Uuid,
+    pub decided_at: String,
+}
+
+impl From<Placement> for PlacementJson {
+    fn from(p: Placement) -> Self {
+        PlacementJson {
+            id: p.id,
+            episode_id: p.episode_id,
+            overridden: p.decided_level != p.recommended_level,
+            recommended_level: p.recommended_level,
+            decided_level: p.decided_level,
+            override_reason: p.override_reason,
+            reasons: serde_json::from_str(&p.reasons).unwrap_or_default(),
+            supports: serde_json::from_str(&p.supports).unwrap_or_default(),
+            policy_edition: p.policy_edition,
+            policy_version: p.policy_version,
+            decided_by: p.decided_by,
+            decided_at: rfc3339(p.decided_at),
+        }
+    }
+}
+
+/// Records a placement decision on an episode: the recommendation is accepted, or
+/// overridden with a reason. Kept as history; audited.
+pub async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    patient_id: &str,
+    episode_id: &str,
+    body: &DecisionBody,
+) -> ApiResult<Placement> {
+    let patient = open_patient(
+        state,
+        caller,
+        patient_id,
+        Part::Assessments,
+        Access::Write,
+        "placement.create",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    drop(conn);
+    let episode = openiop_core::id::parse_id(episode_id)
+        .and_then(|id| episodes.into_iter().find(|e| e.id == id))
+        .ok_or(crate::error::ApiError::NotFound)?;
+    let question = PlacementBody {
+        age: body.age,
+        dimensions: body.dimensions.clone(),
+        suicide_risk: body.suicide_risk.clone(),
+        factors: body.factors.clone(),
+    };
+    let input = question.parse()?;
+    let recommendation = placement::default_policy().recommend(&input);
+    let mut check = openiop_core::validate::Check::new();
+    let decided = match body.level.as_deref() {
+        None | Some("") => Some(recommendation.level),
+        Some(text) => {
+            let level = CareLevel::parse(text);
+            if level.is_none() {
+                check.fail(
+                    "level",
+                    "must be inpatient, withdrawal_management, residential, php, iop or op",
+                );
+            }
+            level
+        }
+    };
+    let reason = check
+        .optional_text("override_reason", body.override_reason.as_deref(), 2000)
+        .flatten();
+    if decided.is_some_and(|d| d != recommendation.level) && reason.is_none() {
+        check.fail(
+            "override_reason",
+            "is required when the level differs from the recommendation",
+        );
+    }
+    check.finish(|| Some(()))?;
+    let decided = decided.unwrap_or(recommendation.level);
+    let now = state.now();
+    let row = Placement {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        episode_id: episode.id,
+        input: serde_json::to_string(&question).unwrap_or_default(),
+        recommended_level: recommendation.level.as_str().into(),
+        reasons: serde_json::to_string(&recommendation.reasons).unwrap_or_default(),
+        supports: serde_json::to_string(&recommendation.supports).unwrap_or_default(),
+        policy_edition: recommendation.policy.edition.clone(),
+        policy_version: recommendation.policy.version.clone(),
+        decided_level: decided.as_str().into(),
+        override_reason: if decided == recommendation.level {
+            None
+        } else {
+            reason
+        },
+        decided_by: caller.user_id,
+        decided_at: Instant::new(now),
+    };
+    let mut tx = state.store.begin().await?;
+    clinical::insert_placement(&mut tx.db(), caller.organization_id, &row).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "placement.create",
+            format!(
+                "patients/{}/episodes/{}/placements/{}",
+                patient.id, episode.id, row.id
+            ),
+        )
+        .patient(patient.id)
+        .detail(format!(
+            "recommended={} decided={}",
+            row.recommended_level, row.decided_level
+        ));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// `POST /api/v1/patients/{id}/episodes/{episode_id}/placements`
+pub async fn post_decision(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, episode_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult<(StatusCode, Json<PlacementJson>)> {
+    let row = decide(&state, &caller, &id, &episode_id, &body).await?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// `GET /api/v1/patients/{id}/episodes/{episode_id}/placements`: newest first.
+pub async fn list_decisions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, episode_id)): Path<(String, String)>,
+) -> ApiResult<Json<ListPage<PlacementJson>>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Assessments,
+        Access::Read,
+        "placement.list",
+    )
+    .await?;
+    let episode =
+        openiop_core::id::parse_id(&episode_id).ok_or(crate::error::ApiError::NotFound)?;
+    let mut conn = state.store.read().await?;
+    let rows = clinical::placements_of(&mut conn.db(), episode).await?;
+    let rows = rows
+        .into_iter()
+        .filter(|p| p.patient_id == patient.id)
+        .map(PlacementJson::from)
+        .collect();
+    Ok(Json(ListPage::whole(rows)))
+}
+
+/// The labels of the dimensions, for forms.
+pub fn dimension_labels() -> [(&'static str, &'static str); 6] {
+    Dimension::ALL.map(|d| (d.as_str(), d.label()))
+}
