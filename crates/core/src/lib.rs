@@ -15,6 +15,7 @@ pub mod patient;
 pub mod placement;
 pub mod program;
 pub mod totp;
+pub mod upload;
 pub mod validate;
 
 pub use validate::{FieldError, Invalid};

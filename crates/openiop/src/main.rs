@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use openiop_core::access::Role;
 use openiop_store::StoreOptions;
+use openiop_store::files::FileStore;
 use openiop_web::setup::{self, Bootstrap};
 use openiop_web::{AppState, Clock, Config};
 
@@ -125,6 +126,9 @@ fn config(addr: &SocketAddr) -> Result<Config> {
         config.login.lock_for =
             time::Duration::minutes(v.parse().context("OPENIOP_LOCKOUT_MINUTES")?);
     }
+    if let Some(v) = env("OPENIOP_INQUIRY_LIMIT") {
+        config.inquiry_limit = v.parse().context("OPENIOP_INQUIRY_LIMIT")?;
+    }
     if let Some(v) = env("OPENIOP_LOGIN_ADDRESS_LIMIT") {
         config.login.address_limit = v.parse().context("OPENIOP_LOGIN_ADDRESS_LIMIT")?;
     }
@@ -159,7 +163,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Serve { addr, db, demo } => {
             let store =
                 setup::open_store(&db.database_url, key_file.as_deref(), true, &options).await?;
-            let state = AppState::new(store.clone(), config(&addr)?, Clock::system());
+            let files = FileStore::new(setup::files_dir(
+                &db.database_url,
+                env("OPENIOP_FILES_DIR").as_deref(),
+            ));
+            let state =
+                AppState::new(store.clone(), config(&addr)?, Clock::system()).with_files(files);
             let boot = Bootstrap {
                 org_name: env("OPENIOP_ORG_NAME"),
                 time_zone: env("OPENIOP_TIME_ZONE"),

@@ -10,6 +10,8 @@
 pub mod audit;
 pub mod auth;
 pub mod clinical;
+pub mod files;
+pub mod inquiries;
 mod instant;
 pub mod organization;
 pub mod patients;

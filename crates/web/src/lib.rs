@@ -6,6 +6,8 @@
 //! whole route table lives in [`routes::table`], from which the router, the OpenAPI document
 //! and the authorization test matrix are all built.
 
+#![recursion_limit = "512"]
+
 pub mod api;
 mod audit_log;
 pub mod auth;
@@ -52,6 +54,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Body limit of routes that do not set their own.
     pub body_limit: usize,
+    /// Inquiries one client address may send per `inquiry_window`.
+    pub inquiry_limit: u32,
+    pub inquiry_window: time::Duration,
 }
 
 impl Default for Config {
@@ -64,6 +69,8 @@ impl Default for Config {
             session_max: time::Duration::hours(12),
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
+            inquiry_limit: 10,
+            inquiry_window: time::Duration::hours(1),
         }
     }
 }
@@ -74,6 +81,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// Attachment contents.
+    pub files: openiop_store::files::FileStore,
 }
 
 impl AppState {
@@ -82,7 +91,14 @@ impl AppState {
             store,
             config: Arc::new(config),
             clock,
+            files: openiop_store::files::FileStore::new("openiop-files"),
         }
+    }
+
+    /// The state with its attachments kept in `files`.
+    pub fn with_files(mut self, files: openiop_store::files::FileStore) -> AppState {
+        self.files = files;
+        self
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {

@@ -72,6 +72,19 @@ pub fn build() -> Value {
         if !params.is_empty() {
             op.insert("parameters".into(), json!(params));
         }
+        if route.multipart {
+            op.insert("requestBody".into(), json!({"required": true, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["contact"], "properties": {
+                    "contact": {"type": "string", "description": "How to reach the person (required)"},
+                    "name": {"type": "string", "description": "A name or an alias"},
+                    "contact_method": {"enum": ["phone", "text", "email", "any"]},
+                    "safe_times": {"type": "string", "description": "When it is safe to call, text or e-mail"},
+                    "for_whom": {"enum": ["self", "loved_one"]},
+                    "substances": string(), "wants": string(), "message": string(),
+                    "website": {"type": "string", "description": "Leave empty (a trap for bots)"},
+                    "attachments": {"type": "array", "maxItems": 5, "items": {"type": "string", "format": "binary",
+                        "description": "PDF, JPEG or PNG (judged by content), at most 32 MiB each"}}}}}}}));
+        }
         if let Some(schema) = route.body {
             op.insert(
                 "requestBody".into(),
@@ -112,6 +125,21 @@ pub fn build() -> Value {
             responses.insert(
                 "404".into(),
                 problem_response("Not found, or not visible to the caller"),
+            );
+        }
+        if route.multipart {
+            responses.insert("413".into(), problem_response("A file over 32 MiB"));
+            responses.insert(
+                "415".into(),
+                problem_response("A file that is not PDF, JPEG or PNG (judged by content)"),
+            );
+            responses.insert(
+                "422".into(),
+                problem_response("A field breaks a rule, or a sixth file"),
+            );
+            responses.insert(
+                "429".into(),
+                problem_response("Too many inquiries from this address; see Retry-After"),
             );
         }
         if route.path == "/api/v1/auth/login" {
@@ -167,6 +195,16 @@ pub fn build() -> Value {
                     "patient_id": uuid(), "user_ids": {"type": "array", "items": uuid()},
                     "members": {"type": "array", "items": object(&["user_id", "username", "role"], json!({
                         "user_id": uuid(), "username": string(), "role": role()}))}})),
+                "Received": object(&["id", "received_at"], json!({"id": uuid(), "received_at": {"type": "string", "format": "date-time"}})),
+                "Inquiry": object(&["id", "received_at", "stage", "contact"], json!({
+                    "id": uuid(), "received_at": {"type": "string", "format": "date-time"}, "stage": string(),
+                    "stage_since": {"type": "string", "format": "date-time"}, "name": nullable(string()), "contact": string(),
+                    "contact_method": nullable(string()), "safe_times": nullable(string()), "for_whom": nullable(string()),
+                    "substances": nullable(string()), "wants": nullable(string()), "message": nullable(string()),
+                    "owner_id": nullable(uuid()), "next_step": nullable(string()), "due_on": nullable(date()),
+                    "patient_id": nullable(uuid()),
+                    "attachments": {"type": "array", "items": object(&["id", "file_name", "media_type", "size_bytes"], json!({
+                        "id": uuid(), "file_name": string(), "media_type": string(), "size_bytes": {"type": "integer"}, "sha256": string()}))}})),
                 "InstrumentSummary": object(&["code", "name", "item_count"], json!({
                     "code": string(), "name": string(), "item_count": {"type": "integer"}})),
                 "Score": object(&["code", "total", "band", "flags"], json!({

@@ -34,6 +34,8 @@ pub struct Route {
     pub response: Option<&'static str>,
     /// Whether the response is a list page of `response` items.
     pub list: bool,
+    /// The body is `multipart/form-data` (documented by hand in the OpenAPI builder).
+    pub multipart: bool,
     /// Query parameters: name and description.
     pub query: &'static [(&'static str, &'static str)],
     pub handler: MethodRouter<AppState>,
@@ -58,6 +60,7 @@ fn route(
         body: None,
         success,
         query: &[],
+        multipart: false,
         response: None,
         list: false,
         handler,
@@ -85,6 +88,11 @@ impl Route {
     fn lists(mut self, component: &'static str) -> Self {
         self.response = Some(component);
         self.list = true;
+        self
+    }
+
+    fn multipart(mut self) -> Self {
+        self.multipart = true;
         self
     }
 
@@ -220,6 +228,16 @@ pub fn table() -> Vec<Route> {
             .returns("CareTeam").body(|| {
             object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))
         }),
+        route(M::POST, "/api/v1/inquiries", "Send a confidential inquiry (public; multipart/form-data)", post(api::inquiries::post_inquiry)
+            .layer(axum::extract::DefaultBodyLimit::max(api::inquiries::INQUIRY_BODY_MAX)))
+            .public()
+            .returns("Received")
+            .multipart(),
+        route(M::GET, "/api/v1/inquiries", "List inquiries, newest first (stage)", get(api::inquiries::list))
+            .lists("Inquiry")
+            .query(&[("stage", "Only inquiries in this pipeline stage")]),
+        route(M::GET, "/api/v1/inquiries/{id}", "Read an inquiry with its attachments", get(api::inquiries::get)).returns("Inquiry"),
+        route(M::GET, "/api/v1/inquiries/{id}/attachments/{attachment_id}", "Download an attachment", get(api::inquiries::download)),
         route(M::GET, "/api/v1/instruments", "List the screening instruments", get(api::instruments::list)).lists("InstrumentSummary"),
         route(M::GET, "/api/v1/instruments/{code}", "An instrument's items, choices, bands and terms of use", get(api::instruments::get)),
         route(M::POST, "/api/v1/instruments/{code}/score", "Score answers (pure; default cut-offs)", post(api::instruments::post_score))

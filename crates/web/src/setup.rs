@@ -54,6 +54,18 @@ pub fn audit_key_path(database_url: &str, explicit: Option<&str>) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Where attachments live: `OPENIOP_FILES_DIR` if set, else `openiop-files` beside a SQLite
+/// database file, else in the working directory.
+pub fn files_dir(database_url: &str, explicit: Option<&str>) -> PathBuf {
+    if let Some(path) = explicit.filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    match audit_key_path(database_url, None).parent() {
+        Some(dir) => dir.join("openiop-files"),
+        None => PathBuf::from("openiop-files"),
+    }
+}
+
 /// Reads the audit key, creating it (32 random bytes, hex, mode 0600) when `create` is set.
 pub fn load_audit_key(path: &Path, create: bool) -> Result<Vec<u8>, SetupError> {
     let err = |source| SetupError::Key {

@@ -102,6 +102,15 @@ fn edit_team(who: Who) -> Expect {
     }
 }
 
+/// Inquiries: the staff who answer them.
+fn read_inquiries(who: Who) -> Expect {
+    if matches!(who, Who::Billing | Who::Patient) {
+        Forbidden
+    } else {
+        Allowed
+    }
+}
+
 /// The clinical record (assessments, placements, alerts): admins and related clinicians.
 fn clinical(who: Who) -> Expect {
     match who {
@@ -147,6 +156,14 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/patients/{id}/episodes", admit),
         (M::GET, "/api/v1/patients/{id}/care-team", read_team),
         (M::PUT, "/api/v1/patients/{id}/care-team", edit_team),
+        (M::POST, "/api/v1/inquiries", public),
+        (M::GET, "/api/v1/inquiries", read_inquiries),
+        (M::GET, "/api/v1/inquiries/{id}", read_inquiries),
+        (
+            M::GET,
+            "/api/v1/inquiries/{id}/attachments/{attachment_id}",
+            read_inquiries,
+        ),
         (M::GET, "/api/v1/instruments", staff),
         (M::GET, "/api/v1/instruments/{code}", staff),
         (M::POST, "/api/v1/instruments/{code}/score", staff),
@@ -201,6 +218,8 @@ struct World {
     team: [String; 2],
     episode: String,
     alert: String,
+    inquiry: String,
+    attachment: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -259,10 +278,13 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
 fn concrete(path: &str, w: &World) -> String {
     let id = if path.starts_with("/api/v1/alerts/") {
         &w.alert
+    } else if path.starts_with("/api/v1/inquiries/") {
+        &w.inquiry
     } else {
         &w.patient
     };
     path.replace("{id}", id)
+        .replace("{attachment_id}", &w.attachment)
         .replace("{file}", "app.css")
         .replace("{code}", "phq9")
         .replace("{episode_id}", &w.episode)
@@ -340,12 +362,29 @@ async fn every_route_times_every_role() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    let (status, inquiry) = app
+        .multipart(
+            "/api/v1/inquiries",
+            &[
+                ("contact", None, b"me@example.org".to_vec()),
+                ("attachments", Some("a.pdf"), b"%PDF-1.4 test".to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let inquiry = inquiry["id"].as_str().unwrap().to_owned();
+    let (_, detail) = app
+        .get(&format!("/api/v1/inquiries/{inquiry}"), &admin)
+        .await;
+    let attachment = detail["attachments"][0]["id"].as_str().unwrap().to_owned();
     let world = World {
         patient,
         site,
         track,
         team: [clinician_id, case_id],
         episode: episode["id"].as_str().unwrap().to_owned(),
+        inquiry,
+        attachment,
         alert: assessment["alert_id"]
             .as_str()
             .expect("a crisis alert")

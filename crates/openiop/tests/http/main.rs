@@ -9,6 +9,7 @@ mod audit_trail;
 mod bad_input;
 mod browser;
 mod cli;
+mod inquiries;
 mod intake;
 mod login;
 mod pages;

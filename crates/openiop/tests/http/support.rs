@@ -95,7 +95,8 @@ impl TestApp {
         .await
         .expect("open store");
         let clock = Clock::system();
-        let state = AppState::new(store.clone(), config, clock.clone());
+        let files = openiop_store::files::FileStore::new(dir.join("files"));
+        let state = AppState::new(store.clone(), config, clock.clone()).with_files(files);
         let boot = Bootstrap {
             admin: with_admin.then(|| format!("{}:{}", ADMIN.0, ADMIN.1)),
             ..Bootstrap::default()
@@ -300,6 +301,52 @@ impl TestApp {
         let (status, track) = self.post("/api/v1/tracks", admin, body).await;
         assert_eq!(status, StatusCode::CREATED, "{track}");
         track["id"].as_str().expect("track id").to_owned()
+    }
+
+    /// Files in the file store (finished or not).
+    pub fn stored_files(&self) -> usize {
+        std::fs::read_dir(self.dir.join("files"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
+    /// Sends `multipart/form-data` built from (name, file name, bytes) parts, from no login.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        parts: &[(&str, Option<&str>, Vec<u8>)],
+    ) -> (StatusCode, Value) {
+        let boundary = "----openiop-test-boundary-7d9f";
+        let mut body = Vec::new();
+        for (name, file, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match file {
+                Some(f) => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+                ),
+                None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            }
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("multipart request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Rows in a table, straight from the database.

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod config;
+pub mod inquiries;
 pub mod instruments;
 pub mod patients;
 pub mod placement;

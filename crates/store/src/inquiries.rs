@@ -1,0 +1,211 @@
+//! Inquiries from the public "get help" form and the admissions pipeline.
+
+use time::Date;
+use uuid::Uuid;
+
+use crate::{Db, Instant, Result, on_db};
+
+/// A new inquiry, as received.
+#[derive(Debug, Clone, Default)]
+pub struct NewInquiry {
+    pub name: Option<String>,
+    pub contact: String,
+    pub contact_method: Option<String>,
+    pub safe_times: Option<String>,
+    pub for_whom: Option<String>,
+    pub substances: Option<String>,
+    pub wants: Option<String>,
+    pub message: Option<String>,
+}
+
+/// An attachment's metadata (its content is in the file store under `storage_key`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub inquiry_id: Uuid,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Inquiry {
+    pub id: Uuid,
+    pub received_at: Instant,
+    pub name: Option<String>,
+    pub contact: String,
+    pub contact_method: Option<String>,
+    pub safe_times: Option<String>,
+    pub for_whom: Option<String>,
+    pub substances: Option<String>,
+    pub wants: Option<String>,
+    pub message: Option<String>,
+    pub stage: String,
+    pub stage_since: Instant,
+    pub owner_id: Option<Uuid>,
+    pub next_step: Option<String>,
+    pub due_on: Option<Date>,
+    pub evaluation_at: Option<Instant>,
+    pub evaluation_staff_id: Option<Uuid>,
+    pub first_contact_at: Option<Instant>,
+    pub evaluated_at: Option<Instant>,
+    pub patient_id: Option<Uuid>,
+    pub episode_id: Option<Uuid>,
+}
+
+macro_rules! inquiry_columns {
+    () => {
+        "id, received_at, name, contact, contact_method, safe_times, for_whom, substances, wants, message, stage, stage_since, \
+         owner_id, next_step, due_on, evaluation_at, evaluation_staff_id, first_contact_at, evaluated_at, patient_id, episode_id"
+    };
+}
+
+pub async fn insert_inquiry(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    inquiry: &NewInquiry,
+    stage: &str,
+    at: Instant,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO inquiries (id, organization_id, received_at, name, contact, contact_method, safe_times, for_whom, \
+             substances, wants, message, stage, stage_since) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $3)",
+        )
+        .bind(id)
+        .bind(organization_id)
+        .bind(at)
+        .bind(&inquiry.name)
+        .bind(&inquiry.contact)
+        .bind(&inquiry.contact_method)
+        .bind(&inquiry.safe_times)
+        .bind(&inquiry.for_whom)
+        .bind(&inquiry.substances)
+        .bind(&inquiry.wants)
+        .bind(&inquiry.message)
+        .bind(stage)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    insert_move(db, organization_id, id, at, None, None, stage, None).await
+}
+
+pub async fn insert_attachment(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    a: &Attachment,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO inquiry_attachments (id, organization_id, inquiry_id, file_name, media_type, size_bytes, sha256, storage_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(a.id)
+        .bind(organization_id)
+        .bind(a.inquiry_id)
+        .bind(&a.file_name)
+        .bind(&a.media_type)
+        .bind(a.size_bytes)
+        .bind(&a.sha256)
+        .bind(&a.storage_key)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn attachments_of(db: &mut Db<'_>, inquiry_id: Uuid) -> Result<Vec<Attachment>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Attachment>(
+            "SELECT id, inquiry_id, file_name, media_type, size_bytes, sha256, storage_key FROM inquiry_attachments \
+             WHERE inquiry_id = $1 ORDER BY id",
+        )
+        .bind(inquiry_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_move(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    inquiry_id: Uuid,
+    at: Instant,
+    by_user: Option<Uuid>,
+    from_stage: Option<&str>,
+    to_stage: &str,
+    note: Option<&str>,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO inquiry_moves (id, organization_id, inquiry_id, at, by_user, from_stage, to_stage, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(openiop_core::id::new_id())
+        .bind(organization_id)
+        .bind(inquiry_id)
+        .bind(at)
+        .bind(by_user)
+        .bind(from_stage)
+        .bind(to_stage)
+        .bind(note)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Inquiries of an organization, newest first, optionally in one stage.
+pub async fn list_inquiries(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    stage: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Inquiry>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Inquiry>(concat!(
+            "SELECT ",
+            inquiry_columns!(),
+            " FROM inquiries WHERE organization_id = $1 AND ($2 = 0 OR stage = $3) ORDER BY received_at DESC, id DESC LIMIT $4"
+        ))
+        .bind(organization_id)
+        .bind(i32::from(stage.is_some()))
+        .bind(stage.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+pub async fn find_inquiry(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Inquiry>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Inquiry>(concat!(
+            "SELECT ",
+            inquiry_columns!(),
+            " FROM inquiries WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(organization_id)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await
+    })?)
+}
+
+pub async fn count_inquiries(db: &mut Db<'_>) -> Result<i64> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM inquiries")
+            .fetch_one(&mut **c)
+            .await
+    })?)
+}
