@@ -145,8 +145,10 @@ pub enum Action {
     ReadAudit,
     /// Pure clinical tools: instrument scoring, placement, the schedule solver.
     UseClinicalTools,
-    /// Read inquiries from the public "get help" form.
+    /// Read inquiries from the public "get help" form and work the admissions pipeline.
     ReadInquiries,
+    /// Merge two records of the same person.
+    MergePatients,
 }
 
 /// The policy's answer.
@@ -190,7 +192,9 @@ pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decisio
         }
         Action::SearchPatients => Decision::Allow,
         Action::ReadConfiguration | Action::UseClinicalTools => allow(role.is_staff()),
-        Action::Configure | Action::ManageUsers | Action::ReadAudit => allow(role == Admin),
+        Action::Configure | Action::ManageUsers | Action::ReadAudit | Action::MergePatients => {
+            allow(role == Admin)
+        }
         Action::ReadInquiries => allow(matches!(role, Admin | FrontDesk | Clinician | CaseManager)),
     }
 }

@@ -7,7 +7,9 @@
 //! callers pass the current time in, which keeps every rule testable in isolation.
 
 pub mod access;
+pub mod admissions;
 pub mod audit;
+pub mod diagnosis;
 pub mod id;
 pub mod instrument;
 pub mod login;

@@ -209,3 +209,100 @@ pub async fn count_inquiries(db: &mut Db<'_>) -> Result<i64> {
             .await
     })?)
 }
+
+/// Moves an inquiry to a stage (the caller checked the move is allowed), recording when
+/// the first contact and the evaluation happened.
+pub async fn set_stage(db: &mut Db<'_>, id: Uuid, stage: &str, at: Instant) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "UPDATE inquiries SET stage = $1, stage_since = $2, \
+             first_contact_at = CASE WHEN $1 = 'contacted' AND first_contact_at IS NULL THEN $2 ELSE first_contact_at END, \
+             evaluated_at = CASE WHEN $1 = 'evaluated' THEN $2 ELSE evaluated_at END \
+             WHERE id = $3",
+        )
+        .bind(stage)
+        .bind(at)
+        .bind(id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Sets who owns an inquiry, the next step and its due date.
+pub async fn set_assignment(
+    db: &mut Db<'_>,
+    id: Uuid,
+    owner_id: Option<Uuid>,
+    next_step: Option<&str>,
+    due_on: Option<Date>,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE inquiries SET owner_id = $1, next_step = $2, due_on = $3 WHERE id = $4")
+            .bind(owner_id)
+            .bind(next_step)
+            .bind(due_on)
+            .bind(id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Books the evaluation.
+pub async fn set_evaluation(db: &mut Db<'_>, id: Uuid, at: Instant, staff_id: Uuid) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "UPDATE inquiries SET evaluation_at = $1, evaluation_staff_id = $2 WHERE id = $3",
+        )
+        .bind(at)
+        .bind(staff_id)
+        .bind(id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Links the inquiry to the patient and episode it became.
+pub async fn set_admitted(
+    db: &mut Db<'_>,
+    id: Uuid,
+    patient_id: Uuid,
+    episode_id: Uuid,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE inquiries SET patient_id = $1, episode_id = $2 WHERE id = $3")
+            .bind(patient_id)
+            .bind(episode_id)
+            .bind(id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// One move of the pipeline's history.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Move {
+    pub at: Instant,
+    pub by_user: Option<Uuid>,
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub note: Option<String>,
+}
+
+pub async fn moves_of(db: &mut Db<'_>, inquiry_id: Uuid) -> Result<Vec<Move>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Move>(
+            "SELECT at, by_user, from_stage, to_stage, note FROM inquiry_moves WHERE inquiry_id = $1 ORDER BY at, id",
+        )
+        .bind(inquiry_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}

@@ -15,6 +15,7 @@ pub mod inquiries;
 mod instant;
 pub mod organization;
 pub mod patients;
+pub mod records;
 
 use std::str::FromStr;
 use std::sync::Arc;

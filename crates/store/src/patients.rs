@@ -21,11 +21,13 @@ pub struct Patient {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub created_at: Instant,
+    /// Set when this record was merged into another (it is kept, not deleted).
+    pub merged_into: Option<Uuid>,
 }
 
 macro_rules! patient_columns {
     () => {
-        "id, organization_id, given_name, family_name, name_key, birth_date, preferred_name, pronouns, phone, email, created_at"
+        "id, organization_id, given_name, family_name, name_key, birth_date, preferred_name, pronouns, phone, email, created_at, merged_into"
     };
 }
 
@@ -69,6 +71,7 @@ pub async fn insert_patient(
         phone: p.phone.clone(),
         email: p.email.clone(),
         created_at: now,
+        merged_into: None,
     })
 }
 
@@ -154,6 +157,7 @@ pub async fn search_patients(
          AND ($2 = 0 \
               OR ($2 = 1 AND p.id IN (SELECT patient_id FROM care_team_members WHERE user_id = $3)) \
               OR ($2 = 2 AND p.id = $3)) \
+         AND p.merged_into IS NULL \
          AND p.name_key LIKE $4 ESCAPE '\\' \
          AND ($5 = 0 OR p.name_key > $6 OR (p.name_key = $6 AND p.id > $7)) \
          ORDER BY p.name_key, p.id LIMIT $8"
@@ -388,4 +392,57 @@ pub async fn active_episodes_of(db: &mut Db<'_>, patient_ids: &[Uuid]) -> Result
         q.fetch_all(&mut **c).await
     })?;
     rows.into_iter().map(Episode::try_from).collect()
+}
+
+/// Patients of an organization born on a date (candidates for the duplicate check), except
+/// merged records.
+pub async fn born_on(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    birth_date: Date,
+) -> Result<Vec<Patient>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Patient>(concat!(
+            "SELECT ",
+            patient_columns!(),
+            " FROM patients WHERE organization_id = $1 AND birth_date = $2 AND merged_into IS NULL ORDER BY name_key, id"
+        ))
+        .bind(organization_id)
+        .bind(birth_date)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// Merges `duplicate` into `survivor`: every record that names the duplicate moves to the
+/// survivor; the duplicate's row stays, marked `merged_into`, so its audit events still
+/// resolve. Runs inside the caller's transaction.
+pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<()> {
+    for sql in [
+        "UPDATE episodes SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE assessments SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE alerts SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE placements SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE consents SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE medical_evaluations SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE diagnoses SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE inquiries SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE users SET patient_id = $1 WHERE patient_id = $2",
+        // Care-team members of the duplicate join the survivor's team once.
+        "INSERT INTO care_team_members (organization_id, patient_id, user_id, added_at) \
+         SELECT organization_id, $1, user_id, added_at FROM care_team_members d WHERE d.patient_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM care_team_members s WHERE s.patient_id = $1 AND s.user_id = d.user_id)",
+        "DELETE FROM care_team_members WHERE patient_id = $2",
+        "UPDATE patients SET merged_into = $1 WHERE id = $2",
+    ] {
+        on_db!(db, |c| {
+            sqlx::query(sql)
+                .bind(survivor)
+                .bind(duplicate)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
 }

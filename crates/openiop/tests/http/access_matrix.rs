@@ -102,6 +102,15 @@ fn edit_team(who: Who) -> Expect {
     }
 }
 
+/// Coded diagnoses: the clinical team, and billing.
+fn read_diagnoses(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Admin | Who::Clinician | Who::Billing => Allowed,
+        _ => Forbidden,
+    }
+}
+
 /// Inquiries: the staff who answer them.
 fn read_inquiries(who: Who) -> Expect {
     if matches!(who, Who::Billing | Who::Patient) {
@@ -164,6 +173,36 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
             "/api/v1/inquiries/{id}/attachments/{attachment_id}",
             read_inquiries,
         ),
+        (M::GET, "/api/v1/inquiries/{id}/moves", read_inquiries),
+        (M::POST, "/api/v1/inquiries/{id}/moves", read_inquiries),
+        (M::PUT, "/api/v1/inquiries/{id}/assignment", read_inquiries),
+        (M::PUT, "/api/v1/inquiries/{id}/evaluation", read_inquiries),
+        (M::POST, "/api/v1/inquiries/{id}/admission", read_inquiries),
+        (M::GET, "/api/v1/patients/duplicates", everyone),
+        (M::POST, "/api/v1/patients/{id}/merge", admin_only),
+        (M::GET, "/api/v1/patients/{id}/consents", read_patient),
+        (M::POST, "/api/v1/patients/{id}/consents", admit),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/medical-evaluations",
+            clinical,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/medical-evaluations",
+            clinical,
+        ),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses",
+            read_diagnoses,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses",
+            clinical,
+        ),
+        (M::POST, "/api/v1/sud-severity", staff),
         (M::GET, "/api/v1/instruments", staff),
         (M::GET, "/api/v1/instruments/{code}", staff),
         (M::POST, "/api/v1/instruments/{code}/score", staff),
@@ -234,6 +273,27 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"code": "gad7", "answers": [1, 1, 1, 1, 1, 0, 0]})
         }
         "/api/v1/alerts/{id}/acknowledge" => json!({"action": "safety_planning"}),
+        "/api/v1/inquiries/{id}/moves" => json!({"to": "contacted"}),
+        "/api/v1/inquiries/{id}/assignment" => json!({"next_step": "Call back"}),
+        "/api/v1/inquiries/{id}/evaluation" => {
+            json!({"at": "2026-12-01T10:00:00-06:00", "staff_id": w.team[0]})
+        }
+        "/api/v1/inquiries/{id}/admission" => {
+            json!({"track_id": w.track, "admitted_on": "2026-01-05", "consents": {}})
+        }
+        "/api/v1/patients/{id}/merge" => json!({"duplicate_id": "not-an-id"}),
+        "/api/v1/patients/{id}/consents" => {
+            json!({"kind": "patient_rights", "acknowledged_on": "2026-01-05"})
+        }
+        "/api/v1/patients/{id}/medical-evaluations" => {
+            json!({"pregnancy": "unknown", "medically_cleared": true})
+        }
+        "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses" => {
+            json!({"code": "F11.20", "description": "Opioid use disorder, moderate"})
+        }
+        "/api/v1/sud-severity" => {
+            json!({"substance": "alcohol", "criteria": [false, false, false, false, false, false, false, false, false, false, false]})
+        }
         "/api/v1/placement" | "/api/v1/patients/{id}/episodes/{episode_id}/placements" => {
             json!({"age": 30,
             "dimensions": {"withdrawal": 0, "biomedical": 0, "emotional": 1, "readiness": 1, "relapse": 2, "environment": 1},

@@ -5,6 +5,7 @@
 mod support;
 
 mod access_matrix;
+mod admissions;
 mod audit_trail;
 mod bad_input;
 mod browser;

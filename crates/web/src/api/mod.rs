@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub mod admissions;
 pub mod config;
 pub mod inquiries;
 pub mod instruments;

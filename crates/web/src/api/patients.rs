@@ -33,6 +33,9 @@ pub struct PatientJson {
     pub pronouns: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// Set when this record was merged into another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
 }
 
 impl From<Patient> for PatientJson {
@@ -46,6 +49,7 @@ impl From<Patient> for PatientJson {
             pronouns: p.pronouns,
             phone: p.phone,
             email: p.email,
+            merged_into: p.merged_into,
         }
     }
 }

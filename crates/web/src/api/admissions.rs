@@ -1,0 +1,1216 @@
+//! The admissions pipeline and the records made at admission: stage moves, owners and due
+//! dates, evaluation bookings, conversion of an inquiry into a patient and an episode (with
+//! a duplicate warning), consents, medical evaluations, coded diagnoses, and merges.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use openiop_core::access::{Access, Action, Part};
+use openiop_core::admissions::{self, ConsentKind, Person, Stage};
+use openiop_core::diagnosis;
+use openiop_core::validate::{Check, format_date, parse_date};
+use openiop_core::{FieldError, Invalid};
+use openiop_store::inquiries::{self, Inquiry};
+use openiop_store::patients::{self as store_patients, Patient, Reach};
+use openiop_store::records::{self, Consent, Diagnosis, MedicalEvaluation};
+use openiop_store::{Instant, auth as users};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use super::inquiries::{InquiryJson, open as open_inquiry};
+use super::instruments::rfc3339;
+use super::patients::{EpisodeBody, PatientBody, PatientJson};
+use super::{ListPage, open_patient, require};
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{ApiJson, ApiQuery};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    pub to: String,
+    pub note: Option<String>,
+}
+
+async fn reload(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Inquiry> {
+    let mut conn = state.store.read().await?;
+    inquiries::find_inquiry(&mut conn.db(), caller.organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Moves an inquiry along the pipeline; audited with both stages.
+pub async fn move_inquiry(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &MoveBody,
+) -> ApiResult<Inquiry> {
+    let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
+    let from = Stage::parse(&inquiry.stage).unwrap_or(Stage::Inquiry);
+    let mut check = Check::new();
+    let to = Stage::parse(&body.to);
+    match to {
+        None => check.fail("to", "is not a stage of the pipeline"),
+        Some(to) if !from.can_move_to(to) => {
+            let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+            let hint = if to == Stage::Admitted {
+                "; admit through the admission form"
+            } else {
+                ""
+            };
+            check.fail(
+                "to",
+                format!(
+                    "cannot move from {} to {} (allowed: {}){hint}",
+                    from.as_str(),
+                    to.as_str(),
+                    if allowed.is_empty() {
+                        "none".into()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
+            );
+        }
+        Some(_) => {}
+    }
+    let note = check
+        .optional_text("note", body.note.as_deref(), 2000)
+        .flatten();
+    let to = check.finish(|| to)?;
+    let now = state.now();
+    let at = Instant::new(now);
+    let mut tx = state.store.begin().await?;
+    inquiries::set_stage(&mut tx.db(), inquiry.id, to.as_str(), at).await?;
+    inquiries::insert_move(
+        &mut tx.db(),
+        caller.organization_id,
+        inquiry.id,
+        at,
+        Some(caller.user_id),
+        Some(from.as_str()),
+        to.as_str(),
+        note.as_deref(),
+    )
+    .await?;
+    let event = EventBuilder::for_caller(caller)
+        .action("inquiry.move", format!("inquiries/{}", inquiry.id))
+        .detail(format!("{}->{}", from.as_str(), to.as_str()));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    reload(state, caller, inquiry.id).await
+}
+
+pub async fn post_move(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MoveBody>,
+) -> ApiResult<Json<InquiryJson>> {
+    Ok(Json(InquiryJson::from_row(
+        move_inquiry(&state, &caller, &id, &body).await?,
+        None,
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentBody {
+    pub owner_id: Option<String>,
+    pub next_step: Option<String>,
+    pub due_on: Option<String>,
+}
+
+async fn staff_member(
+    state: &AppState,
+    caller: &Caller,
+    field: &str,
+    text: &str,
+) -> ApiResult<Uuid> {
+    let id = openiop_core::id::parse_id(text)
+        .ok_or_else(|| Invalid::one(field, "must be an id (UUID)"))?;
+    let mut conn = state.store.read().await?;
+    match users::find_user(&mut conn.db(), caller.organization_id, id).await? {
+        Some(u) if u.role.is_staff() && u.active => Ok(id),
+        _ => Err(Invalid::one(field, "must name an active staff member").into()),
+    }
+}
+
+/// Sets the owner, the next step and its due date.
+pub async fn assign(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &AssignmentBody,
+) -> ApiResult<Inquiry> {
+    let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
+    let owner = match body.owner_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => Some(staff_member(state, caller, "owner_id", text).await?),
+        None => None,
+    };
+    let mut check = Check::new();
+    let next_step = check
+        .optional_text("next_step", body.next_step.as_deref(), 300)
+        .flatten();
+    let due_on = match body.due_on.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => check.date("due_on", text),
+        None => None,
+    };
+    check.finish(|| Some(()))?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    inquiries::set_assignment(
+        &mut tx.db(),
+        inquiry.id,
+        owner,
+        next_step.as_deref(),
+        due_on,
+    )
+    .await?;
+    let event = EventBuilder::for_caller(caller)
+        .action("inquiry.assign", format!("inquiries/{}", inquiry.id));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    reload(state, caller, inquiry.id).await
+}
+
+pub async fn put_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AssignmentBody>,
+) -> ApiResult<Json<InquiryJson>> {
+    Ok(Json(InquiryJson::from_row(
+        assign(&state, &caller, &id, &body).await?,
+        None,
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationBody {
+    /// RFC 3339 instant with offset.
+    pub at: String,
+    pub staff_id: String,
+}
+
+/// Books the evaluation (date, time, staff) and moves the inquiry to
+/// `evaluation_scheduled` when it is not there yet.
+pub async fn book_evaluation(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &EvaluationBody,
+) -> ApiResult<Inquiry> {
+    let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
+    let staff = staff_member(state, caller, "staff_id", &body.staff_id).await?;
+    let at = OffsetDateTime::parse(body.at.trim(), &Rfc3339)
+        .map_err(|_| Invalid::one("at", "must be a date and time with offset (RFC 3339)"))?;
+    let from = Stage::parse(&inquiry.stage).unwrap_or(Stage::Inquiry);
+    if from != Stage::EvaluationScheduled && !from.can_move_to(Stage::EvaluationScheduled) {
+        return Err(Invalid::one(
+            "",
+            format!(
+                "an inquiry in stage {} cannot have an evaluation booked",
+                from.as_str()
+            ),
+        )
+        .into());
+    }
+    let now = state.now();
+    let stamp = Instant::new(now);
+    let mut tx = state.store.begin().await?;
+    inquiries::set_evaluation(&mut tx.db(), inquiry.id, Instant::new(at), staff).await?;
+    if from != Stage::EvaluationScheduled {
+        inquiries::set_stage(
+            &mut tx.db(),
+            inquiry.id,
+            Stage::EvaluationScheduled.as_str(),
+            stamp,
+        )
+        .await?;
+        inquiries::insert_move(
+            &mut tx.db(),
+            caller.organization_id,
+            inquiry.id,
+            stamp,
+            Some(caller.user_id),
+            Some(from.as_str()),
+            Stage::EvaluationScheduled.as_str(),
+            None,
+        )
+        .await?;
+    }
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "inquiry.evaluation.book",
+            format!("inquiries/{}", inquiry.id),
+        )
+        .detail(format!("at={}", at.format(&Rfc3339).unwrap_or_default()));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    reload(state, caller, inquiry.id).await
+}
+
+pub async fn put_evaluation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EvaluationBody>,
+) -> ApiResult<Json<InquiryJson>> {
+    Ok(Json(InquiryJson::from_row(
+        book_evaluation(&state, &caller, &id, &body).await?,
+        None,
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateQuery {
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+    #[serde(default)]
+    pub birth_date: String,
+}
+
+/// Likely duplicates of a person among the patients the caller may see.
+pub async fn duplicates(
+    state: &AppState,
+    caller: &Caller,
+    given: &str,
+    family: &str,
+    birth: &str,
+) -> ApiResult<Vec<Patient>> {
+    let Some(birth_date) = parse_date(birth) else {
+        return Err(Invalid::one("birth_date", "must be a valid date written YYYY-MM-DD").into());
+    };
+    let mut conn = state.store.read().await?;
+    let candidates =
+        store_patients::born_on(&mut conn.db(), caller.organization_id, birth_date).await?;
+    let reach = Reach::of(caller.role, caller.user_id, caller.patient_id);
+    let mut found = Vec::new();
+    for p in candidates {
+        let person = Person {
+            given_name: &p.given_name,
+            family_name: &p.family_name,
+            birth_date: p.birth_date,
+        };
+        if !admissions::likely_duplicate(
+            Person {
+                given_name: given,
+                family_name: family,
+                birth_date,
+            },
+            person,
+        ) {
+            continue;
+        }
+        let visible = match reach {
+            Reach::Organization => true,
+            Reach::Only(id) => id == p.id,
+            Reach::RelatedTo(user) => {
+                store_patients::relationship(&mut conn.db(), user, None, p.id).await?
+                    != openiop_core::access::Relationship::None
+            }
+        };
+        if visible {
+            found.push(p);
+        }
+    }
+    Ok(found)
+}
+
+/// `GET /api/v1/patients/duplicates?given_name=&family_name=&birth_date=`
+pub async fn get_duplicates(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<DuplicateQuery>,
+) -> ApiResult<Json<ListPage<PatientJson>>> {
+    require(
+        &state,
+        &caller,
+        Action::SearchPatients,
+        "patient.duplicate_check",
+    )
+    .await?;
+    let found = duplicates(
+        &state,
+        &caller,
+        &q.given_name,
+        &q.family_name,
+        &q.birth_date,
+    )
+    .await?;
+    let event = EventBuilder::for_caller(&caller)
+        .action("patient.duplicate_check", "patients/duplicates")
+        .detail(format!("results={}", found.len()));
+    state.store.record(vec![event.build(state.now())]).await?;
+    Ok(Json(ListPage::whole(
+        found.into_iter().map(PatientJson::from).collect(),
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentDates {
+    pub treatment_consent: Option<String>,
+    pub patient_rights: Option<String>,
+    pub confidentiality_notice: Option<String>,
+}
+
+impl ConsentDates {
+    fn get(&self, kind: ConsentKind) -> Option<&str> {
+        match kind {
+            ConsentKind::TreatmentConsent => self.treatment_consent.as_deref(),
+            ConsentKind::PatientRights => self.patient_rights.as_deref(),
+            ConsentKind::ConfidentialityNotice => self.confidentiality_notice.as_deref(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdmissionBody {
+    /// Link to this existing patient instead of registering a new one.
+    pub patient_id: Option<String>,
+    /// The new patient, when `patient_id` is absent.
+    pub patient: Option<PatientBody>,
+    pub track_id: String,
+    pub admitted_on: String,
+    /// The date each admission document was acknowledged; all three are required.
+    pub consents: ConsentDates,
+    /// Register a new patient although likely duplicates exist.
+    #[serde(default)]
+    pub allow_duplicate: bool,
+}
+
+#[derive(Serialize)]
+pub struct AdmissionJson {
+    pub patient_id: Uuid,
+    pub episode_id: Uuid,
+    pub inquiry: InquiryJson,
+}
+
+/// A 409 listing the likely duplicates, so the client can offer to link to one.
+fn duplicate_conflict(found: Vec<Patient>) -> Response {
+    let items: Vec<PatientJson> = found.into_iter().map(PatientJson::from).collect();
+    let body = serde_json::json!({
+        "type": "about:blank", "title": "Conflict", "status": 409,
+        "detail": "Likely duplicates exist: link to one with patient_id, or send allow_duplicate: true.",
+        "duplicates": items,
+    });
+    let mut response = (StatusCode::CONFLICT, Json(body)).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+/// Converts an inquiry into a patient (new or linked) and an episode, records the three
+/// admission acknowledgements, and closes the inquiry as admitted.
+pub async fn admit_inquiry(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &AdmissionBody,
+) -> Result<(Uuid, Uuid, Inquiry), Response> {
+    let fail = |e: ApiError| e.into_response();
+    let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read")
+        .await
+        .map_err(fail)?;
+    let stage = Stage::parse(&inquiry.stage).unwrap_or(Stage::Inquiry);
+    if !stage.can_admit() {
+        return Err(fail(
+            Invalid::one(
+                "",
+                format!(
+                    "an inquiry in stage {} cannot be admitted; screen or evaluate first",
+                    stage.as_str()
+                ),
+            )
+            .into(),
+        ));
+    }
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut dates = Vec::new();
+    for kind in ConsentKind::ALL {
+        let field = format!("consents.{}", kind.as_str());
+        match body.consents.get(kind).map(parse_date) {
+            Some(Some(d)) => dates.push((kind, d)),
+            Some(None) => errors.push(FieldError {
+                field,
+                message: "must be a valid date written YYYY-MM-DD".into(),
+            }),
+            None => errors.push(FieldError {
+                field,
+                message: "is required: the date the patient acknowledged it".into(),
+            }),
+        }
+    }
+    if body.patient_id.is_some() == body.patient.is_some() {
+        errors.push(FieldError {
+            field: "patient_id".into(),
+            message: "send either patient_id (an existing patient) or patient (a new one)".into(),
+        });
+    }
+    // Everything that can be checked is checked before anything is written.
+    let track_ok = match openiop_core::id::parse_id(&body.track_id) {
+        Some(track) => {
+            let mut conn = state.store.read().await.map_err(|e| fail(e.into()))?;
+            openiop_store::organization::find_track(&mut conn.db(), caller.organization_id, track)
+                .await
+                .map_err(|e| fail(e.into()))?
+                .is_some()
+        }
+        None => false,
+    };
+    if !track_ok {
+        errors.push(FieldError {
+            field: "track_id".into(),
+            message: "must name a track of this organization".into(),
+        });
+    }
+    if parse_date(&body.admitted_on).is_none() {
+        errors.push(FieldError {
+            field: "admitted_on".into(),
+            message: "must be a valid date written YYYY-MM-DD".into(),
+        });
+    }
+    if let Some(new) = &body.patient {
+        let form = openiop_core::patient::PatientForm {
+            given_name: &new.given_name,
+            family_name: &new.family_name,
+            birth_date: &new.birth_date,
+            preferred_name: new.preferred_name.as_deref(),
+            pronouns: new.pronouns.as_deref(),
+            phone: new.phone.as_deref(),
+            email: new.email.as_deref(),
+        };
+        match openiop_core::patient::NewPatient::parse(&form, state.now().date()) {
+            Ok(p) => {
+                let today = state.now().date();
+                let admission =
+                    openiop_core::program::parse_admission(&body.admitted_on, p.birth_date, today);
+                if admission.is_err() && parse_date(&body.admitted_on).is_some() {
+                    errors.push(FieldError {
+                        field: "admitted_on".into(),
+                        message: "must be after the birth date and at most 90 days ahead".into(),
+                    });
+                }
+            }
+            Err(Invalid(list)) => errors.extend(list.into_iter().map(|e| FieldError {
+                field: format!("patient.{}", e.field),
+                ..e
+            })),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(fail(Invalid(errors).into()));
+    }
+    // The patient: linked, or registered after the duplicate check.
+    let patient = match (&body.patient_id, &body.patient) {
+        (Some(existing), _) => open_patient(
+            state,
+            caller,
+            existing,
+            Part::Admissions,
+            Access::Write,
+            "patient.link",
+        )
+        .await
+        .map_err(fail)?,
+        (None, Some(new)) => {
+            if !body.allow_duplicate {
+                let found = duplicates(
+                    state,
+                    caller,
+                    &new.given_name,
+                    &new.family_name,
+                    &new.birth_date,
+                )
+                .await;
+                match found {
+                    Ok(found) if !found.is_empty() => return Err(duplicate_conflict(found)),
+                    Ok(_) => {}
+                    Err(ApiError::Invalid(_)) => {} // reported by the registration below
+                    Err(e) => return Err(fail(e)),
+                }
+            }
+            super::patients::register(state, caller, new)
+                .await
+                .map_err(fail)?
+        }
+        (None, None) => return Err(fail(ApiError::NotFound)),
+    };
+    let episode = super::patients::admit(
+        state,
+        caller,
+        &patient.id.to_string(),
+        &EpisodeBody {
+            track_id: body.track_id.clone(),
+            admitted_on: body.admitted_on.clone(),
+        },
+    )
+    .await
+    .map_err(fail)?;
+    let now = state.now();
+    let at = Instant::new(now);
+    let result = async {
+        let mut tx = state.store.begin().await?;
+        for (kind, on) in &dates {
+            let consent = Consent {
+                id: openiop_core::id::new_id(),
+                patient_id: patient.id,
+                episode_id: Some(episode.id),
+                kind: kind.as_str().into(),
+                acknowledged_on: *on,
+                recorded_by: caller.user_id,
+                recorded_at: at,
+            };
+            records::insert_consent(&mut tx.db(), caller.organization_id, &consent).await?;
+        }
+        inquiries::set_admitted(&mut tx.db(), inquiry.id, patient.id, episode.id).await?;
+        inquiries::set_stage(&mut tx.db(), inquiry.id, Stage::Admitted.as_str(), at).await?;
+        inquiries::insert_move(
+            &mut tx.db(),
+            caller.organization_id,
+            inquiry.id,
+            at,
+            Some(caller.user_id),
+            Some(stage.as_str()),
+            Stage::Admitted.as_str(),
+            None,
+        )
+        .await?;
+        let event = EventBuilder::for_caller(caller)
+            .action("inquiry.admit", format!("inquiries/{}", inquiry.id))
+            .patient(patient.id)
+            .detail(format!("episode={}", episode.id));
+        tx.audit(event.build(now)).await?;
+        tx.commit().await
+    }
+    .await;
+    result.map_err(|e| fail(e.into()))?;
+    let inquiry = reload(state, caller, inquiry.id).await.map_err(fail)?;
+    Ok((patient.id, episode.id, inquiry))
+}
+
+pub async fn post_admission(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AdmissionBody>,
+) -> Response {
+    match admit_inquiry(&state, &caller, &id, &body).await {
+        Ok((patient_id, episode_id, inquiry)) => (
+            StatusCode::CREATED,
+            Json(AdmissionJson {
+                patient_id,
+                episode_id,
+                inquiry: InquiryJson::from_row(inquiry, None),
+            }),
+        )
+            .into_response(),
+        Err(response) => response,
+    }
+}
+
+#[derive(Serialize)]
+pub struct MoveJson {
+    pub at: String,
+    pub by_user: Option<Uuid>,
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PipelineJson {
+    pub moves: Vec<MoveJson>,
+    pub hours_to_evaluation: Option<f64>,
+    pub evaluation_within_target: Option<bool>,
+}
+
+/// `GET /api/v1/inquiries/{id}/moves`: the stage history and time to evaluation.
+pub async fn get_moves(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PipelineJson>> {
+    let (inquiry, _) = open_inquiry(&state, &caller, &id, "inquiry.read").await?;
+    let mut conn = state.store.read().await?;
+    let moves = inquiries::moves_of(&mut conn.db(), inquiry.id).await?;
+    let measured = inquiry
+        .evaluated_at
+        .map(|e| admissions::time_to_evaluation(inquiry.received_at.get(), e.get()));
+    Ok(Json(PipelineJson {
+        moves: moves
+            .into_iter()
+            .map(|m| MoveJson {
+                at: rfc3339(m.at),
+                by_user: m.by_user,
+                from_stage: m.from_stage,
+                to_stage: m.to_stage,
+                note: m.note,
+            })
+            .collect(),
+        hours_to_evaluation: measured
+            .map(|(d, _)| (d.whole_minutes() as f64 / 60.0 * 10.0).round() / 10.0),
+        evaluation_within_target: measured.map(|(_, ok)| ok),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    pub kind: String,
+    pub acknowledged_on: String,
+    pub episode_id: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ConsentJson {
+    pub id: Uuid,
+    pub kind: String,
+    pub acknowledged_on: String,
+    pub episode_id: Option<Uuid>,
+    pub recorded_by: Uuid,
+}
+
+impl From<Consent> for ConsentJson {
+    fn from(c: Consent) -> Self {
+        ConsentJson {
+            id: c.id,
+            kind: c.kind,
+            acknowledged_on: format_date(c.acknowledged_on),
+            episode_id: c.episode_id,
+            recorded_by: c.recorded_by,
+        }
+    }
+}
+
+pub async fn post_consent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ConsentBody>,
+) -> ApiResult<(StatusCode, Json<ConsentJson>)> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Admissions,
+        Access::Write,
+        "consent.create",
+    )
+    .await?;
+    let mut check = Check::new();
+    let kind = ConsentKind::parse(&body.kind);
+    if kind.is_none() {
+        check.fail(
+            "kind",
+            "must be treatment_consent, patient_rights or confidentiality_notice",
+        );
+    }
+    let on = check.date("acknowledged_on", &body.acknowledged_on);
+    let episode_id = match body.episode_id.as_deref() {
+        Some(text) => {
+            let mut conn = state.store.read().await?;
+            let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+            let id =
+                openiop_core::id::parse_id(text).filter(|i| episodes.iter().any(|e| e.id == *i));
+            if id.is_none() {
+                check.fail("episode_id", "must name an episode of this patient");
+            }
+            id
+        }
+        None => None,
+    };
+    let (kind, on) = check.finish(|| Some((kind?, on?)))?;
+    let now = state.now();
+    let consent = Consent {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        episode_id,
+        kind: kind.as_str().into(),
+        acknowledged_on: on,
+        recorded_by: caller.user_id,
+        recorded_at: Instant::new(now),
+    };
+    let mut tx = state.store.begin().await?;
+    records::insert_consent(&mut tx.db(), caller.organization_id, &consent).await?;
+    let event = EventBuilder::for_caller(&caller)
+        .action(
+            "consent.create",
+            format!("patients/{}/consents/{}", patient.id, consent.id),
+        )
+        .patient(patient.id)
+        .detail(kind.as_str());
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(consent.into())))
+}
+
+pub async fn list_consents(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListPage<ConsentJson>>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Admissions,
+        Access::Read,
+        "consent.list",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let rows = records::consents_of(&mut conn.db(), patient.id).await?;
+    Ok(Json(ListPage::whole(
+        rows.into_iter().map(ConsentJson::from).collect(),
+    )))
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct VitalsBody {
+    pub systolic: Option<i64>,
+    pub diastolic: Option<i64>,
+    pub pulse: Option<i64>,
+    pub respiration: Option<i64>,
+    pub temperature_c: Option<f64>,
+    pub spo2: Option<i64>,
+    pub weight_kg: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicalEvaluationBody {
+    #[serde(default)]
+    pub vitals: VitalsBody,
+    pub medical_history: Option<String>,
+    pub current_medications: Option<String>,
+    pub allergies: Option<String>,
+    pub pregnancy: String,
+    /// A CIWA-Ar or COWS assessment of this patient.
+    pub withdrawal_assessment_id: Option<String>,
+    pub medically_cleared: bool,
+    pub notes: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MedicalEvaluationJson {
+    pub id: Uuid,
+    pub episode_id: Option<Uuid>,
+    pub evaluated_at: String,
+    pub clinician_id: Uuid,
+    pub vitals: VitalsBody,
+    pub medical_history: Option<String>,
+    pub current_medications: Option<String>,
+    pub allergies: Option<String>,
+    pub pregnancy: String,
+    pub withdrawal_assessment_id: Option<Uuid>,
+    pub medically_cleared: bool,
+    pub notes: Option<String>,
+}
+
+impl From<MedicalEvaluation> for MedicalEvaluationJson {
+    fn from(m: MedicalEvaluation) -> Self {
+        MedicalEvaluationJson {
+            id: m.id,
+            episode_id: m.episode_id,
+            evaluated_at: rfc3339(m.evaluated_at),
+            clinician_id: m.clinician_id,
+            vitals: VitalsBody {
+                systolic: m.systolic.map(i64::from),
+                diastolic: m.diastolic.map(i64::from),
+                pulse: m.pulse.map(i64::from),
+                respiration: m.respiration.map(i64::from),
+                temperature_c: m.temperature_c,
+                spo2: m.spo2.map(i64::from),
+                weight_kg: m.weight_kg,
+            },
+            medical_history: m.medical_history,
+            current_medications: m.current_medications,
+            allergies: m.allergies,
+            pregnancy: m.pregnancy,
+            withdrawal_assessment_id: m.withdrawal_assessment_id,
+            medically_cleared: m.medically_cleared,
+            notes: m.notes,
+        }
+    }
+}
+
+fn vital(
+    check: &mut Check,
+    field: &str,
+    value: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Option<i32> {
+    let v = value?;
+    if range.contains(&v) {
+        i32::try_from(v).ok()
+    } else {
+        check.fail(
+            field,
+            format!("must be from {} to {}", range.start(), range.end()),
+        );
+        None
+    }
+}
+
+fn measure(check: &mut Check, field: &str, value: Option<f64>, low: f64, high: f64) -> Option<f64> {
+    let v = value?;
+    if v.is_finite() && (low..=high).contains(&v) {
+        Some(v)
+    } else {
+        check.fail(field, format!("must be from {low} to {high}"));
+        None
+    }
+}
+
+/// Records a medical evaluation (the clinician is the caller).
+pub async fn post_medical_evaluation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MedicalEvaluationBody>,
+) -> ApiResult<(StatusCode, Json<MedicalEvaluationJson>)> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Medications,
+        Access::Write,
+        "medical_evaluation.create",
+    )
+    .await?;
+    let mut check = Check::new();
+    let v = &body.vitals;
+    let systolic = vital(&mut check, "vitals.systolic", v.systolic, 50..=260);
+    let diastolic = vital(&mut check, "vitals.diastolic", v.diastolic, 20..=180);
+    let pulse = vital(&mut check, "vitals.pulse", v.pulse, 20..=250);
+    let respiration = vital(&mut check, "vitals.respiration", v.respiration, 4..=60);
+    let spo2 = vital(&mut check, "vitals.spo2", v.spo2, 50..=100);
+    let temperature_c = measure(
+        &mut check,
+        "vitals.temperature_c",
+        v.temperature_c,
+        30.0,
+        45.0,
+    );
+    let weight_kg = measure(&mut check, "vitals.weight_kg", v.weight_kg, 1.0, 400.0);
+    let text = |check: &mut Check, f: &str, t: &Option<String>| {
+        check.optional_text(f, t.as_deref(), 5000).flatten()
+    };
+    let medical_history = text(&mut check, "medical_history", &body.medical_history);
+    let current_medications = text(&mut check, "current_medications", &body.current_medications);
+    let allergies = text(&mut check, "allergies", &body.allergies);
+    let notes = text(&mut check, "notes", &body.notes);
+    if !["not_applicable", "no", "yes", "unknown"].contains(&body.pregnancy.as_str()) {
+        check.fail("pregnancy", "must be not_applicable, no, yes or unknown");
+    }
+    let mut conn = state.store.read().await?;
+    let withdrawal_assessment_id = match body.withdrawal_assessment_id.as_deref() {
+        Some(text) => {
+            let found =
+                openiop_store::clinical::assessments_of(&mut conn.db(), patient.id, None, 1000)
+                    .await?;
+            let id = openiop_core::id::parse_id(text).filter(|i| {
+                found
+                    .iter()
+                    .any(|a| a.id == *i && (a.code == "ciwaar" || a.code == "cows"))
+            });
+            if id.is_none() {
+                check.fail(
+                    "withdrawal_assessment_id",
+                    "must name a CIWA-Ar or COWS assessment of this patient",
+                );
+            }
+            id
+        }
+        None => None,
+    };
+    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    drop(conn);
+    check.finish(|| Some(()))?;
+    let now = state.now();
+    let row = MedicalEvaluation {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        episode_id: episodes
+            .iter()
+            .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
+            .map(|e| e.id),
+        evaluated_at: Instant::new(now),
+        clinician_id: caller.user_id,
+        systolic,
+        diastolic,
+        pulse,
+        respiration,
+        temperature_c,
+        spo2,
+        weight_kg,
+        medical_history,
+        current_medications,
+        allergies,
+        pregnancy: body.pregnancy.clone(),
+        withdrawal_assessment_id,
+        medically_cleared: body.medically_cleared,
+        notes,
+    };
+    let mut tx = state.store.begin().await?;
+    records::insert_medical_evaluation(&mut tx.db(), caller.organization_id, &row).await?;
+    let event = EventBuilder::for_caller(&caller)
+        .action(
+            "medical_evaluation.create",
+            format!("patients/{}/medical-evaluations/{}", patient.id, row.id),
+        )
+        .patient(patient.id)
+        .detail(format!("cleared={}", row.medically_cleared));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+pub async fn list_medical_evaluations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListPage<MedicalEvaluationJson>>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Medications,
+        Access::Read,
+        "medical_evaluation.list",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let rows = records::medical_evaluations_of(&mut conn.db(), patient.id).await?;
+    Ok(Json(ListPage::whole(
+        rows.into_iter().map(MedicalEvaluationJson::from).collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosisBody {
+    pub code: String,
+    pub description: String,
+    #[serde(default)]
+    pub primary: bool,
+}
+
+#[derive(Serialize)]
+pub struct DiagnosisJson {
+    pub id: Uuid,
+    pub episode_id: Uuid,
+    pub code: String,
+    pub description: String,
+    pub primary: bool,
+    pub recorded_by: Uuid,
+    pub recorded_at: String,
+}
+
+impl From<Diagnosis> for DiagnosisJson {
+    fn from(d: Diagnosis) -> Self {
+        DiagnosisJson {
+            id: d.id,
+            episode_id: d.episode_id,
+            code: d.code,
+            description: d.description,
+            primary: d.is_primary,
+            recorded_by: d.recorded_by,
+            recorded_at: rfc3339(d.recorded_at),
+        }
+    }
+}
+
+async fn episode_of(state: &AppState, patient: &Patient, episode_id: &str) -> ApiResult<Uuid> {
+    let mut conn = state.store.read().await?;
+    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    openiop_core::id::parse_id(episode_id)
+        .filter(|i| episodes.iter().any(|e| e.id == *i))
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn post_diagnosis(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, episode_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<DiagnosisBody>,
+) -> ApiResult<(StatusCode, Json<DiagnosisJson>)> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Diagnoses,
+        Access::Write,
+        "diagnosis.create",
+    )
+    .await?;
+    let episode = episode_of(&state, &patient, &episode_id).await?;
+    let mut check = Check::new();
+    let code = body.code.trim().to_uppercase();
+    if !diagnosis::is_icd10cm(&code) {
+        check.fail("code", "must be an ICD-10-CM code such as F11.20");
+    }
+    let description = check.text("description", &body.description, 300);
+    let description = check.finish(|| description)?;
+    let now = state.now();
+    let row = Diagnosis {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        episode_id: episode,
+        code,
+        description,
+        is_primary: body.primary,
+        recorded_by: caller.user_id,
+        recorded_at: Instant::new(now),
+    };
+    let mut tx = state.store.begin().await?;
+    records::insert_diagnosis(&mut tx.db(), caller.organization_id, &row).await?;
+    let event = EventBuilder::for_caller(&caller)
+        .action(
+            "diagnosis.create",
+            format!(
+                "patients/{}/episodes/{episode}/diagnoses/{}",
+                patient.id, row.id
+            ),
+        )
+        .patient(patient.id)
+        .detail(row.code.clone());
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+pub async fn list_diagnoses(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, episode_id)): Path<(String, String)>,
+) -> ApiResult<Json<ListPage<DiagnosisJson>>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Diagnoses,
+        Access::Read,
+        "diagnosis.list",
+    )
+    .await?;
+    let episode = episode_of(&state, &patient, &episode_id).await?;
+    let mut conn = state.store.read().await?;
+    let rows = records::diagnoses_of(&mut conn.db(), episode).await?;
+    Ok(Json(ListPage::whole(
+        rows.into_iter().map(DiagnosisJson::from).collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SudBody {
+    pub substance: String,
+    pub criteria: Vec<bool>,
+}
+
+/// `POST /api/v1/sud-severity`: the DSM-5 checklist for one substance (pure).
+pub async fn post_sud_severity(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<SudBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    require(
+        &state,
+        &caller,
+        Action::UseClinicalTools,
+        "diagnosis.sud_severity",
+    )
+    .await?;
+    let mut check = Check::new();
+    let substance = check.text("substance", &body.substance, 60);
+    if body.criteria.len() != diagnosis::SUD_CRITERIA.len() {
+        check.fail(
+            "criteria",
+            format!(
+                "needs exactly {} answers, one per criterion",
+                diagnosis::SUD_CRITERIA.len()
+            ),
+        );
+    }
+    let substance = check.finish(|| substance)?;
+    let met = body.criteria.iter().filter(|c| **c).count();
+    Ok(Json(
+        serde_json::json!({"substance": substance, "criteria_met": met, "severity": diagnosis::sud_severity(met).as_str()}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    pub duplicate_id: String,
+}
+
+/// `POST /api/v1/patients/{id}/merge` (admins): folds a duplicate record into this one.
+pub async fn post_merge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> ApiResult<Json<PatientJson>> {
+    require(&state, &caller, Action::MergePatients, "patient.merge").await?;
+    let survivor = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Demographics,
+        Access::Write,
+        "patient.merge",
+    )
+    .await?;
+    let duplicate_id = super::body_id("duplicate_id", &body.duplicate_id)?;
+    let mut conn = state.store.read().await?;
+    let duplicate =
+        store_patients::find_patient(&mut conn.db(), caller.organization_id, duplicate_id).await?;
+    drop(conn);
+    let duplicate = match duplicate {
+        Some(d) if d.id != survivor.id && d.merged_into.is_none() => d,
+        _ => {
+            return Err(Invalid::one(
+                "duplicate_id",
+                "must name another, unmerged patient of this organization",
+            )
+            .into());
+        }
+    };
+    if survivor.merged_into.is_some() {
+        return Err(Invalid::one("", "this record was itself merged into another").into());
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    store_patients::merge(&mut tx.db(), survivor.id, duplicate.id).await?;
+    for (patient, role) in [(survivor.id, "survivor"), (duplicate.id, "merged")] {
+        let event = EventBuilder::for_caller(&caller)
+            .action("patient.merge", format!("patients/{}", survivor.id))
+            .patient(patient)
+            .detail(format!(
+                "{role}; duplicate={} survivor={}",
+                duplicate.id, survivor.id
+            ));
+        tx.audit(event.build(now)).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(survivor.into()))
+}
