@@ -16,6 +16,7 @@ pub mod login;
 pub mod patient;
 pub mod placement;
 pub mod program;
+pub mod selfcheck;
 pub mod totp;
 pub mod upload;
 pub mod validate;

@@ -14,6 +14,7 @@ pub mod auth;
 mod clock;
 pub mod demo;
 mod error;
+pub mod i18n;
 mod json;
 mod openapi;
 pub mod pages;

@@ -324,6 +324,12 @@ pub fn table() -> Vec<Route> {
         // Pages.
         route(M::GET, "/static/{file}", "Embedded CSS and scripts", get(pages::asset)).public(),
         route(M::GET, "/login", "Login page", get(pages::session::login_page)).public(),
+        route(M::GET, "/get-help", "Get help: the confidential inquiry form", get(pages::public::get_help)).public(),
+        route(M::POST, "/get-help", "Send an inquiry (form)", post(pages::public::get_help_submit)
+            .layer(axum::extract::DefaultBodyLimit::max(api::inquiries::INQUIRY_BODY_MAX)))
+            .public(),
+        route(M::GET, "/self-check", "Is an IOP right for me? (public self-check)", get(pages::public::self_check)).public(),
+        route(M::POST, "/self-check", "Self-check result (nothing stored)", post(pages::public::self_check_result)).public(),
         route(M::POST, "/login", "Log in (form)", post(pages::session::login_submit)).public(),
         route(M::POST, "/logout", "Log out (form)", post(pages::session::logout)),
         route(M::GET, "/setup", "First-run setup: create the first admin", get(pages::session::setup_page)).public(),

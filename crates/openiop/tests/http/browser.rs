@@ -149,6 +149,14 @@ impl Browser {
         .await
     }
 
+    async fn page_text(&self) -> String {
+        self.script("return document.body.innerText;")
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
     async fn url(&self) -> String {
         self.cmd("GET", "/url", Value::Null)
             .await
@@ -282,5 +290,118 @@ async fn log_in_register_find_and_open_a_chart_on_a_phone() {
             "{action} audited"
         );
     }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_get_help_form_accepts_a_file_and_refuses_an_oversize_one() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let files = app.dir.join("uploads");
+    std::fs::create_dir_all(&files).unwrap();
+    let small = files.join("referral.pdf");
+    std::fs::write(&small, b"%PDF-1.4\n% a referral letter\n%%EOF\n").unwrap();
+    let big = files.join("scan.pdf");
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    bytes.resize(33 * 1024 * 1024, b'x');
+    std::fs::write(&big, bytes).unwrap();
+    let b = Browser::start().await;
+
+    b.goto(&app.url("/get-help")).await;
+    b.type_into("#contact", "555-0199 (cell)").await;
+    b.type_into("#safe_times", "after 6pm").await;
+    b.type_into("#attachments", &big.to_string_lossy()).await;
+    b.click("form[action='/get-help'] button[type=submit]")
+        .await;
+    b.wait_for("document.querySelector('#form-error') !== null")
+        .await;
+    let text = b.page_text().await;
+    assert!(text.contains("larger than 32 MB"), "{text}");
+    assert!(
+        !text.contains("555-0199"),
+        "the error page does not echo what was sent"
+    );
+    assert_eq!(app.count("inquiries").await, 0);
+    assert_eq!(app.stored_files(), 0);
+
+    b.goto(&app.url("/get-help")).await;
+    b.type_into("#contact", "555-0199 (cell)").await;
+    b.type_into("#attachments", &small.to_string_lossy()).await;
+    b.click("form[action='/get-help'] button[type=submit]")
+        .await;
+    b.wait_for("document.querySelector('h1') && document.querySelector('h1').textContent.includes('Thank you')").await;
+    assert!(
+        !b.page_text().await.contains("555-0199"),
+        "the confirmation does not echo what was sent"
+    );
+    assert_eq!(app.count("inquiries").await, 1);
+    assert_eq!(app.count("inquiry_attachments").await, 1);
+    b.quit().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_self_check_puts_safety_first_and_speaks_spanish() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let b = Browser::start().await;
+    b.goto(&app.url("/self-check")).await;
+    b.type_into("#age", "34").await;
+    b.click("input[name=substances][value=opioids]").await;
+    b.click("input[name=control][value=often]").await;
+    b.click("input[name=commitments][value=work]").await;
+    b.click("form[action^='/self-check'] button[type=submit]")
+        .await;
+    b.wait_for("document.querySelector('#result') !== null")
+        .await;
+    let text = b.page_text().await;
+    assert!(
+        text.contains("Intensive outpatient program (IOP)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nine or more hours") && text.contains("Evening"),
+        "{text}"
+    );
+    assert!(
+        b.script("return document.querySelector('.danger') === null;")
+            .await
+            == json!(true)
+    );
+
+    // The danger path: 988 and emergency guidance come before the suggestion.
+    b.goto(&app.url("/self-check")).await;
+    b.click("input[name=self_harm][value=plan]").await;
+    b.click("form[action^='/self-check'] button[type=submit]")
+        .await;
+    b.wait_for("document.querySelector('.danger') !== null")
+        .await;
+    let order = b
+        .script("const d = document.querySelector('.danger'), r = document.querySelector('#result'); return !!(d.compareDocumentPosition(r) & Node.DOCUMENT_POSITION_FOLLOWING);")
+        .await;
+    assert_eq!(order, json!(true), "danger guidance first");
+    let text = b.page_text().await;
+    assert!(text.contains("988") && text.contains("911"), "{text}");
+    assert!(text.contains("Emergency evaluation first"));
+
+    // In Spanish, the whole page.
+    b.goto(&app.url("/self-check?lang=es")).await;
+    assert_eq!(
+        b.script("return document.documentElement.lang;").await,
+        json!("es")
+    );
+    assert!(b.text("h1").await.starts_with("¿Es adecuado"));
+    b.click("input[name=withdrawal][value=severe]").await;
+    b.click("form[action^='/self-check'] button[type=submit]")
+        .await;
+    b.wait_for("document.querySelector('.danger') !== null")
+        .await;
+    let text = b.page_text().await;
+    assert!(
+        text.contains("Su seguridad es lo primero")
+            && text.contains("Abstinencia con supervisión médica"),
+        "{text}"
+    );
+    // Nothing was stored.
+    assert_eq!(app.count("inquiries").await, 0);
+    b.quit().await;
     app.stop().await;
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod config;
 pub mod patients;
+pub mod public;
 pub mod session;
 
 use askama::Template;
