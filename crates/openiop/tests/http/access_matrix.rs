@@ -238,6 +238,10 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/patients/{id}", read_patient),
         (M::POST, "/patients/{id}/episodes", admit),
         (M::POST, "/patients/{id}/care-team", edit_team),
+        (M::GET, "/patients/{id}/assessments/new", clinical),
+        (M::POST, "/patients/{id}/assessments", clinical),
+        (M::POST, "/patients/{id}/assessments/preview", staff),
+        (M::POST, "/alerts/{id}/acknowledge", clinical),
         (M::GET, "/config", staff),
         (M::POST, "/config/sites", admin_only),
         (M::POST, "/config/tracks", admin_only),
@@ -327,6 +331,10 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/setup" => "username=late&password=Late-Password-1".to_owned(),
         "/patients" => format!("given_name=Form&family_name=Patient{n}&birth_date=1990-01-01"),
         "/patients/{id}/episodes" => format!("track_id={}&admitted_on=2026-01-01", w.track),
+        "/alerts/{id}/acknowledge" => "action=safety_planning".to_owned(),
+        "/patients/{id}/assessments" | "/patients/{id}/assessments/preview" => {
+            "a0=1&a1=1".to_owned()
+        }
         "/patients/{id}/care-team" => format!("user_ids={}&user_ids={}", w.team[0], w.team[1]),
         "/config/sites" => format!("name=FormSite{n}&time_zone=UTC"),
         "/config/tracks" => format!(
@@ -340,7 +348,7 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
 }
 
 fn concrete(path: &str, w: &World) -> String {
-    let id = if path.starts_with("/api/v1/alerts/") {
+    let id = if path.starts_with("/api/v1/alerts/") || path.starts_with("/alerts/") {
         &w.alert
     } else if path.starts_with("/api/v1/inquiries/") {
         &w.inquiry

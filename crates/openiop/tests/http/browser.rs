@@ -149,6 +149,15 @@ impl Browser {
         .await
     }
 
+    async fn login(&self, app: &TestApp, username: &str, password: &str) {
+        self.goto(&app.url("/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", password).await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        self.wait_for("location.pathname === '/'").await;
+    }
+
     async fn page_text(&self) -> String {
         self.script("return document.body.innerText;")
             .await
@@ -402,6 +411,65 @@ async fn the_self_check_puts_safety_first_and_speaks_spanish() {
     );
     // Nothing was stored.
     assert_eq!(app.count("inquiries").await, 0);
+    b.quit().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instrument_form_scores_live_and_raises_a_crisis_alert() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    app.user(&admin, "dr.ruiz", "clinician", None).await;
+    let clinician = app.login("dr.ruiz", crate::support::PASSWORD).await;
+    let patient = app.patient(&clinician, "Form", "Taker").await;
+    let b = Browser::start().await;
+    b.login(&app, "dr.ruiz", crate::support::PASSWORD).await;
+
+    b.goto(&app.url(&format!("/patients/{patient}/assessments/new?code=phq9")))
+        .await;
+    b.wait_for("typeof htmx !== 'undefined'").await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("Little interest or pleasure in doing things"),
+        "PHQ-9 wording is shown"
+    );
+    for (item, points) in [0, 1, 1, 2, 0, 1, 0, 0, 1].iter().enumerate() {
+        b.click(&format!("input[name=a{item}][value='{points}']"))
+            .await;
+    }
+    b.wait_for("document.querySelector('#live-score').textContent.startsWith('Total 6')")
+        .await;
+    let live = b.text("#live-score").await;
+    assert!(
+        live.contains("mild") && live.contains("suicidal ideation"),
+        "{live}"
+    );
+    b.click("#assessment button[type=submit]").await;
+    b.wait_for("document.querySelector('.danger h2') !== null")
+        .await;
+    assert!(b.text(".danger h2").await.contains("suicidal ideation"));
+    // The care team's dashboard shows it too.
+    b.goto(&app.url("/")).await;
+    assert!(b.page_text().await.contains("Crisis alerts to acknowledge"));
+    b.click(".danger a").await;
+    b.wait_for("document.querySelector('.danger form') !== null")
+        .await;
+    b.type_into(
+        ".danger input[name=note]",
+        "Safety plan written with the patient",
+    )
+    .await;
+    b.click(".danger button[type=submit]").await;
+    b.wait_for("document.querySelector('.danger') === null")
+        .await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("Safety plan written with the patient")
+    );
+    let events = app.audit_actions().await;
+    assert!(events.iter().any(|e| e.event.action == "alert.acknowledge"));
     b.quit().await;
     app.stop().await;
 }

@@ -2,6 +2,7 @@
 //! audit apply) and render askama templates checked at compile time.
 
 pub mod audit;
+pub mod clinical;
 pub mod config;
 pub mod patients;
 pub mod public;
@@ -211,6 +212,7 @@ struct HomePage {
     chrome: Chrome,
     patients: Vec<patients::Row>,
     my_patients_label: &'static str,
+    alerts: Vec<(uuid::Uuid, String, String)>,
 }
 
 /// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
@@ -231,9 +233,32 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         Reach::RelatedTo(_) => "My patients (care team)",
         _ => "Patients",
     };
+    // Open crisis alerts come first: they need someone to act today.
+    let open = crate::api::instruments::open_alerts(&state, &caller).await?;
+    let mut alerts = Vec::new();
+    if !open.is_empty() {
+        let mut conn = state.store.read().await?;
+        for a in open {
+            let patient = openiop_store::patients::find_patient(
+                &mut conn.db(),
+                caller.organization_id,
+                a.patient_id,
+            )
+            .await?;
+            if let Some(p) = patient {
+                let flags: Vec<String> = serde_json::from_str(&a.flags).unwrap_or_default();
+                alerts.push((
+                    p.id,
+                    format!("{} {}", p.given_name, p.family_name),
+                    flags.join(", ").replace('_', " "),
+                ));
+            }
+        }
+    }
     Ok(render(&HomePage {
         chrome: Chrome::of(&caller),
         patients: rows,
         my_patients_label: label,
+        alerts,
     }))
 }

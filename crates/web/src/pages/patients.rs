@@ -239,7 +239,34 @@ struct ChartPage {
     can_edit_team: bool,
     staff: Vec<StaffOption>,
     show_clinical: bool,
+    can_assess: bool,
+    assessments: Vec<AssessmentRow>,
+    trends: Vec<(String, String)>,
+    alerts: Vec<AlertRow>,
+    has_past_alerts: bool,
+    alert_actions: &'static [(&'static str, &'static str)],
+    consents: Vec<(&'static str, String)>,
+    active_episode: Option<Uuid>,
+    diagnoses: Vec<(String, String, bool)>,
+    show_diagnoses: bool,
     errors: Vec<FieldError>,
+}
+
+struct AssessmentRow {
+    name: &'static str,
+    total: i32,
+    band: String,
+    flags: String,
+    at: String,
+}
+
+struct AlertRow {
+    id: Uuid,
+    flags: String,
+    raised_at: String,
+    acknowledged: bool,
+    action: String,
+    note: String,
 }
 
 impl ChartPage {
@@ -309,6 +336,83 @@ async fn chart_page(
     } else {
         Vec::new()
     };
+    let show_clinical = may(Part::Assessments, Access::Read);
+    let (assessments, trends, alerts) = if show_clinical {
+        let rows =
+            openiop_store::clinical::assessments_of(&mut conn.db(), patient.id, None, 200).await?;
+        let mut trends = Vec::new();
+        for inst in openiop_core::instrument::catalog() {
+            let history: Vec<&openiop_store::clinical::Assessment> =
+                rows.iter().filter(|a| a.code == inst.code).collect();
+            if history.len() >= 2 {
+                trends.push((
+                    inst.name.to_owned(),
+                    super::clinical::trend_svg(inst, &history),
+                ));
+            }
+        }
+        let listed = rows
+            .iter()
+            .take(20)
+            .map(|a| AssessmentRow {
+                name: openiop_core::instrument::find(&a.code)
+                    .map(|i| i.name)
+                    .unwrap_or("?"),
+                total: a.total,
+                band: a.band.replace('_', " "),
+                flags: serde_json::from_str::<Vec<String>>(&a.flags)
+                    .unwrap_or_default()
+                    .join(", ")
+                    .replace('_', " "),
+                at: crate::api::instruments::rfc3339(a.administered_at),
+            })
+            .collect();
+        let alerts = openiop_store::clinical::alerts_of(&mut conn.db(), patient.id)
+            .await?
+            .into_iter()
+            .map(|a| AlertRow {
+                id: a.id,
+                flags: serde_json::from_str::<Vec<String>>(&a.flags)
+                    .unwrap_or_default()
+                    .join(", ")
+                    .replace('_', " "),
+                raised_at: crate::api::instruments::rfc3339(a.raised_at),
+                acknowledged: a.acknowledged_at.is_some(),
+                action: a.action.unwrap_or_default().replace('_', " "),
+                note: a.note.unwrap_or_default(),
+            })
+            .collect();
+        (listed, trends, alerts)
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
+    let consents = if show_admissions {
+        openiop_store::records::consents_of(&mut conn.db(), patient.id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let label = openiop_core::admissions::ConsentKind::parse(&c.kind)
+                    .map(|k| k.label())
+                    .unwrap_or("Consent");
+                (label, format_date(c.acknowledged_on))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let active_episode = episodes
+        .iter()
+        .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
+        .map(|e| e.id);
+    let show_diagnoses = may(Part::Diagnoses, Access::Read);
+    let diagnoses = match (show_diagnoses, active_episode) {
+        (true, Some(e)) => openiop_store::records::diagnoses_of(&mut conn.db(), e)
+            .await?
+            .into_iter()
+            .map(|d| (d.code, d.description, d.is_primary))
+            .collect(),
+        _ => Vec::new(),
+    };
     let today = state.now().date();
     Ok(ChartPage {
         chrome: Chrome::of(caller),
@@ -329,7 +433,17 @@ async fn chart_page(
         show_team,
         can_edit_team,
         staff,
-        show_clinical: may(Part::Notes, Access::Read),
+        show_clinical,
+        can_assess: may(Part::Assessments, Access::Write),
+        assessments,
+        trends,
+        has_past_alerts: alerts.iter().any(|a| a.acknowledged),
+        alerts,
+        alert_actions: super::clinical::alert_actions(),
+        consents,
+        active_episode,
+        diagnoses,
+        show_diagnoses,
         errors,
     })
 }

@@ -1,0 +1,320 @@
+//! Clinical pages: administering an instrument (with a live score), crisis alerts, and the
+//! trend of a patient's scores as a server-rendered SVG chart.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use openiop_core::access::{Access, Part};
+use openiop_core::instrument::{self, Instrument};
+use openiop_store::clinical::Assessment;
+use serde::Deserialize;
+
+use super::{Chrome, FormData, PageCaller, PageResult, render};
+use crate::AppState;
+use crate::api::instruments::{ALERT_ACTIONS, AcknowledgeBody, AssessmentBody};
+use crate::api::open_patient;
+use crate::error::ApiError;
+
+#[derive(Deserialize, Default)]
+pub struct CodeQuery {
+    #[serde(default)]
+    code: String,
+}
+
+struct ItemView {
+    index: usize,
+    label: &'static str,
+    wording: Option<&'static str>,
+    /// (points, label as shown, checked)
+    choices: Vec<(u8, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_form.html")]
+struct AssessmentForm {
+    chrome: Chrome,
+    patient_id: String,
+    patient_name: String,
+    code: &'static str,
+    name: &'static str,
+    stem: Option<&'static str>,
+    licence: &'static str,
+    items: Vec<ItemView>,
+    needs_sex: bool,
+    live: String,
+    errors: Vec<openiop_core::FieldError>,
+    catalog: Vec<(&'static str, &'static str)>,
+}
+
+fn answers_from(form: &FormData, instrument: &Instrument) -> Vec<Option<i64>> {
+    (0..instrument.items.len())
+        .map(|i| form.get(&format!("a{i}")).parse::<i64>().ok())
+        .collect()
+}
+
+fn item_views(instrument: &'static Instrument, answers: &[Option<i64>]) -> Vec<ItemView> {
+    instrument
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| ItemView {
+            index,
+            label: item.label,
+            wording: item.wording,
+            choices: item
+                .choices
+                .iter()
+                .map(|c| {
+                    let shown = if c.label == c.points.to_string() {
+                        c.label.to_owned()
+                    } else {
+                        format!("{} ({})", c.label, c.points)
+                    };
+                    (
+                        c.points,
+                        shown,
+                        answers.get(index).copied().flatten() == Some(i64::from(c.points)),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The live score line for a partly or fully answered form.
+fn live_score(instrument: &Instrument, answers: &[Option<i64>], sex: Option<&str>) -> String {
+    let answered: Vec<i64> = answers.iter().flatten().copied().collect();
+    if answered.len() < answers.len() {
+        let partial: i64 = answered.iter().sum();
+        return format!(
+            "{} of {} answered (running total {partial})",
+            answered.len(),
+            answers.len()
+        );
+    }
+    match instrument::score(instrument, &answered, sex) {
+        Ok(s) => {
+            let flags = if s.flags.is_empty() {
+                String::new()
+            } else {
+                format!("; flags: {}", s.flags.join(", ").replace('_', " "))
+            };
+            format!("Total {} ({}){flags}", s.total, s.band.replace('_', " "))
+        }
+        Err(invalid) => invalid
+            .0
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+fn find_instrument(code: &str) -> Result<&'static Instrument, ApiError> {
+    instrument::find(if code.is_empty() { "phq9" } else { code }).ok_or(ApiError::NotFound)
+}
+
+/// `GET /patients/{id}/assessments/new?code=`
+pub async fn new_form(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> PageResult {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Assessments,
+        Access::Write,
+        "assessment.form",
+    )
+    .await?;
+    let instrument = find_instrument(&q.code)?;
+    let blank: Vec<Option<i64>> = vec![None; instrument.items.len()];
+    Ok(render(&AssessmentForm {
+        chrome: Chrome::of(&caller),
+        patient_id: patient.id.to_string(),
+        patient_name: format!("{} {}", patient.given_name, patient.family_name),
+        code: instrument.code,
+        name: instrument.name,
+        stem: instrument.stem,
+        licence: instrument.licence,
+        items: item_views(instrument, &blank),
+        needs_sex: instrument.needs_sex,
+        live: live_score(instrument, &blank, None),
+        errors: Vec::new(),
+        catalog: instrument::catalog()
+            .iter()
+            .map(|i| (i.code, i.name))
+            .collect(),
+    }))
+}
+
+/// `POST /patients/{id}/assessments/preview?code=`: the live score fragment (htmx).
+pub async fn preview(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<CodeQuery>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    // Scoring touches no record: a staff tool, like the scoring API.
+    crate::api::require(
+        &state,
+        &caller,
+        openiop_core::access::Action::UseClinicalTools,
+        "instrument.score",
+    )
+    .await?;
+    let instrument = find_instrument(&q.code)?;
+    let answers = answers_from(&form, instrument);
+    let sex = Some(form.get("sex")).filter(|s| !s.is_empty());
+    let text = live_score(instrument, &answers, sex);
+    Ok(Html(format!(
+        "<output id=\"live-score\" for=\"assessment\">{}</output>",
+        askama_escape(&text)
+    ))
+    .into_response())
+}
+
+fn askama_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `POST /patients/{id}/assessments?code=`: stores the assessment, back to the chart.
+pub async fn submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<CodeQuery>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let instrument = find_instrument(&q.code)?;
+    let answers = answers_from(&form, instrument);
+    let mut missing: Vec<openiop_core::FieldError> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_none())
+        .map(|(i, _)| openiop_core::FieldError {
+            field: format!("answers[{i}]"),
+            message: format!("item {} is not answered", i + 1),
+        })
+        .collect();
+    let body = AssessmentBody {
+        code: instrument.code.to_owned(),
+        answers: answers.iter().map(|a| a.unwrap_or(-1)).collect(),
+        sex: Some(form.get("sex").to_owned()).filter(|s| !s.is_empty()),
+        episode_id: None,
+    };
+    let result = if missing.is_empty() {
+        crate::api::instruments::administer(&state, &caller, &id, &body)
+            .await
+            .map(|_| ())
+    } else {
+        Err(ApiError::Invalid(openiop_core::Invalid(std::mem::take(
+            &mut missing,
+        ))))
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/patients/{id}#assessments")).into_response()),
+        Err(ApiError::Invalid(invalid)) => {
+            let patient = open_patient(
+                &state,
+                &caller,
+                &id,
+                Part::Assessments,
+                Access::Write,
+                "assessment.form",
+            )
+            .await?;
+            let page = AssessmentForm {
+                chrome: Chrome::of(&caller),
+                patient_id: patient.id.to_string(),
+                patient_name: format!("{} {}", patient.given_name, patient.family_name),
+                code: instrument.code,
+                name: instrument.name,
+                stem: instrument.stem,
+                licence: instrument.licence,
+                items: item_views(instrument, &answers),
+                needs_sex: instrument.needs_sex,
+                live: live_score(instrument, &answers, body.sex.as_deref()),
+                errors: invalid.0,
+                catalog: instrument::catalog()
+                    .iter()
+                    .map(|i| (i.code, i.name))
+                    .collect(),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `POST /alerts/{id}/acknowledge` (form on the chart and dashboard).
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = AcknowledgeBody {
+        action: form.get("action").to_owned(),
+        note: form.optional("note"),
+    };
+    let alert = crate::api::instruments::acknowledge(&state, &caller, &id, &body).await?;
+    Ok(Redirect::to(&format!("/patients/{}", alert.patient_id)).into_response())
+}
+
+/// The actions offered when acknowledging an alert.
+pub fn alert_actions() -> &'static [(&'static str, &'static str)] {
+    &ALERT_ACTIONS
+}
+
+/// A small SVG line chart of one instrument's totals over time (oldest to newest).
+pub fn trend_svg(instrument: &Instrument, history: &[&Assessment]) -> String {
+    let (w, h, pad) = (320.0_f64, 120.0_f64, 24.0_f64);
+    let max = f64::from(instrument.max_total().max(1));
+    let points: Vec<(f64, f64)> = history
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, a)| {
+            let x = if history.len() > 1 {
+                pad + (w - 2.0 * pad) * i as f64 / (history.len() - 1) as f64
+            } else {
+                w / 2.0
+            };
+            let y = h - pad - (h - 2.0 * pad) * f64::from(a.total) / max;
+            (x, y)
+        })
+        .collect();
+    let path: Vec<String> = points
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    let dots: String = points
+        .iter()
+        .map(|(x, y)| format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"/>"))
+        .collect();
+    let last = history.first().map(|a| a.total).unwrap_or(0);
+    format!(
+        "<svg class=\"trend\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{name}: {n} scores, latest {last} of {max}\">\
+         <line x1=\"{pad}\" y1=\"{base}\" x2=\"{right}\" y2=\"{base}\" class=\"axis\"/>\
+         <polyline points=\"{pts}\" fill=\"none\"/>{dots}\
+         <text x=\"2\" y=\"{top}\">{max}</text><text x=\"2\" y=\"{base}\">0</text></svg>",
+        name = askama_escape(instrument.name),
+        n = history.len(),
+        max = max as u32,
+        base = h - pad,
+        right = w - pad,
+        top = pad,
+        pts = path.join(" "),
+    )
+}
