@@ -301,3 +301,28 @@ mod tests {
         assert!(parse_admission("2026-13-01", birth, today).is_err());
     }
 }
+
+/// A local date and time (`YYYY-MM-DDTHH:MM`, as a browser's `datetime-local` sends it) in a
+/// site's time zone, as an instant. In a daylight-saving gap or overlap the earlier
+/// reading applies.
+pub fn local_to_instant(time_zone: &str, local: &str) -> Option<time::OffsetDateTime> {
+    let zone = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let civil: jiff::civil::DateTime = local.trim().parse().ok()?;
+    let instant = zone.to_timestamp(civil).ok()?;
+    time::OffsetDateTime::from_unix_timestamp(instant.as_second()).ok()
+}
+
+#[cfg(test)]
+mod local_time {
+    use super::*;
+
+    #[test]
+    fn local_times_follow_the_site_zone_across_dst() {
+        let winter = local_to_instant("America/Chicago", "2026-01-12T18:00").unwrap();
+        let summer = local_to_instant("America/Chicago", "2026-07-13T18:00").unwrap();
+        assert_eq!(winter.hour(), 0, "18:00 CST is 00:00 UTC");
+        assert_eq!(summer.hour(), 23, "18:00 CDT is 23:00 UTC");
+        assert!(local_to_instant("Nowhere/City", "2026-01-12T18:00").is_none());
+        assert!(local_to_instant("UTC", "tomorrow").is_none());
+    }
+}

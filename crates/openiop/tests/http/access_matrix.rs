@@ -242,6 +242,12 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/patients/{id}/assessments", clinical),
         (M::POST, "/patients/{id}/assessments/preview", staff),
         (M::POST, "/alerts/{id}/acknowledge", clinical),
+        (M::GET, "/admissions", read_inquiries),
+        (M::GET, "/admissions/{id}", read_inquiries),
+        (M::POST, "/admissions/{id}/move", read_inquiries),
+        (M::POST, "/admissions/{id}/assign", read_inquiries),
+        (M::POST, "/admissions/{id}/evaluation", read_inquiries),
+        (M::POST, "/admissions/{id}/admit", read_inquiries),
         (M::GET, "/config", staff),
         (M::POST, "/config/sites", admin_only),
         (M::POST, "/config/tracks", admin_only),
@@ -332,6 +338,10 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/patients" => format!("given_name=Form&family_name=Patient{n}&birth_date=1990-01-01"),
         "/patients/{id}/episodes" => format!("track_id={}&admitted_on=2026-01-01", w.track),
         "/alerts/{id}/acknowledge" => "action=safety_planning".to_owned(),
+        "/admissions/{id}/move" => "to=screening".to_owned(),
+        "/admissions/{id}/assign" => "next_step=Call".to_owned(),
+        "/admissions/{id}/evaluation" => "at=2026-12-01T10:00".to_owned(),
+        "/admissions/{id}/admit" => "given_name=A".to_owned(),
         "/patients/{id}/assessments" | "/patients/{id}/assessments/preview" => {
             "a0=1&a1=1".to_owned()
         }
@@ -350,7 +360,7 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
 fn concrete(path: &str, w: &World) -> String {
     let id = if path.starts_with("/api/v1/alerts/") || path.starts_with("/alerts/") {
         &w.alert
-    } else if path.starts_with("/api/v1/inquiries/") {
+    } else if path.starts_with("/api/v1/inquiries/") || path.starts_with("/admissions/") {
         &w.inquiry
     } else {
         &w.patient

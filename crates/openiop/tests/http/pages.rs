@@ -227,3 +227,80 @@ on_both!(the_audit_page_filters_by_patient_user_and_date, |app| {
         .await;
     assert!(html.contains("no user has this id or username") && html.contains("must be a date"));
 });
+
+on_both!(the_admissions_board_takes_an_inquiry_to_admission, |app| {
+    let admin = app.admin().await;
+    let track = app.track(&admin, "Evening IOP").await;
+    app.user(&admin, "desk", "front_desk", None).await;
+    let (status, received) = app
+        .multipart(
+            "/api/v1/inquiries",
+            &[
+                ("name", None, b"Rosa Vega".to_vec()),
+                ("contact", None, b"555-0102".to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = received["id"].as_str().unwrap().to_owned();
+    let existing = app.post("/api/v1/patients", &admin, serde_json::json!({"given_name": "Rosa", "family_name": "Vega", "birth_date": "1985-04-04"})).await.1["id"].as_str().unwrap().to_owned();
+    let (cookie, csrf) = app.browser_session("desk", PASSWORD).await;
+    let (status, html) = app.page("/admissions", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Rosa Vega") && html.contains("New inquiry"));
+    let base = format!("/admissions/{id}");
+    assert_eq!(
+        app.form(
+            &format!("{base}/move"),
+            &cookie,
+            &format!("csrf={csrf}&to=contacted")
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, _, html) = app
+        .form(
+            &format!("{base}/move"),
+            &cookie,
+            &format!("csrf={csrf}&to=admitted"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("cannot move from contacted to admitted"));
+    let staff = app.get("/api/v1/users", &admin).await.1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, _) = app
+        .form(
+            &format!("{base}/evaluation"),
+            &cookie,
+            &format!("csrf={csrf}&at=2026-12-01T10%3A30&staff_id={staff}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, inquiry) = app.get(&format!("/api/v1/inquiries/{id}"), &admin).await;
+    assert_eq!(inquiry["stage"], "evaluation_scheduled");
+    // Admission warns of the existing record, then links to it without retyping.
+    let admit = format!(
+        "csrf={csrf}&given_name=Rosa&family_name=Vega&birth_date=1985-04-04&track_id={track}&admitted_on=2026-12-01&treatment_consent=2026-12-01&patient_rights=2026-12-01&confidentiality_notice=2026-12-01"
+    );
+    let (status, _, html) = app.form(&format!("{base}/admit"), &cookie, &admit).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        html.contains("Likely duplicates already exist") && html.contains("Link to this record")
+    );
+    let link = format!(
+        "csrf={csrf}&patient_id={existing}&track_id={track}&admitted_on=2026-12-01&treatment_consent=2026-12-01&patient_rights=2026-12-01&confidentiality_notice=2026-12-01"
+    );
+    let (status, location, _) = app.form(&format!("{base}/admit"), &cookie, &link).await;
+    assert_eq!(
+        (status, location),
+        (StatusCode::SEE_OTHER, format!("/patients/{existing}"))
+    );
+    let (_, chart) = app.page(&format!("/patients/{existing}"), &cookie).await;
+    assert!(chart.contains("Evening IOP") && chart.contains("42 CFR 2.22"));
+    let (_, board) = app.page("/admissions", &cookie).await;
+    assert!(board.contains("Admitted: 1"));
+});

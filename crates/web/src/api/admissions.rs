@@ -415,6 +415,22 @@ fn duplicate_conflict(found: Vec<Patient>) -> Response {
     response
 }
 
+/// Why an admission did not happen.
+pub enum AdmitError {
+    Api(ApiError),
+    /// Likely duplicates of the new patient exist; link to one or confirm.
+    Duplicates(Vec<Patient>),
+}
+
+impl IntoResponse for AdmitError {
+    fn into_response(self) -> Response {
+        match self {
+            AdmitError::Api(e) => e.into_response(),
+            AdmitError::Duplicates(found) => duplicate_conflict(found),
+        }
+    }
+}
+
 /// Converts an inquiry into a patient (new or linked) and an episode, records the three
 /// admission acknowledgements, and closes the inquiry as admitted.
 pub async fn admit_inquiry(
@@ -422,8 +438,8 @@ pub async fn admit_inquiry(
     caller: &Caller,
     id: &str,
     body: &AdmissionBody,
-) -> Result<(Uuid, Uuid, Inquiry), Response> {
-    let fail = |e: ApiError| e.into_response();
+) -> Result<(Uuid, Uuid, Inquiry), AdmitError> {
+    let fail = AdmitError::Api;
     let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read")
         .await
         .map_err(fail)?;
@@ -539,7 +555,7 @@ pub async fn admit_inquiry(
                 )
                 .await;
                 match found {
-                    Ok(found) if !found.is_empty() => return Err(duplicate_conflict(found)),
+                    Ok(found) if !found.is_empty() => return Err(AdmitError::Duplicates(found)),
                     Ok(_) => {}
                     Err(ApiError::Invalid(_)) => {} // reported by the registration below
                     Err(e) => return Err(fail(e)),
@@ -620,7 +636,7 @@ pub async fn post_admission(
             }),
         )
             .into_response(),
-        Err(response) => response,
+        Err(err) => err.into_response(),
     }
 }
 

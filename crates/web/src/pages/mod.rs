@@ -1,6 +1,7 @@
 //! Server-rendered pages. They call the same operations as the API (so the same policy and
 //! audit apply) and render askama templates checked at compile time.
 
+pub mod admissions;
 pub mod audit;
 pub mod clinical;
 pub mod config;
