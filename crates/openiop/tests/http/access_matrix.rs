@@ -242,6 +242,21 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/patients/{id}/assessments", clinical),
         (M::POST, "/patients/{id}/assessments/preview", staff),
         (M::POST, "/alerts/{id}/acknowledge", clinical),
+        (
+            M::GET,
+            "/patients/{id}/episodes/{episode_id}/placement",
+            clinical,
+        ),
+        (
+            M::POST,
+            "/patients/{id}/episodes/{episode_id}/placement",
+            clinical,
+        ),
+        (
+            M::POST,
+            "/patients/{id}/episodes/{episode_id}/placement/preview",
+            clinical,
+        ),
         (M::GET, "/admissions", read_inquiries),
         (M::GET, "/admissions/{id}", read_inquiries),
         (M::POST, "/admissions/{id}/move", read_inquiries),
@@ -339,6 +354,9 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/patients/{id}/episodes" => format!("track_id={}&admitted_on=2026-01-01", w.track),
         "/alerts/{id}/acknowledge" => "action=safety_planning".to_owned(),
         "/admissions/{id}/move" => "to=screening".to_owned(),
+        "/patients/{id}/episodes/{episode_id}/placement" | "/patients/{id}/episodes/{episode_id}/placement/preview" => {
+            "withdrawal=0&biomedical=0&emotional=0&readiness=0&relapse=2&environment=0&suicide_risk=none".to_owned()
+        }
         "/admissions/{id}/assign" => "next_step=Call".to_owned(),
         "/admissions/{id}/evaluation" => "at=2026-12-01T10:00".to_owned(),
         "/admissions/{id}/admit" => "given_name=A".to_owned(),

@@ -304,3 +304,61 @@ on_both!(the_admissions_board_takes_an_inquiry_to_admission, |app| {
     let (_, board) = app.page("/admissions", &cookie).await;
     assert!(board.contains("Admitted: 1"));
 });
+
+on_both!(
+    the_placement_page_prefills_risk_and_keeps_decisions,
+    |app| {
+        let admin = app.admin().await;
+        let track = app.track(&admin, "Day IOP").await;
+        let patient = app.patient(&admin, "Place", "Ment").await;
+        let (_, episode) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/episodes"),
+                &admin,
+                serde_json::json!({"track_id": track, "admitted_on": "2026-03-02"}),
+            )
+            .await;
+        let episode = episode["id"].as_str().unwrap().to_owned();
+        app.post(
+            &format!("/api/v1/patients/{patient}/assessments"),
+            &admin,
+            serde_json::json!({"code": "cssrs", "answers": [1, 1, 1, 0, 0, 0, 0]}),
+        )
+        .await;
+        let (cookie, csrf) = app.browser_session("admin", "Admin-Password-1").await;
+        let path = format!("/patients/{patient}/episodes/{episode}/placement");
+        let (status, html) = app.page(&path, &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("<option value=\"moderate\" selected>"),
+            "suicide risk prefilled from the C-SSRS"
+        );
+        assert!(html.contains("from the C-SSRS of"));
+        let answers = "withdrawal=0&biomedical=0&emotional=1&readiness=1&relapse=2&environment=1&factors=opioid_use";
+        let (status, _, html) = app
+            .form(
+                &format!("{path}/preview"),
+                &cookie,
+                &format!("csrf={csrf}&{answers}&suicide_risk=none"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("Recommended: <strong>IOP</strong>") && html.contains("opioid use"),
+            "{html}"
+        );
+        let (status, _, html) = app
+            .form(
+                &path,
+                &cookie,
+                &format!("csrf={csrf}&{answers}&suicide_risk=none&decision=override&level=php"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("override_reason"));
+        let (status, _, _) = app.form(&path, &cookie, &format!("csrf={csrf}&{answers}&suicide_risk=none&decision=override&level=php&override_reason=Daily+structure+needed")).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, html) = app.page(&path, &cookie).await;
+        assert!(html.contains("php (recommended iop)") && html.contains("Daily structure needed"));
+    }
+);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clinical;
 pub mod config;
 pub mod patients;
+pub mod placement;
 pub mod public;
 pub mod session;
 
