@@ -242,6 +242,21 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/patients/{id}/assessments", clinical),
         (M::POST, "/patients/{id}/assessments/preview", staff),
         (M::POST, "/alerts/{id}/acknowledge", clinical),
+        (M::GET, "/patients/{id}/medical-evaluation", clinical),
+        (M::POST, "/patients/{id}/medical-evaluation", clinical),
+        (
+            M::GET,
+            "/patients/{id}/episodes/{episode_id}/diagnoses",
+            read_diagnoses,
+        ),
+        (
+            M::POST,
+            "/patients/{id}/episodes/{episode_id}/diagnoses",
+            clinical,
+        ),
+        (M::POST, "/sud-severity", staff),
+        (M::GET, "/patients/{id}/merge", admin_only),
+        (M::POST, "/patients/{id}/merge", admin_only),
         (
             M::GET,
             "/patients/{id}/episodes/{episode_id}/placement",
@@ -354,6 +369,10 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/patients/{id}/episodes" => format!("track_id={}&admitted_on=2026-01-01", w.track),
         "/alerts/{id}/acknowledge" => "action=safety_planning".to_owned(),
         "/admissions/{id}/move" => "to=screening".to_owned(),
+        "/patients/{id}/medical-evaluation" => "pregnancy=unknown&medically_cleared=yes&pulse=80".to_owned(),
+        "/patients/{id}/episodes/{episode_id}/diagnoses" => "code=F10.20&description=Alcohol+use+disorder".to_owned(),
+        "/sud-severity" => "c0=yes&c1=yes".to_owned(),
+        "/patients/{id}/merge" => "duplicate_id=nope".to_owned(),
         "/patients/{id}/episodes/{episode_id}/placement" | "/patients/{id}/episodes/{episode_id}/placement/preview" => {
             "withdrawal=0&biomedical=0&emotional=0&readiness=0&relapse=2&environment=0&suicide_risk=none".to_owned()
         }

@@ -362,3 +362,76 @@ on_both!(
         assert!(html.contains("php (recommended iop)") && html.contains("Daily structure needed"));
     }
 );
+
+on_both!(medical_evaluation_diagnoses_and_merge_pages, |app| {
+    let admin = app.admin().await;
+    let track = app.track(&admin, "Day IOP").await;
+    let patient = app.patient(&admin, "Page", "Records").await;
+    let twin = app.post("/api/v1/patients", &admin, serde_json::json!({"given_name": "Paige", "family_name": "Records", "birth_date": "1988-03-14"})).await.1["id"].as_str().unwrap().to_owned();
+    let (_, episode) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/episodes"),
+            &admin,
+            serde_json::json!({"track_id": track, "admitted_on": "2026-03-02"}),
+        )
+        .await;
+    let episode = episode["id"].as_str().unwrap().to_owned();
+    let (cookie, csrf) = app.browser_session("admin", "Admin-Password-1").await;
+    let med = format!("/patients/{patient}/medical-evaluation");
+    let (status, _, html) = app
+        .form(
+            &med,
+            &cookie,
+            &format!("csrf={csrf}&pulse=900&pregnancy=no&medically_cleared=yes"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("vitals.pulse"));
+    let (status, _, _) = app.form(&med, &cookie, &format!("csrf={csrf}&systolic=120&diastolic=80&pulse=72&spo2=99&pregnancy=no&allergies=Latex&medically_cleared=yes")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&med, &cookie).await;
+    assert!(html.contains("BP 120/80") && html.contains("Latex"));
+    let dx = format!("/patients/{patient}/episodes/{episode}/diagnoses");
+    assert_eq!(
+        app.form(
+            &dx,
+            &cookie,
+            &format!(
+                "csrf={csrf}&code=F11.20&description=Opioid+use+disorder%2C+moderate&primary=yes"
+            )
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, html) = app.page(&dx, &cookie).await;
+    assert!(html.contains("F11.20") && html.contains("(primary)") && html.contains("Tolerance"));
+    let (status, _, html) = app
+        .form(
+            "/sud-severity",
+            &cookie,
+            &format!("csrf={csrf}&c0=yes&c3=yes&c9=yes&c10=yes"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("4 of 11 criteria met: moderate"));
+    let (_, html) = app
+        .page(&format!("/patients/{patient}/merge"), &cookie)
+        .await;
+    assert!(
+        html.contains("Paige Records"),
+        "the likely duplicate is offered"
+    );
+    let (status, _, _) = app
+        .form(
+            &format!("/patients/{patient}/merge"),
+            &cookie,
+            &format!("csrf={csrf}&duplicate_id={twin}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&format!("/api/v1/patients/{twin}"), &admin).await.1["merged_into"],
+        patient.as_str()
+    );
+});

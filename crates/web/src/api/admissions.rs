@@ -896,16 +896,17 @@ fn measure(check: &mut Check, field: &str, value: Option<f64>, low: f64, high: f
 }
 
 /// Records a medical evaluation (the clinician is the caller).
-pub async fn post_medical_evaluation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<MedicalEvaluationBody>,
-) -> ApiResult<(StatusCode, Json<MedicalEvaluationJson>)> {
+/// Records a medical evaluation (the clinician is the caller).
+pub async fn record_medical_evaluation(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &MedicalEvaluationBody,
+) -> ApiResult<MedicalEvaluation> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Medications,
         Access::Write,
         "medical_evaluation.create",
@@ -987,7 +988,7 @@ pub async fn post_medical_evaluation(
     };
     let mut tx = state.store.begin().await?;
     records::insert_medical_evaluation(&mut tx.db(), caller.organization_id, &row).await?;
-    let event = EventBuilder::for_caller(&caller)
+    let event = EventBuilder::for_caller(caller)
         .action(
             "medical_evaluation.create",
             format!("patients/{}/medical-evaluations/{}", patient.id, row.id),
@@ -996,6 +997,17 @@ pub async fn post_medical_evaluation(
         .detail(format!("cleared={}", row.medically_cleared));
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
+    Ok(row)
+}
+
+/// `POST /api/v1/patients/{id}/medical-evaluations`
+pub async fn post_medical_evaluation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MedicalEvaluationBody>,
+) -> ApiResult<(StatusCode, Json<MedicalEvaluationJson>)> {
+    let row = record_medical_evaluation(&state, &caller, &id, &body).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -1062,22 +1074,24 @@ async fn episode_of(state: &AppState, patient: &Patient, episode_id: &str) -> Ap
         .ok_or(ApiError::NotFound)
 }
 
-pub async fn post_diagnosis(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
-    ApiJson(body): ApiJson<DiagnosisBody>,
-) -> ApiResult<(StatusCode, Json<DiagnosisJson>)> {
+/// Adds a coded diagnosis to an episode.
+pub async fn record_diagnosis(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    episode_id: &str,
+    body: &DiagnosisBody,
+) -> ApiResult<Diagnosis> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Diagnoses,
         Access::Write,
         "diagnosis.create",
     )
     .await?;
-    let episode = episode_of(&state, &patient, &episode_id).await?;
+    let episode = episode_of(state, &patient, &episode_id).await?;
     let mut check = Check::new();
     let code = body.code.trim().to_uppercase();
     if !diagnosis::is_icd10cm(&code) {
@@ -1098,7 +1112,7 @@ pub async fn post_diagnosis(
     };
     let mut tx = state.store.begin().await?;
     records::insert_diagnosis(&mut tx.db(), caller.organization_id, &row).await?;
-    let event = EventBuilder::for_caller(&caller)
+    let event = EventBuilder::for_caller(caller)
         .action(
             "diagnosis.create",
             format!(
@@ -1110,6 +1124,17 @@ pub async fn post_diagnosis(
         .detail(row.code.clone());
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
+    Ok(row)
+}
+
+/// `POST /api/v1/patients/{id}/episodes/{episode_id}/diagnoses`
+pub async fn post_diagnosis(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, episode_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<DiagnosisBody>,
+) -> ApiResult<(StatusCode, Json<DiagnosisJson>)> {
+    let row = record_diagnosis(&state, &caller, &id, &episode_id, &body).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -1179,24 +1204,24 @@ pub struct MergeBody {
     pub duplicate_id: String,
 }
 
-/// `POST /api/v1/patients/{id}/merge` (admins): folds a duplicate record into this one.
-pub async fn post_merge(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<MergeBody>,
-) -> ApiResult<Json<PatientJson>> {
-    require(&state, &caller, Action::MergePatients, "patient.merge").await?;
+/// Folds a duplicate record into `id` (admins).
+pub async fn merge_into(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    duplicate_id: &str,
+) -> ApiResult<Patient> {
+    require(state, caller, Action::MergePatients, "patient.merge").await?;
     let survivor = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Demographics,
         Access::Write,
         "patient.merge",
     )
     .await?;
-    let duplicate_id = super::body_id("duplicate_id", &body.duplicate_id)?;
+    let duplicate_id = super::body_id("duplicate_id", duplicate_id)?;
     let mut conn = state.store.read().await?;
     let duplicate =
         store_patients::find_patient(&mut conn.db(), caller.organization_id, duplicate_id).await?;
@@ -1218,7 +1243,7 @@ pub async fn post_merge(
     let mut tx = state.store.begin().await?;
     store_patients::merge(&mut tx.db(), survivor.id, duplicate.id).await?;
     for (patient, role) in [(survivor.id, "survivor"), (duplicate.id, "merged")] {
-        let event = EventBuilder::for_caller(&caller)
+        let event = EventBuilder::for_caller(caller)
             .action("patient.merge", format!("patients/{}", survivor.id))
             .patient(patient)
             .detail(format!(
@@ -1228,5 +1253,19 @@ pub async fn post_merge(
         tx.audit(event.build(now)).await?;
     }
     tx.commit().await?;
-    Ok(Json(survivor.into()))
+    Ok(survivor)
+}
+
+/// `POST /api/v1/patients/{id}/merge` (admins): folds a duplicate record into this one.
+pub async fn post_merge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> ApiResult<Json<PatientJson>> {
+    Ok(Json(
+        merge_into(&state, &caller, &id, &body.duplicate_id)
+            .await?
+            .into(),
+    ))
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod patients;
 pub mod placement;
 pub mod public;
+pub mod records;
 pub mod session;
 
 use askama::Template;
