@@ -1091,7 +1091,7 @@ pub async fn record_diagnosis(
         "diagnosis.create",
     )
     .await?;
-    let episode = episode_of(state, &patient, &episode_id).await?;
+    let episode = episode_of(state, &patient, episode_id).await?;
     let mut check = Check::new();
     let code = body.code.trim().to_uppercase();
     if !diagnosis::is_icd10cm(&code) {
