@@ -841,3 +841,95 @@ impl Instrument {
 
 #[cfg(test)]
 mod tests;
+
+impl Instrument {
+    /// This instrument with a program's own cut-offs: one `(min, max)` per default band, in
+    /// order, keeping the band codes, tiling `0..=max_total` without gaps or overlaps.
+    /// Instruments banded by rule rather than by total (AUDIT-C, C-SSRS) take none.
+    pub fn with_cutoffs(&self, cutoffs: &[(u32, u32)], field: &str) -> Result<Instrument, Invalid> {
+        let fail = |message: String| Invalid::one(field, message);
+        if self.banding != Banding::ByTotal {
+            return Err(fail(format!(
+                "{} is banded by rule; its cut-offs cannot be changed",
+                self.code
+            )));
+        }
+        if cutoffs.len() != self.bands.len() {
+            return Err(fail(format!(
+                "{} needs {} bands",
+                self.code,
+                self.bands.len()
+            )));
+        }
+        let mut expected_min = 0;
+        for (min, max) in cutoffs {
+            if *min != expected_min || max < min {
+                return Err(fail(format!(
+                    "bands of {} must run from 0 to {} without gaps or overlaps",
+                    self.code,
+                    self.max_total()
+                )));
+            }
+            expected_min = max + 1;
+        }
+        if expected_min != self.max_total() + 1 {
+            return Err(fail(format!(
+                "the last band of {} must end at {}",
+                self.code,
+                self.max_total()
+            )));
+        }
+        let bands = self
+            .bands
+            .iter()
+            .zip(cutoffs)
+            .map(|(b, (min, max))| Band {
+                min: *min,
+                max: *max,
+                code: b.code,
+            })
+            .collect();
+        Ok(Instrument {
+            bands,
+            ..self.clone()
+        })
+    }
+}
+
+#[cfg(test)]
+mod cutoffs {
+    use super::*;
+
+    #[test]
+    fn a_program_may_move_cut_offs_but_not_break_them() {
+        let phq = find("phq9").unwrap();
+        let stricter = phq
+            .with_cutoffs(
+                &[(0, 3), (4, 8), (9, 13), (14, 18), (19, 27)],
+                "cutoffs.phq9",
+            )
+            .unwrap();
+        assert_eq!(
+            score(&stricter, &[1, 1, 1, 1, 0, 0, 0, 0, 0], None)
+                .unwrap()
+                .band,
+            "mild"
+        );
+        assert_eq!(
+            score(phq, &[1, 1, 1, 1, 0, 0, 0, 0, 0], None).unwrap().band,
+            "minimal"
+        );
+        assert!(
+            phq.with_cutoffs(&[(0, 3), (5, 8), (9, 13), (14, 18), (19, 27)], "x")
+                .is_err(),
+            "gap"
+        );
+        assert!(
+            phq.with_cutoffs(&[(0, 3), (4, 8), (9, 13), (14, 18), (19, 26)], "x")
+                .is_err(),
+            "short"
+        );
+        assert!(phq.with_cutoffs(&[(0, 27)], "x").is_err(), "count");
+        assert!(find("cssrs").unwrap().with_cutoffs(&[], "x").is_err());
+    }
+}

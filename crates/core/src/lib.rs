@@ -17,6 +17,7 @@ pub mod patient;
 pub mod placement;
 pub mod program;
 pub mod selfcheck;
+pub mod settings;
 pub mod totp;
 pub mod upload;
 pub mod validate;

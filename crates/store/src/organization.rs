@@ -243,3 +243,56 @@ pub async fn find_track(db: &mut Db<'_>, organization_id: Uuid, id: Uuid) -> Res
     })?;
     row.map(Track::try_from).transpose()
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Program {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub name: String,
+    /// JSON of the program's settings, when it has its own.
+    pub settings: Option<String>,
+}
+
+pub async fn list_programs(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Program>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Program>(
+            "SELECT id, site_id, name, settings FROM programs WHERE organization_id = $1 ORDER BY created_at, id",
+        )
+        .bind(organization_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// Replaces a program's settings; false when no such program exists in the organization.
+pub async fn set_program_settings(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    settings: Option<&str>,
+) -> Result<bool> {
+    let changed = on_db!(db, |c| {
+        sqlx::query("UPDATE programs SET settings = $1 WHERE organization_id = $2 AND id = $3")
+            .bind(settings)
+            .bind(organization_id)
+            .bind(id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(changed == 1)
+}
+
+/// The settings of the program an episode belongs to (through its track).
+pub async fn settings_of_episode(db: &mut Db<'_>, episode_id: Uuid) -> Result<Option<String>> {
+    let row: Option<(Option<String>,)> = on_db!(db, |c| {
+        sqlx::query_as(
+            "SELECT p.settings FROM episodes e JOIN tracks t ON t.id = e.track_id JOIN programs p ON p.id = t.program_id \
+             WHERE e.id = $1",
+        )
+        .bind(episode_id)
+        .fetch_optional(&mut **c)
+        .await
+    })?;
+    Ok(row.and_then(|(s,)| s))
+}

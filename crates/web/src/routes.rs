@@ -181,6 +181,12 @@ pub fn table() -> Vec<Route> {
                 }),
             )
         }),
+        route(M::GET, "/api/v1/programs", "List programs with their own clinical settings", get(api::config::list_programs)),
+        route(M::PUT, "/api/v1/programs/{id}/settings", "Set a program's instrument cut-offs and placement policy (admin)", put(api::config::put_program_settings))
+            .body(|| object(&[], json!({
+                "cutoffs": {"type": "object", "description": "instrument code -> [[min, max], ...] per band, in order",
+                    "additionalProperties": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}}},
+                "placement_policy": {"type": ["object", "null"], "description": "a policy in the default file's format"}}))),
         route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users))
             .lists("Account"),
         route(M::POST, "/api/v1/users", "Create a user (admin)", post(api::config::post_user))

@@ -156,6 +156,8 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/sites", admin_only),
         (M::GET, "/api/v1/tracks", staff),
         (M::POST, "/api/v1/tracks", admin_only),
+        (M::GET, "/api/v1/programs", staff),
+        (M::PUT, "/api/v1/programs/{id}/settings", admin_only),
         (M::GET, "/api/v1/users", admin_only),
         (M::POST, "/api/v1/users", admin_only),
         (M::GET, "/api/v1/patients", everyone),
@@ -303,6 +305,7 @@ struct World {
     alert: String,
     inquiry: String,
     attachment: String,
+    program: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -397,6 +400,8 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
 fn concrete(path: &str, w: &World) -> String {
     let id = if path.starts_with("/api/v1/alerts/") || path.starts_with("/alerts/") {
         &w.alert
+    } else if path.starts_with("/api/v1/programs/") {
+        &w.program
     } else if path.starts_with("/api/v1/inquiries/") || path.starts_with("/admissions/") {
         &w.inquiry
     } else {
@@ -504,6 +509,10 @@ async fn every_route_times_every_role() {
         episode: episode["id"].as_str().unwrap().to_owned(),
         inquiry,
         attachment,
+        program: app.get("/api/v1/programs", &admin).await.1["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         alert: assessment["alert_id"]
             .as_str()
             .expect("a crisis alert")

@@ -420,3 +420,109 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    a_program_sets_its_own_cut_offs_and_placement_policy,
+    |app| {
+        let admin = app.admin().await;
+        let track = app.track(&admin, "Day IOP").await;
+        let (_, tracks) = app.get("/api/v1/tracks", &admin).await;
+        let program = tracks["items"][0]["program_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/api/v1/programs/{program}/settings");
+        let (status, problem) = app
+        .call(reqwest::Method::PUT, &path, Some(&admin), Some(json!({"cutoffs": {"gad7": [[0, 21]], "zzz": []}, "placement_policy": {"edition": "x"}})))
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            fields(&problem),
+            ["cutoffs.gad7", "cutoffs.zzz", "placement_policy"]
+        );
+        let mut policy: Value =
+            serde_json::from_str(include_str!("../../../core/policy/asam3-default-v1.json"))
+                .unwrap();
+        policy["version"] = json!("riverside-2");
+        let settings = json!({"cutoffs": {"gad7": [[0, 3], [4, 9], [10, 14], [15, 21]]}, "placement_policy": policy});
+        let (status, _) = app
+            .call(reqwest::Method::PUT, &path, Some(&admin), Some(settings))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, programs) = app.get("/api/v1/programs", &admin).await;
+        assert_eq!(
+            programs["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == program.as_str())
+                .unwrap()["settings"]["cutoffs"]["gad7"][1],
+            json!([4, 9])
+        );
+
+        let patient = app.patient(&admin, "Cut", "Off").await;
+        let other = app.patient(&admin, "Default", "Bands").await;
+        let (_, episode) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/episodes"),
+                &admin,
+                json!({"track_id": track, "admitted_on": "2026-03-02"}),
+            )
+            .await;
+        let answers = json!({"code": "gad7", "answers": [1, 1, 1, 1, 0, 0, 0]});
+        let (_, scored) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/assessments"),
+                &admin,
+                answers.clone(),
+            )
+            .await;
+        assert_eq!(scored["band"], "mild", "the program's cut-offs");
+        let (_, default) = app
+            .post(
+                &format!("/api/v1/patients/{other}/assessments"),
+                &admin,
+                answers.clone(),
+            )
+            .await;
+        assert_eq!(default["band"], "minimal", "no episode: the defaults");
+        let (_, pure) = app
+            .post(
+                "/api/v1/instruments/gad7/score",
+                &admin,
+                json!({"answers": [1, 1, 1, 1, 0, 0, 0]}),
+            )
+            .await;
+        assert_eq!(
+            pure["band"], "minimal",
+            "the scoring API always uses the defaults"
+        );
+        let decision = json!({"age": 40, "dimensions": {"withdrawal": 0, "biomedical": 0, "emotional": 0, "readiness": 0, "relapse": 0, "environment": 0}, "suicide_risk": "none"});
+        let (_, placed) = app
+            .post(
+                &format!(
+                    "/api/v1/patients/{patient}/episodes/{}/placements",
+                    episode["id"].as_str().unwrap()
+                ),
+                &admin,
+                decision,
+            )
+            .await;
+        assert_eq!(placed["policy_version"], "riverside-2");
+        let (status, _) = app
+            .call(reqwest::Method::PUT, &path, Some(&admin), Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, back) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/assessments"),
+                &admin,
+                answers,
+            )
+            .await;
+        assert_eq!(
+            back["band"], "minimal",
+            "an empty document returns to the defaults"
+        );
+    }
+);

@@ -369,3 +369,100 @@ pub async fn post_user(
         Json(create_user(&state, &caller, &body).await?),
     ))
 }
+
+#[derive(Serialize)]
+pub struct ProgramJson {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub name: String,
+    pub settings: serde_json::Value,
+}
+
+/// `GET /api/v1/programs`: programs with their own settings (null: the defaults).
+pub async fn list_programs(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<ListPage<ProgramJson>>> {
+    require(&state, &caller, Action::ReadConfiguration, "program.list").await?;
+    let mut conn = state.store.read().await?;
+    let programs = organization::list_programs(&mut conn.db(), caller.organization_id).await?;
+    let items = programs
+        .into_iter()
+        .map(|p| ProgramJson {
+            id: p.id,
+            site_id: p.site_id,
+            name: p.name,
+            settings: p
+                .settings
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or(serde_json::Value::Null),
+        })
+        .collect();
+    Ok(Json(ListPage::whole(items)))
+}
+
+/// `PUT /api/v1/programs/{id}/settings` (admins): the program's instrument cut-offs and
+/// placement policy; an empty document returns the program to the defaults.
+pub async fn put_program_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(doc): ApiJson<openiop_core::settings::SettingsDoc>,
+) -> ApiResult<Json<openiop_core::settings::SettingsDoc>> {
+    require(&state, &caller, Action::Configure, "program.settings").await?;
+    let id = openiop_core::id::parse_id(&id).ok_or(ApiError::NotFound)?;
+    openiop_core::settings::Settings::parse(&doc)?;
+    let empty = doc.cutoffs.is_empty() && doc.placement_policy.is_none();
+    let text = if empty {
+        None
+    } else {
+        Some(serde_json::to_string(&doc).map_err(|e| ApiError::Internal(e.to_string()))?)
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if !organization::set_program_settings(
+        &mut tx.db(),
+        caller.organization_id,
+        id,
+        text.as_deref(),
+    )
+    .await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    let event = EventBuilder::for_caller(&caller)
+        .action("program.settings", format!("programs/{id}"))
+        .detail(if empty { "defaults" } else { "custom" });
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(Json(doc))
+}
+
+/// The clinical settings that apply to an episode (its program's, else the defaults).
+pub async fn settings_for(
+    state: &AppState,
+    episode_id: Option<Uuid>,
+) -> ApiResult<openiop_core::settings::Settings> {
+    let Some(episode) = episode_id else {
+        return Ok(openiop_core::settings::Settings::default());
+    };
+    let mut conn = state.store.read().await?;
+    let text = organization::settings_of_episode(&mut conn.db(), episode).await?;
+    let parsed = text
+        .as_deref()
+        .map(serde_json::from_str::<openiop_core::settings::SettingsDoc>)
+        .transpose()
+        .ok()
+        .flatten()
+        .map(|doc| openiop_core::settings::Settings::parse(&doc));
+    match parsed {
+        None => Ok(openiop_core::settings::Settings::default()),
+        Some(Ok(settings)) => Ok(settings),
+        Some(Err(_)) => {
+            // Stored settings were checked when saved; if a newer release rejects them, fall
+            // back to the defaults rather than refuse to score.
+            tracing::warn!("stored program settings no longer parse; using the defaults");
+            Ok(openiop_core::settings::Settings::default())
+        }
+    }
+}

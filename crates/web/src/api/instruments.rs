@@ -174,10 +174,9 @@ pub async fn administer(
         "assessment.create",
     )
     .await?;
-    let Some(i) = instrument::find(&body.code) else {
+    if instrument::find(&body.code).is_none() {
         return Err(Invalid::one("code", "is not a known instrument").into());
-    };
-    let scored = instrument::score(i, &body.answers, body.sex.as_deref())?;
+    }
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
     drop(conn);
@@ -194,6 +193,12 @@ pub async fn administer(
             .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
             .map(|e| e.id),
     };
+    // Scored with the cut-offs of the patient's program, when it set its own.
+    let settings = super::config::settings_for(state, episode_id).await?;
+    let Some(i) = settings.instrument(&body.code) else {
+        return Err(Invalid::one("code", "is not a known instrument").into());
+    };
+    let scored = instrument::score(i, &body.answers, body.sex.as_deref())?;
     let now = state.now();
     let at = Instant::new(now);
     let flags_json = serde_json::to_string(&scored.flags).unwrap_or_else(|_| "[]".into());

@@ -182,7 +182,8 @@ pub async fn decide(
         factors: body.factors.clone(),
     };
     let input = question.parse()?;
-    let recommendation = placement::default_policy().recommend(&input);
+    let settings = super::config::settings_for(state, Some(episode.id)).await?;
+    let recommendation = settings.policy().recommend(&input);
     let mut check = openiop_core::validate::Check::new();
     let decided = match body.level.as_deref() {
         None | Some("") => Some(recommendation.level),

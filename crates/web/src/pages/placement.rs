@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use openiop_core::access::{Access, Part};
 use openiop_core::patient::age_on;
-use openiop_core::placement::{CareLevel, Dimension, Factor, SuicideRisk, default_policy};
+use openiop_core::placement::{CareLevel, Dimension, Factor, SuicideRisk};
 use openiop_store::clinical;
 use openiop_store::patients as store_patients;
 
@@ -65,7 +65,7 @@ fn question_from(form: &FormData, age: i32) -> PlacementBody {
 }
 
 /// The recommendation as a fragment: level, reasons and supports with their sentences.
-fn recommendation_html(body: &PlacementBody) -> String {
+fn recommendation_html(policy: &openiop_core::placement::Policy, body: &PlacementBody) -> String {
     let esc = |t: &str| {
         t.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -73,7 +73,7 @@ fn recommendation_html(body: &PlacementBody) -> String {
     };
     match body.parse() {
         Ok(input) => {
-            let r = default_policy().recommend(&input);
+            let r = policy.recommend(&input);
             let hours = match r.weekly_hours {
                 Some(h) => match h.max {
                     Some(max) => format!(" ({} to {max} hours a week)", h.min),
@@ -176,6 +176,7 @@ async fn page(
             factors: Vec::new(),
         },
     };
+    let settings = crate::api::config::settings_for(state, Some(episode.id)).await?;
     let values = [
         body.dimensions.withdrawal,
         body.dimensions.biomedical,
@@ -184,7 +185,7 @@ async fn page(
         body.dimensions.relapse,
         body.dimensions.environment,
     ];
-    let policy = default_policy();
+    let policy = settings.policy();
     Ok(PlacementPage {
         chrome: Chrome::of(caller),
         patient_id: patient.id.to_string(),
@@ -217,7 +218,7 @@ async fn page(
             .iter()
             .map(|l| (l.as_str(), l.as_str().replace('_', " ")))
             .collect(),
-        recommendation: recommendation_html(&body),
+        recommendation: recommendation_html(policy, &body),
         history: history
             .into_iter()
             .map(|p| {
@@ -254,7 +255,7 @@ pub async fn form(
 pub async fn preview(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, _episode)): Path<(String, String)>,
+    Path((id, episode)): Path<(String, String)>,
     form: FormData,
 ) -> PageResult {
     caller.check_csrf(form.get("csrf"))?;
@@ -268,7 +269,18 @@ pub async fn preview(
     )
     .await?;
     let age = age_on(patient.birth_date, state.now().date());
-    Ok(Html(recommendation_html(&question_from(&form, age))).into_response())
+    let mut conn = state.store.read().await?;
+    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    drop(conn);
+    let episode = openiop_core::id::parse_id(&episode)
+        .filter(|e| episodes.iter().any(|x| x.id == *e))
+        .ok_or(ApiError::NotFound)?;
+    let settings = crate::api::config::settings_for(&state, Some(episode)).await?;
+    Ok(Html(recommendation_html(
+        settings.policy(),
+        &question_from(&form, age),
+    ))
+    .into_response())
 }
 
 /// `POST /patients/{id}/episodes/{episode_id}/placement`: accept or override.

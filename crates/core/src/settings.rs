@@ -1,0 +1,131 @@
+//! A program's own clinical settings: instrument cut-offs and a placement policy that
+//! replace the defaults for its patients. Stored as JSON on the program; checked here.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::instrument::{self, Instrument};
+use crate::placement::{self, Policy};
+use crate::validate::{FieldError, Invalid};
+
+/// The settings as sent and stored (JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsDoc {
+    /// Per instrument code, one `[min, max]` per band, in the default bands' order.
+    #[serde(default)]
+    pub cutoffs: BTreeMap<String, Vec<(u32, u32)>>,
+    /// A whole placement policy in the default file's format, or none for the default.
+    #[serde(default)]
+    pub placement_policy: Option<serde_json::Value>,
+}
+
+/// Checked settings, ready to use.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub instruments: BTreeMap<String, Instrument>,
+    pub policy: Option<Policy>,
+}
+
+impl Settings {
+    pub fn parse(doc: &SettingsDoc) -> Result<Settings, Invalid> {
+        let mut errors = Vec::new();
+        let mut instruments = BTreeMap::new();
+        for (code, cutoffs) in &doc.cutoffs {
+            let field = format!("cutoffs.{code}");
+            match instrument::find(code) {
+                None => errors.push(FieldError {
+                    field,
+                    message: "is not a known instrument".into(),
+                }),
+                Some(i) => match i.with_cutoffs(cutoffs, &field) {
+                    Ok(adjusted) => {
+                        instruments.insert(code.clone(), adjusted);
+                    }
+                    Err(Invalid(e)) => errors.extend(e),
+                },
+            }
+        }
+        let policy = match &doc.placement_policy {
+            None => None,
+            Some(value) => match Policy::from_json(&value.to_string()) {
+                Ok(p) => Some(p),
+                Err(why) => {
+                    errors.push(FieldError {
+                        field: "placement_policy".into(),
+                        message: format!("is not a valid policy: {why}"),
+                    });
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Settings {
+                instruments,
+                policy,
+            })
+        } else {
+            Err(Invalid(errors))
+        }
+    }
+
+    /// The instrument as this program scores it.
+    pub fn instrument(&self, code: &str) -> Option<&Instrument> {
+        self.instruments
+            .get(code)
+            .or_else(|| instrument::find(code))
+    }
+
+    /// The placement policy this program uses.
+    pub fn policy(&self) -> &Policy {
+        self.policy
+            .as_ref()
+            .unwrap_or_else(|| placement::default_policy())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_replace_defaults_and_report_bad_parts() {
+        let doc: SettingsDoc =
+            serde_json::from_str(r#"{"cutoffs": {"gad7": [[0, 3], [4, 9], [10, 14], [15, 21]]}}"#)
+                .unwrap();
+        let s = Settings::parse(&doc).unwrap();
+        assert_eq!(s.instrument("gad7").unwrap().bands[1].min, 4);
+        assert_eq!(
+            s.instrument("phq9").unwrap().bands[1].min,
+            5,
+            "others keep the defaults"
+        );
+        assert_eq!(s.policy().version, "openiop-default-1");
+        let bad: SettingsDoc = serde_json::from_str(
+            r#"{"cutoffs": {"nope": [], "gad7": [[0, 21]]}, "placement_policy": {"edition": "x"}}"#,
+        )
+        .unwrap();
+        let fields: Vec<_> = Settings::parse(&bad)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["cutoffs.gad7", "cutoffs.nope", "placement_policy"]);
+    }
+
+    #[test]
+    fn a_program_policy_in_the_default_format_is_accepted() {
+        let text = include_str!("../policy/asam3-default-v1.json")
+            .replace("openiop-default-1", "riverside-2");
+        let doc = SettingsDoc {
+            placement_policy: Some(serde_json::from_str(&text).unwrap()),
+            ..SettingsDoc::default()
+        };
+        assert_eq!(
+            Settings::parse(&doc).unwrap().policy().version,
+            "riverside-2"
+        );
+    }
+}
