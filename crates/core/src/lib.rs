@@ -16,6 +16,7 @@ pub mod login;
 pub mod patient;
 pub mod placement;
 pub mod program;
+pub mod schedule;
 pub mod selfcheck;
 pub mod settings;
 pub mod totp;

@@ -205,6 +205,11 @@ pub fn build() -> Value {
                     "patient_id": nullable(uuid()),
                     "attachments": {"type": "array", "items": object(&["id", "file_name", "media_type", "size_bytes"], json!({
                         "id": uuid(), "file_name": string(), "media_type": string(), "size_bytes": {"type": "integer"}, "sha256": string()}))}})),
+                "Schedule": object(&["assignments", "met_count", "shortfall_hours"], json!({
+                    "assignments": {"type": "array", "items": object(&["patient", "sessions", "hours", "days", "met"], json!({
+                        "patient": string(), "sessions": {"type": "array", "items": string()}, "hours": {"type": "number"},
+                        "days": {"type": "integer"}, "met": {"type": "boolean"}}))},
+                    "met_count": {"type": "integer"}, "shortfall_hours": {"type": "number"}})),
                 "InstrumentSummary": object(&["code", "name", "item_count"], json!({
                     "code": string(), "name": string(), "item_count": {"type": "integer"}})),
                 "Score": object(&["code", "total", "band", "flags"], json!({

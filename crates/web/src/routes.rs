@@ -292,6 +292,21 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses", "Add an ICD-10-CM diagnosis", post(api::admissions::post_diagnosis))
             .body(|| object(&["code", "description"], json!({"code": {"type": "string", "pattern": "^[A-Z][0-9][0-9A-Z](\\.[0-9A-Z]{1,4})?$"},
                 "description": string(), "primary": {"type": "boolean"}}))),
+        route(M::POST, "/api/v1/schedule/solve", "Build a week: assign patients to sessions (pure)", post(api::schedule::post_solve))
+            .status(200)
+            .returns("Schedule")
+            .body(|| object(&["sessions", "patients"], json!({
+                "sessions": {"type": "array", "items": object(&["id", "day", "start", "end", "capacity", "track"], json!({
+                    "id": string(), "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+                    "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}, "end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+                    "capacity": {"type": "integer", "minimum": 0}, "track": string()}))},
+                "patients": {"type": "array", "items": object(&["id", "required_hours", "min_days", "tracks", "availability"], json!({
+                    "id": string(), "required_hours": {"type": "number"}, "min_days": {"type": "integer", "minimum": 0, "maximum": 7},
+                    "max_hours": {"type": "number"}, "tracks": {"type": "array", "items": string()},
+                    "availability": {"type": "array", "items": object(&["day", "start", "end"], json!({
+                        "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": string(), "end": string()}))}}))},
+                "pinned": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}},
+                "forbidden": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}}}))),
         route(M::POST, "/api/v1/sud-severity", "DSM-5 substance use disorder severity from the 11 criteria (pure)", post(api::admissions::post_sud_severity))
             .status(200)
             .body(|| object(&["substance", "criteria"], json!({"substance": string(), "criteria": {"type": "array", "items": {"type": "boolean"}, "minItems": 11, "maxItems": 11}}))),

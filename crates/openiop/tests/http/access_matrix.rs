@@ -205,6 +205,7 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
             clinical,
         ),
         (M::POST, "/api/v1/sud-severity", staff),
+        (M::POST, "/api/v1/schedule/solve", staff),
         (M::GET, "/api/v1/instruments", staff),
         (M::GET, "/api/v1/instruments/{code}", staff),
         (M::POST, "/api/v1/instruments/{code}/score", staff),
@@ -338,6 +339,7 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses" => {
             json!({"code": "F11.20", "description": "Opioid use disorder, moderate"})
         }
+        "/api/v1/schedule/solve" => json!({"sessions": [], "patients": []}),
         "/api/v1/sud-severity" => {
             json!({"substance": "alcohol", "criteria": [false, false, false, false, false, false, false, false, false, false, false]})
         }

@@ -526,3 +526,77 @@ on_both!(
         );
     }
 );
+
+on_both!(the_schedule_solver_follows_the_contract, |app| {
+    let admin = app.admin().await;
+    let mut inst = json!({"sessions": [{"id": "a", "day": "mon", "start": "18:00", "end": "21:00", "capacity": 1, "track": "evening"},
+                                       {"id": "b", "day": "mon", "start": "21:00", "end": "22:00", "capacity": 1, "track": "evening"}],
+                          "patients": [{"id": "p", "required_hours": 4, "min_days": 1, "tracks": ["evening"],
+                                        "availability": [{"day": "mon", "start": "17:00", "end": "22:00"}]},
+                                       {"id": "q", "required_hours": 3, "min_days": 1, "tracks": ["day"], "availability": []}]});
+    let (status, solved) = app
+        .post("/api/v1/schedule/solve", &admin, inst.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{solved}");
+    assert_eq!(
+        solved["assignments"][0],
+        json!({"patient": "p", "sessions": ["a", "b"], "hours": 4.0, "days": 1, "met": true})
+    );
+    assert_eq!(solved["assignments"][1]["sessions"], json!([]));
+    assert_eq!(
+        (
+            solved["met_count"].clone(),
+            solved["shortfall_hours"].clone()
+        ),
+        (json!(1), json!(3.0))
+    );
+    // Invalid input, each named.
+    for (mutate, field) in [
+        (
+            (|b: &mut Value| b["sessions"][0]["day"] = json!("someday")) as fn(&mut Value),
+            "sessions[0].day",
+        ),
+        (
+            |b: &mut Value| b["sessions"][0]["start"] = json!("25:00"),
+            "sessions[0].start",
+        ),
+        (
+            |b: &mut Value| b["sessions"][1]["end"] = json!("20:00"),
+            "sessions[1].end",
+        ),
+        (
+            |b: &mut Value| b["sessions"][1]["id"] = json!("a"),
+            "sessions[1].id",
+        ),
+        (
+            |b: &mut Value| b["patients"][1]["id"] = json!("p"),
+            "patients[1].id",
+        ),
+        (
+            |b: &mut Value| b["pinned"] = json!([["q", "a"]]),
+            "pinned[0]",
+        ),
+        (
+            |b: &mut Value| b["pinned"] = json!([["nobody", "a"]]),
+            "pinned[0]",
+        ),
+        (
+            |b: &mut Value| b["patients"][0]["availability"][0]["end"] = json!("16:00"),
+            "patients[0].availability[0].end",
+        ),
+    ] {
+        let mut body = inst.clone();
+        mutate(&mut body);
+        let (status, problem) = app.post("/api/v1/schedule/solve", &admin, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(
+            fields(&problem).contains(&field.to_owned()),
+            "{field}: {problem}"
+        );
+    }
+    // A pin is honoured; a forbidden pair is not assigned.
+    inst["forbidden"] = json!([["p", "b"]]);
+    let (_, solved) = app.post("/api/v1/schedule/solve", &admin, inst).await;
+    assert_eq!(solved["assignments"][0]["sessions"], json!(["a"]));
+    assert_eq!(solved["met_count"], 0);
+});

@@ -6,6 +6,7 @@ pub mod inquiries;
 pub mod instruments;
 pub mod patients;
 pub mod placement;
+pub mod schedule;
 pub mod session;
 
 use axum::extract::State;

@@ -1,0 +1,599 @@
+//! The schedule builder: which patients go to which sessions of a week.
+//!
+//! Hard rules: a session goes to a patient only if it lies entirely inside one of the
+//! patient's availability windows on that day and its track is one of the patient's; no
+//! session over capacity; no two overlapping sessions for one patient (touching is fine);
+//! at most `max_hours`; every pin kept; no forbidden pair. Objective, in order: the most
+//! patients who meet their week (hours and distinct days), then the least total shortfall.
+//!
+//! The solver is deterministic and pure. It builds several solutions (one per patient
+//! ordering, each followed by a repair pass that moves met patients to free seats for
+//! unmet ones, and a final fill that lowers shortfall), compares them with the plain greedy
+//! baseline, and returns the best: never worse than the greedy.
+
+use std::collections::BTreeSet;
+
+use crate::validate::{FieldError, Invalid};
+
+pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    pub day: u8,
+    /// Minutes since local midnight.
+    pub start: u16,
+    pub end: u16,
+    pub capacity: u32,
+    pub track: String,
+}
+
+impl Session {
+    pub fn minutes(&self) -> u32 {
+        u32::from(self.end - self.start)
+    }
+
+    fn overlaps(&self, other: &Session) -> bool {
+        self.day == other.day && self.start < other.end && other.start < self.end
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub day: u8,
+    pub start: u16,
+    pub end: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patient {
+    pub id: String,
+    pub required_minutes: u32,
+    pub min_days: u8,
+    pub max_minutes: Option<u32>,
+    pub tracks: Vec<String>,
+    pub availability: Vec<Window>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub sessions: Vec<Session>,
+    pub patients: Vec<Patient>,
+    /// (patient index, session index)
+    pub pinned: Vec<(usize, usize)>,
+    pub forbidden: Vec<(usize, usize)>,
+}
+
+/// A solution: for each patient (in input order), the sessions they attend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Solution {
+    pub sessions: Vec<Vec<usize>>,
+}
+
+/// How a patient's week turned out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub minutes: u32,
+    pub days: u8,
+    pub met: bool,
+}
+
+/// `HH:MM` (00:00 to 23:59) as minutes since midnight.
+pub fn parse_time(text: &str) -> Option<u16> {
+    let (h, m) = text.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let h: u16 = h.parse().ok()?;
+    let m: u16 = m.parse().ok()?;
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+pub fn parse_day(text: &str) -> Option<u8> {
+    DAYS.iter().position(|d| *d == text).map(|p| p as u8)
+}
+
+impl Problem {
+    /// Whether a session may go to a patient at all (availability, track, not forbidden).
+    pub fn eligible(&self, p: usize, s: usize) -> bool {
+        let patient = &self.patients[p];
+        let session = &self.sessions[s];
+        patient.tracks.iter().any(|t| *t == session.track)
+            && patient
+                .availability
+                .iter()
+                .any(|w| w.day == session.day && w.start <= session.start && session.end <= w.end)
+            && !self.forbidden.contains(&(p, s))
+    }
+
+    pub fn outcome(&self, p: usize, chosen: &[usize]) -> Outcome {
+        let minutes: u32 = chosen.iter().map(|s| self.sessions[*s].minutes()).sum();
+        let days = chosen
+            .iter()
+            .map(|s| self.sessions[*s].day)
+            .collect::<BTreeSet<_>>()
+            .len() as u8;
+        let patient = &self.patients[p];
+        Outcome {
+            minutes,
+            days,
+            met: minutes >= patient.required_minutes && days >= patient.min_days,
+        }
+    }
+
+    fn max_minutes(&self, p: usize) -> u32 {
+        self.patients[p].max_minutes.unwrap_or(u32::MAX)
+    }
+
+    /// Checks every hard rule; the first break found, if any, as a message.
+    pub fn violation(&self, solution: &Solution) -> Option<String> {
+        let mut load = vec![0u32; self.sessions.len()];
+        for (p, chosen) in solution.sessions.iter().enumerate() {
+            for (i, &s) in chosen.iter().enumerate() {
+                if !self.eligible(p, s) {
+                    return Some(format!("patient {p} is not eligible for session {s}"));
+                }
+                load[s] += 1;
+                if chosen[..i]
+                    .iter()
+                    .any(|&o| o == s || self.sessions[o].overlaps(&self.sessions[s]))
+                {
+                    return Some(format!("patient {p} has overlapping sessions"));
+                }
+            }
+            if self.outcome(p, chosen).minutes > self.max_minutes(p) {
+                return Some(format!("patient {p} is over max_hours"));
+            }
+        }
+        if let Some(s) = (0..self.sessions.len()).find(|&s| load[s] > self.sessions[s].capacity) {
+            return Some(format!("session {s} is over capacity"));
+        }
+        self.pinned
+            .iter()
+            .find(|(p, s)| !solution.sessions[*p].contains(s))
+            .map(|(p, s)| format!("pin ({p}, {s}) not kept"))
+    }
+
+    /// `(met_count, shortfall_minutes)`: the objective.
+    pub fn score(&self, solution: &Solution) -> (usize, u64) {
+        let mut met = 0;
+        let mut shortfall = 0u64;
+        for (p, chosen) in solution.sessions.iter().enumerate() {
+            let o = self.outcome(p, chosen);
+            if o.met {
+                met += 1;
+            }
+            shortfall += u64::from(self.patients[p].required_minutes.saturating_sub(o.minutes));
+        }
+        (met, shortfall)
+    }
+
+    fn better(&self, a: &Solution, b: &Solution) -> bool {
+        let (am, as_) = self.score(a);
+        let (bm, bs) = self.score(b);
+        am > bm || (am == bm && as_ < bs)
+    }
+}
+
+/// Checks pins against the hard rules before solving; names the first bad pin.
+pub fn check_pins(problem: &Problem) -> Result<(), Invalid> {
+    let mut errors = Vec::new();
+    let mut per_patient: Vec<Vec<usize>> = vec![Vec::new(); problem.patients.len()];
+    let mut load = vec![0u32; problem.sessions.len()];
+    for (i, &(p, s)) in problem.pinned.iter().enumerate() {
+        let field = format!("pinned[{i}]");
+        if !problem.eligible(p, s) {
+            errors.push(FieldError {
+                field,
+                message:
+                    "the session is outside the patient's availability or tracks, or forbidden"
+                        .into(),
+            });
+            continue;
+        }
+        if per_patient[p]
+            .iter()
+            .any(|&o| o == s || problem.sessions[o].overlaps(&problem.sessions[s]))
+        {
+            errors.push(FieldError {
+                field,
+                message: "overlaps another pinned session of the patient".into(),
+            });
+            continue;
+        }
+        per_patient[p].push(s);
+        load[s] += 1;
+        if load[s] > problem.sessions[s].capacity {
+            errors.push(FieldError {
+                field: field.clone(),
+                message: "puts the session over capacity".into(),
+            });
+        }
+        if problem.outcome(p, &per_patient[p]).minutes > problem.max_minutes(p) {
+            errors.push(FieldError {
+                field,
+                message: "puts the patient over max_hours".into(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Invalid(errors))
+    }
+}
+
+/// Mutable state of a solution under construction.
+struct State<'a> {
+    problem: &'a Problem,
+    chosen: Vec<Vec<usize>>,
+    load: Vec<u32>,
+    pinned: Vec<Vec<usize>>,
+    eligible: &'a [Vec<usize>],
+}
+
+impl<'a> State<'a> {
+    fn new(problem: &'a Problem, eligible: &'a [Vec<usize>]) -> State<'a> {
+        let mut state = State {
+            problem,
+            chosen: vec![Vec::new(); problem.patients.len()],
+            load: vec![0; problem.sessions.len()],
+            pinned: vec![Vec::new(); problem.patients.len()],
+            eligible,
+        };
+        for &(p, s) in &problem.pinned {
+            state.pinned[p].push(s);
+            state.add(p, s);
+        }
+        state
+    }
+
+    fn add(&mut self, p: usize, s: usize) {
+        self.chosen[p].push(s);
+        self.load[s] += 1;
+    }
+
+    fn remove(&mut self, p: usize, s: usize) {
+        if let Some(i) = self.chosen[p].iter().position(|&x| x == s) {
+            self.chosen[p].swap_remove(i);
+            self.load[s] -= 1;
+        }
+    }
+
+    fn fits(&self, p: usize, s: usize, ignoring: Option<usize>) -> bool {
+        let session = &self.problem.sessions[s];
+        let mut minutes = session.minutes();
+        for &o in &self.chosen[p] {
+            if Some(o) == ignoring {
+                continue;
+            }
+            if o == s || self.problem.sessions[o].overlaps(session) {
+                return false;
+            }
+            minutes += self.problem.sessions[o].minutes();
+        }
+        minutes <= self.problem.max_minutes(p)
+    }
+
+    fn has_seat(&self, s: usize) -> bool {
+        self.load[s] < self.problem.sessions[s].capacity
+    }
+
+    fn met(&self, p: usize) -> bool {
+        self.problem.outcome(p, &self.chosen[p]).met
+    }
+
+    /// Tries to give `p` a set of sessions that meets the week, using the least contested
+    /// seats. Keeps pins. Returns whether it succeeded (on failure, `p` keeps only pins).
+    fn satisfy(&mut self, p: usize, pressure: &[f64]) -> bool {
+        // Start from the pins only.
+        for s in self.chosen[p].clone() {
+            if !self.pinned[p].contains(&s) {
+                self.remove(p, s);
+            }
+        }
+        if self.met(p) {
+            return true;
+        }
+        let mut candidates: Vec<usize> = self.eligible[p]
+            .iter()
+            .copied()
+            .filter(|&s| self.has_seat(s) && self.fits(p, s, None))
+            .collect();
+        // New days first when days are short, then low pressure per minute, then long.
+        candidates.sort_by(|&a, &b| {
+            let (sa, sb) = (&self.problem.sessions[a], &self.problem.sessions[b]);
+            let ka = pressure[a] / f64::from(sa.minutes().max(1));
+            let kb = pressure[b] / f64::from(sb.minutes().max(1));
+            ka.partial_cmp(&kb)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(sb.minutes().cmp(&sa.minutes()))
+                .then(a.cmp(&b))
+        });
+        let mut best: Option<(f64, Vec<usize>)> = None;
+        let mut budget = 2000u32;
+        let base = self.chosen[p].clone();
+        self.search(
+            p,
+            &candidates,
+            0,
+            base,
+            0.0,
+            pressure,
+            &mut best,
+            &mut budget,
+        );
+        match best {
+            Some((_, set)) => {
+                for s in set {
+                    if !self.chosen[p].contains(&s) {
+                        self.add(p, s);
+                    }
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Depth-first search for the cheapest set that meets the week (bounded).
+    #[allow(clippy::too_many_arguments)]
+    fn search(
+        &self,
+        p: usize,
+        candidates: &[usize],
+        from: usize,
+        current: Vec<usize>,
+        cost: f64,
+        pressure: &[f64],
+        best: &mut Option<(f64, Vec<usize>)>,
+        budget: &mut u32,
+    ) {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        if best.as_ref().is_some_and(|(c, _)| cost >= *c) {
+            return;
+        }
+        if self.problem.outcome(p, &current).met {
+            *best = Some((cost, current));
+            return;
+        }
+        let max = self.problem.max_minutes(p);
+        let minutes: u32 = current
+            .iter()
+            .map(|s| self.problem.sessions[*s].minutes())
+            .sum();
+        for i in from..candidates.len() {
+            let s = candidates[i];
+            let session = &self.problem.sessions[s];
+            if minutes + session.minutes() > max
+                || current
+                    .iter()
+                    .any(|&o| self.problem.sessions[o].overlaps(session))
+            {
+                continue;
+            }
+            let mut next = current.clone();
+            next.push(s);
+            self.search(
+                p,
+                candidates,
+                i + 1,
+                next,
+                cost + pressure[s] + 0.001,
+                pressure,
+                best,
+                budget,
+            );
+            if *budget == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Frees a seat in `s` for someone else by moving a met patient to other sessions that
+    /// keep them met. Returns whether a seat was freed.
+    fn free_seat(&mut self, s: usize, pressure: &[f64]) -> bool {
+        let holders: Vec<usize> = (0..self.chosen.len())
+            .filter(|&q| self.chosen[q].contains(&s) && !self.pinned[q].contains(&s))
+            .collect();
+        for q in holders {
+            let before = self.chosen[q].clone();
+            self.remove(q, s);
+            if self.met(q) {
+                return true;
+            }
+            // Try one replacement session for q.
+            let options: Vec<usize> = self.eligible[q]
+                .iter()
+                .copied()
+                .filter(|&o| o != s && self.has_seat(o) && self.fits(q, o, None))
+                .collect();
+            for o in options {
+                self.add(q, o);
+                if self.met(q) {
+                    return true;
+                }
+                self.remove(q, o);
+            }
+            // Or rebuild q's week without s.
+            let mut blocked = pressure.to_vec();
+            blocked[s] = f64::INFINITY;
+            let snapshot = (self.chosen.clone(), self.load.clone());
+            if self.satisfy_without(q, s, &blocked) {
+                return true;
+            }
+            self.chosen = snapshot.0;
+            self.load = snapshot.1;
+            // Restore q.
+            for x in self.chosen[q].clone() {
+                self.remove(q, x);
+            }
+            for x in before {
+                self.add(q, x);
+            }
+        }
+        false
+    }
+
+    fn satisfy_without(&mut self, q: usize, s: usize, pressure: &[f64]) -> bool {
+        let ok = self.satisfy(q, pressure);
+        ok && !self.chosen[q].contains(&s)
+    }
+
+    /// Adds sessions to patients who are still short, to lower the shortfall.
+    fn fill(&mut self) {
+        let n = self.chosen.len();
+        for p in 0..n {
+            if self.met(p) {
+                continue;
+            }
+            let mut options: Vec<usize> = self.eligible[p].clone();
+            options.sort_by_key(|&s| (std::cmp::Reverse(self.problem.sessions[s].minutes()), s));
+            for s in options {
+                let need = self.problem.patients[p]
+                    .required_minutes
+                    .saturating_sub(self.problem.outcome(p, &self.chosen[p]).minutes);
+                if need == 0 && self.met(p) {
+                    break;
+                }
+                if self.has_seat(s) && self.fits(p, s, None) {
+                    self.add(p, s);
+                }
+            }
+        }
+    }
+
+    fn solution(&self) -> Solution {
+        let mut sessions = self.chosen.clone();
+        for list in &mut sessions {
+            list.sort_unstable();
+        }
+        Solution { sessions }
+    }
+}
+
+/// The plain greedy baseline: patients in input order, each given their longest eligible
+/// sessions first while they fit (and while the patient is not yet met).
+pub fn greedy(problem: &Problem) -> Solution {
+    let eligible = eligibility(problem);
+    let mut state = State::new(problem, &eligible);
+    for p in 0..problem.patients.len() {
+        let mut options = eligible[p].clone();
+        options.sort_by_key(|&s| (std::cmp::Reverse(problem.sessions[s].minutes()), s));
+        for s in options {
+            if state.met(p) {
+                break;
+            }
+            if state.has_seat(s) && state.fits(p, s, None) {
+                state.add(p, s);
+            }
+        }
+    }
+    state.solution()
+}
+
+fn eligibility(problem: &Problem) -> Vec<Vec<usize>> {
+    (0..problem.patients.len())
+        .map(|p| {
+            (0..problem.sessions.len())
+                .filter(|&s| problem.eligible(p, s))
+                .collect()
+        })
+        .collect()
+}
+
+/// Solves a problem whose pins passed [`check_pins`].
+pub fn solve(problem: &Problem) -> Solution {
+    let eligible = eligibility(problem);
+    // Demand per seat: how many patients could use each session, over its capacity.
+    let mut demand = vec![0f64; problem.sessions.len()];
+    for list in &eligible {
+        for &s in list {
+            demand[s] += 1.0;
+        }
+    }
+    let pressure: Vec<f64> = demand
+        .iter()
+        .zip(&problem.sessions)
+        .map(|(d, s)| d / f64::from(s.capacity.max(1)))
+        .collect();
+    // Patient orderings: hardest first (least eligible slack), then input order, then
+    // smallest requirement first.
+    let slack = |p: usize| -> i64 {
+        let available: u32 = eligible[p]
+            .iter()
+            .map(|&s| problem.sessions[s].minutes())
+            .sum();
+        i64::from(available) - i64::from(problem.patients[p].required_minutes)
+    };
+    let n = problem.patients.len();
+    let mut orders: Vec<Vec<usize>> = Vec::new();
+    let mut hardest: Vec<usize> = (0..n).collect();
+    hardest.sort_by_key(|&p| (slack(p), p));
+    orders.push(hardest);
+    orders.push((0..n).collect());
+    let mut smallest: Vec<usize> = (0..n).collect();
+    smallest.sort_by_key(|&p| (problem.patients[p].required_minutes, slack(p), p));
+    orders.push(smallest);
+
+    let mut best = greedy(problem);
+    for order in orders {
+        let mut state = State::new(problem, &eligible);
+        let mut unmet = Vec::new();
+        for &p in &order {
+            if !state.satisfy(p, &pressure) {
+                unmet.push(p);
+            }
+        }
+        // Repair: free seats in the sessions an unmet patient could use, then retry.
+        for _round in 0..3 {
+            let mut still = Vec::new();
+            for &p in &unmet {
+                if state.satisfy(p, &pressure) {
+                    continue;
+                }
+                let mut full: Vec<usize> = eligible[p]
+                    .iter()
+                    .copied()
+                    .filter(|&s| !state.has_seat(s))
+                    .collect();
+                full.sort_by(|a, b| {
+                    pressure[*a]
+                        .partial_cmp(&pressure[*b])
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.cmp(b))
+                });
+                let mut done = false;
+                for s in full.into_iter().take(8) {
+                    let snapshot = (state.chosen.clone(), state.load.clone());
+                    if state.free_seat(s, &pressure) && state.satisfy(p, &pressure) {
+                        done = true;
+                        break;
+                    }
+                    state.chosen = snapshot.0;
+                    state.load = snapshot.1;
+                }
+                if !done {
+                    still.push(p);
+                }
+            }
+            if still.len() == unmet.len() {
+                unmet = still;
+                break;
+            }
+            unmet = still;
+        }
+        state.fill();
+        let candidate = state.solution();
+        if problem.violation(&candidate).is_none() && problem.better(&candidate, &best) {
+            best = candidate;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests;
