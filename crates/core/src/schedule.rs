@@ -98,7 +98,7 @@ impl Problem {
     pub fn eligible(&self, p: usize, s: usize) -> bool {
         let patient = &self.patients[p];
         let session = &self.sessions[s];
-        patient.tracks.iter().any(|t| *t == session.track)
+        patient.tracks.contains(&session.track)
             && patient
                 .availability
                 .iter()
@@ -480,8 +480,8 @@ impl<'a> State<'a> {
 pub fn greedy(problem: &Problem) -> Solution {
     let eligible = eligibility(problem);
     let mut state = State::new(problem, &eligible);
-    for p in 0..problem.patients.len() {
-        let mut options = eligible[p].clone();
+    for (p, list) in eligible.iter().enumerate() {
+        let mut options = list.clone();
         options.sort_by_key(|&s| (std::cmp::Reverse(problem.sessions[s].minutes()), s));
         for s in options {
             if state.met(p) {

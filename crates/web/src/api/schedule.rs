@@ -109,14 +109,13 @@ pub fn problem_from(body: &SolveBody) -> Result<Problem, Invalid> {
                     "must be a time HH:MM from 00:00 to 23:59",
                 );
             }
-            if let (Some(s), Some(e)) = (s, e) {
-                if e <= s {
+            if let (Some(s), Some(e)) = (s, e)
+                && e <= s {
                     fail(
                         format!("{field}.end"),
                         "must be after start on the same day",
                     );
                 }
-            }
             match (d, s, e) {
                 (Some(d), Some(s), Some(e)) if e > s => Some((d, s, e)),
                 _ => None,
