@@ -438,6 +438,61 @@ impl<'a> State<'a> {
         false
     }
 
+    /// The cheapest set of sessions that would meet `p`'s week if seats could be freed:
+    /// full sessions cost extra, so the set uses as few of them as it can.
+    fn target_set(&self, p: usize, pressure: &[f64]) -> Option<Vec<usize>> {
+        let costs: Vec<f64> = pressure.iter().enumerate().map(|(s, c)| if self.has_seat(s) { *c } else { c + 100.0 }).collect();
+        let mut candidates: Vec<usize> = self.eligible[p].iter().copied().filter(|&s| !self.chosen[p].contains(&s) || self.pinned[p].contains(&s)).collect();
+        candidates.sort_by(|&a, &b| {
+            let (sa, sb) = (&self.problem.sessions[a], &self.problem.sessions[b]);
+            (costs[a] / f64::from(sa.minutes().max(1)))
+                .partial_cmp(&(costs[b] / f64::from(sb.minutes().max(1))))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.cmp(&b))
+        });
+        let mut best = None;
+        let mut budget = 1500u32;
+        self.search(p, &candidates, 0, self.pinned[p].clone(), 0.0, &costs, &mut best, &mut budget);
+        best.map(|(_, set)| set)
+    }
+
+    /// Meets `p` by freeing a seat in every full session of its target set (moving met
+    /// patients elsewhere). All or nothing: on failure the state is as before.
+    fn repair(&mut self, p: usize, pressure: &[f64]) -> bool {
+        let Some(target) = self.target_set(p, pressure) else {
+            return false;
+        };
+        let snapshot = (self.chosen.clone(), self.load.clone());
+        for s in self.chosen[p].clone() {
+            if !self.pinned[p].contains(&s) {
+                self.remove(p, s);
+            }
+        }
+        for &s in &target {
+            if self.chosen[p].contains(&s) {
+                continue;
+            }
+            if !self.has_seat(s) && !self.free_seat(s, pressure) {
+                self.chosen = snapshot.0;
+                self.load = snapshot.1;
+                return false;
+            }
+            if !self.fits(p, s, None) {
+                self.chosen = snapshot.0;
+                self.load = snapshot.1;
+                return false;
+            }
+            self.add(p, s);
+        }
+        if self.met(p) {
+            true
+        } else {
+            self.chosen = snapshot.0;
+            self.load = snapshot.1;
+            false
+        }
+    }
+
     fn satisfy_without(&mut self, q: usize, s: usize, pressure: &[f64]) -> bool {
         let ok = self.satisfy(q, pressure);
         ok && !self.chosen[q].contains(&s)
@@ -538,7 +593,6 @@ pub fn solve(problem: &Problem) -> Solution {
     let mut smallest: Vec<usize> = (0..n).collect();
     smallest.sort_by_key(|&p| (problem.patients[p].required_minutes, slack(p), p));
     orders.push(smallest);
-
     let mut best = greedy(problem);
     for order in orders {
         let mut state = State::new(problem, &eligible);
@@ -548,43 +602,13 @@ pub fn solve(problem: &Problem) -> Solution {
                 unmet.push(p);
             }
         }
-        // Repair: free seats in the sessions an unmet patient could use, then retry.
+        // Repair: free seats in the full sessions an unmet patient's best week needs.
         for _round in 0..3 {
-            let mut still = Vec::new();
-            for &p in &unmet {
-                if state.satisfy(p, &pressure) {
-                    continue;
-                }
-                let mut full: Vec<usize> = eligible[p]
-                    .iter()
-                    .copied()
-                    .filter(|&s| !state.has_seat(s))
-                    .collect();
-                full.sort_by(|a, b| {
-                    pressure[*a]
-                        .partial_cmp(&pressure[*b])
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(a.cmp(b))
-                });
-                let mut done = false;
-                for s in full.into_iter().take(8) {
-                    let snapshot = (state.chosen.clone(), state.load.clone());
-                    if state.free_seat(s, &pressure) && state.satisfy(p, &pressure) {
-                        done = true;
-                        break;
-                    }
-                    state.chosen = snapshot.0;
-                    state.load = snapshot.1;
-                }
-                if !done {
-                    still.push(p);
-                }
-            }
-            if still.len() == unmet.len() {
-                unmet = still;
+            let before = unmet.len();
+            unmet.retain(|&p| !(state.satisfy(p, &pressure) || state.repair(p, &pressure)));
+            if unmet.len() == before {
                 break;
             }
-            unmet = still;
         }
         state.fill();
         let candidate = state.solution();

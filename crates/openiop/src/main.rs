@@ -62,6 +62,9 @@ enum Command {
     },
     /// Print the OpenAPI 3.1 document of the JSON API.
     Openapi,
+    /// Solve a schedule instance (the body of POST /api/v1/schedule/solve) from stdin; print
+    /// the answer, and the solver's time on stderr (used by bench/scheduler).
+    Solve,
     /// Generate a realistic dataset.
     Demo {
         #[arg(long, default_value_t = 40)]
@@ -190,6 +193,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             openiop_web::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");
+        }
+        Command::Solve => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).context("reading the instance from stdin")?;
+            let body: openiop_web::api::schedule::SolveBody = serde_json::from_str(&input).context("parsing the instance")?;
+            let problem = openiop_web::api::schedule::problem_from(&body).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = std::time::Instant::now();
+            let solution = openiop_core::schedule::solve(&problem);
+            let took = started.elapsed();
+            println!("{}", serde_json::to_string(&openiop_web::api::schedule::solution_json(&problem, &solution))?);
+            eprintln!("solve_seconds {:.4}", took.as_secs_f64());
         }
         Command::Openapi => {
             println!("{:#}", openiop_web::openapi_document());
