@@ -594,12 +594,27 @@ pub fn solve(problem: &Problem) -> Solution {
     smallest.sort_by_key(|&p| (problem.patients[p].required_minutes, slack(p), p));
     orders.push(smallest);
     let mut best = greedy(problem);
-    for order in orders {
+    // Each ordering runs twice: with the static pressure, and with a dynamic one that only
+    // counts the patients still waiting for a week (seats they cannot use any more are cheap).
+    let runs: Vec<(Vec<usize>, bool)> = orders.into_iter().flat_map(|o| [(o.clone(), false), (o, true)]).collect();
+    for (order, dynamic) in runs {
         let mut state = State::new(problem, &eligible);
         let mut unmet = Vec::new();
+        let mut waiting = demand.clone();
         for &p in &order {
-            if !state.satisfy(p, &pressure) {
+            let current: Vec<f64> = if dynamic {
+                waiting.iter().zip(&problem.sessions).enumerate().map(|(s, (d, session))| {
+                    let free = session.capacity.saturating_sub(state.load[s]).max(1);
+                    d / f64::from(free)
+                }).collect()
+            } else {
+                pressure.clone()
+            };
+            if !state.satisfy(p, &current) {
                 unmet.push(p);
+            }
+            for &s in &eligible[p] {
+                waiting[s] -= 1.0;
             }
         }
         // Repair: free seats in the full sessions an unmet patient's best week needs.
