@@ -441,8 +441,16 @@ impl<'a> State<'a> {
     /// The cheapest set of sessions that would meet `p`'s week if seats could be freed:
     /// full sessions cost extra, so the set uses as few of them as it can.
     fn target_set(&self, p: usize, pressure: &[f64]) -> Option<Vec<usize>> {
-        let costs: Vec<f64> = pressure.iter().enumerate().map(|(s, c)| if self.has_seat(s) { *c } else { c + 100.0 }).collect();
-        let mut candidates: Vec<usize> = self.eligible[p].iter().copied().filter(|&s| !self.chosen[p].contains(&s) || self.pinned[p].contains(&s)).collect();
+        let costs: Vec<f64> = pressure
+            .iter()
+            .enumerate()
+            .map(|(s, c)| if self.has_seat(s) { *c } else { c + 100.0 })
+            .collect();
+        let mut candidates: Vec<usize> = self.eligible[p]
+            .iter()
+            .copied()
+            .filter(|&s| !self.chosen[p].contains(&s) || self.pinned[p].contains(&s))
+            .collect();
         candidates.sort_by(|&a, &b| {
             let (sa, sb) = (&self.problem.sessions[a], &self.problem.sessions[b]);
             (costs[a] / f64::from(sa.minutes().max(1)))
@@ -452,7 +460,16 @@ impl<'a> State<'a> {
         });
         let mut best = None;
         let mut budget = 1500u32;
-        self.search(p, &candidates, 0, self.pinned[p].clone(), 0.0, &costs, &mut best, &mut budget);
+        self.search(
+            p,
+            &candidates,
+            0,
+            self.pinned[p].clone(),
+            0.0,
+            &costs,
+            &mut best,
+            &mut budget,
+        );
         best.map(|(_, set)| set)
     }
 
@@ -596,17 +613,25 @@ pub fn solve(problem: &Problem) -> Solution {
     let mut best = greedy(problem);
     // Each ordering runs twice: with the static pressure, and with a dynamic one that only
     // counts the patients still waiting for a week (seats they cannot use any more are cheap).
-    let runs: Vec<(Vec<usize>, bool)> = orders.into_iter().flat_map(|o| [(o.clone(), false), (o, true)]).collect();
+    let runs: Vec<(Vec<usize>, bool)> = orders
+        .into_iter()
+        .flat_map(|o| [(o.clone(), false), (o, true)])
+        .collect();
     for (order, dynamic) in runs {
         let mut state = State::new(problem, &eligible);
         let mut unmet = Vec::new();
         let mut waiting = demand.clone();
         for &p in &order {
             let current: Vec<f64> = if dynamic {
-                waiting.iter().zip(&problem.sessions).enumerate().map(|(s, (d, session))| {
-                    let free = session.capacity.saturating_sub(state.load[s]).max(1);
-                    d / f64::from(free)
-                }).collect()
+                waiting
+                    .iter()
+                    .zip(&problem.sessions)
+                    .enumerate()
+                    .map(|(s, (d, session))| {
+                        let free = session.capacity.saturating_sub(state.load[s]).max(1);
+                        d / f64::from(free)
+                    })
+                    .collect()
             } else {
                 pressure.clone()
             };

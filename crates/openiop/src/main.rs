@@ -196,13 +196,22 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Solve => {
             let mut input = String::new();
-            std::io::stdin().read_to_string(&mut input).context("reading the instance from stdin")?;
-            let body: openiop_web::api::schedule::SolveBody = serde_json::from_str(&input).context("parsing the instance")?;
-            let problem = openiop_web::api::schedule::problem_from(&body).map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .context("reading the instance from stdin")?;
+            let body: openiop_web::api::schedule::SolveBody =
+                serde_json::from_str(&input).context("parsing the instance")?;
+            let problem = openiop_web::api::schedule::problem_from(&body)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let started = std::time::Instant::now();
             let solution = openiop_core::schedule::solve(&problem);
             let took = started.elapsed();
-            println!("{}", serde_json::to_string(&openiop_web::api::schedule::solution_json(&problem, &solution))?);
+            println!(
+                "{}",
+                serde_json::to_string(&openiop_web::api::schedule::solution_json(
+                    &problem, &solution
+                ))?
+            );
             eprintln!("solve_seconds {:.4}", took.as_secs_f64());
         }
         Command::Openapi => {

@@ -164,10 +164,15 @@ pub async fn load(
                 store_patients::add_to_care_team(&mut tx.db(), org, patient.id, user, at).await?;
             }
         }
+        // The clinician's admitted patients have a few weeks of PHQ-9 and GAD-7, improving.
+        if let (Some(by), true) = (clinician, n % 2 == 0 && stage < 5) {
+            demo_assessments(&mut tx, org, patient.id, by, now, n, &mut rng).await?;
+        }
         tx.commit().await?;
         first_patient.get_or_insert(patient.id);
         progress(n + 1, patients);
     }
+    demo_inquiries(state, org, now).await?;
     if let Some(patient_id) = first_patient {
         let username = "demo-patient".to_owned();
         let password = password()?;
@@ -204,6 +209,134 @@ pub async fn load(
     tx.commit().await?;
     report.patients = patients;
     Ok(Some(report))
+}
+
+/// Three PHQ-9 and GAD-7 results two weeks apart, each a little better; the newest PHQ-9 of
+/// one patient in ten answers item 9, so the demo shows an open crisis alert.
+async fn demo_assessments(
+    tx: &mut openiop_store::Tx,
+    org: Uuid,
+    patient: Uuid,
+    by: Uuid,
+    now: time::OffsetDateTime,
+    n: usize,
+    rng: &mut Lcg,
+) -> Result<(), ApiError> {
+    use openiop_core::instrument;
+    use openiop_store::clinical::{self, Alert, Assessment};
+    for (week, code) in [
+        (4, "phq9"),
+        (2, "phq9"),
+        (0, "phq9"),
+        (4, "gad7"),
+        (2, "gad7"),
+        (0, "gad7"),
+    ] {
+        let Some(inst) = instrument::find(code) else {
+            continue;
+        };
+        let level = 2 - (4 - week) / 2; // 2, 1, 0 points of worry per item as weeks pass
+        let mut answers: Vec<i64> = inst
+            .items
+            .iter()
+            .map(|_| (level as i64 + rng.next(2) as i64).min(3))
+            .collect();
+        if code == "phq9" {
+            answers[8] = i64::from(week == 0 && n.is_multiple_of(10));
+        }
+        let Ok(scored) = instrument::score(inst, &answers, None) else {
+            continue;
+        };
+        let at =
+            Instant::new(now - Duration::weeks(week as i64) - Duration::hours(rng.next(48) as i64));
+        let row = Assessment {
+            id: openiop_core::id::new_id(),
+            patient_id: patient,
+            episode_id: None,
+            code: code.to_owned(),
+            answers: serde_json::to_string(&answers).unwrap_or_default(),
+            sex: None,
+            total: i32::try_from(scored.total).unwrap_or(0),
+            band: scored.band.to_owned(),
+            flags: serde_json::to_string(&scored.flags).unwrap_or_default(),
+            administered_by: by,
+            administered_at: at,
+        };
+        clinical::insert_assessment(&mut tx.db(), org, &row).await?;
+        if scored.flags.iter().any(|f| instrument::is_crisis_flag(f)) {
+            let alert = Alert {
+                id: openiop_core::id::new_id(),
+                patient_id: patient,
+                assessment_id: Some(row.id),
+                kind: "crisis".into(),
+                flags: serde_json::to_string(&scored.flags).unwrap_or_default(),
+                raised_at: at,
+                acknowledged_by: None,
+                acknowledged_at: None,
+                action: None,
+                note: None,
+            };
+            clinical::insert_alert(&mut tx.db(), org, &alert).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A few inquiries at different stages of the admissions pipeline.
+async fn demo_inquiries(
+    state: &AppState,
+    org: Uuid,
+    now: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    use openiop_store::inquiries::{self, NewInquiry};
+    let people = [
+        ("Jess", "555-0141", "inquiry", 2),
+        ("M. (alias)", "m.help@example.org", "contacted", 20),
+        ("Carlos", "555-0177", "screening", 30),
+        ("Dee", "555-0123", "evaluation_scheduled", 44),
+        ("Sam", "sam@example.org", "evaluated", 70),
+        ("Anonymous", "555-0199", "declined", 200),
+    ];
+    let mut tx = state.store.begin().await?;
+    for (name, contact, stage, hours_ago) in people {
+        let id = openiop_core::id::new_id();
+        let received = Instant::new(now - Duration::hours(hours_ago));
+        let new = NewInquiry {
+            name: Some(name.to_owned()),
+            contact: contact.to_owned(),
+            contact_method: Some(
+                if contact.contains('@') {
+                    "email"
+                } else {
+                    "phone"
+                }
+                .to_owned(),
+            ),
+            safe_times: Some("weekdays after 5pm".to_owned()),
+            for_whom: Some("self".to_owned()),
+            substances: Some("alcohol".to_owned()),
+            wants: Some("to learn about evening IOP".to_owned()),
+            message: None,
+        };
+        inquiries::insert_inquiry(&mut tx.db(), org, id, &new, "inquiry", received).await?;
+        if stage != "inquiry" {
+            let moved = Instant::new(now - Duration::hours(hours_ago / 2));
+            inquiries::set_stage(&mut tx.db(), id, stage, moved).await?;
+            inquiries::insert_move(
+                &mut tx.db(),
+                org,
+                id,
+                moved,
+                None,
+                Some("inquiry"),
+                stage,
+                Some("demo data"),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A demo track: name, level, target hours, minimum days.

@@ -110,12 +110,13 @@ pub fn problem_from(body: &SolveBody) -> Result<Problem, Invalid> {
                 );
             }
             if let (Some(s), Some(e)) = (s, e)
-                && e <= s {
-                    fail(
-                        format!("{field}.end"),
-                        "must be after start on the same day",
-                    );
-                }
+                && e <= s
+            {
+                fail(
+                    format!("{field}.end"),
+                    "must be after start on the same day",
+                );
+            }
             match (d, s, e) {
                 (Some(d), Some(s), Some(e)) if e > s => Some((d, s, e)),
                 _ => None,
