@@ -149,6 +149,8 @@ pub enum Action {
     ReadInquiries,
     /// Merge two records of the same person.
     MergePatients,
+    /// Create sessions and run the schedule (front desk, clinicians, admins).
+    ManageSchedule,
 }
 
 /// The policy's answer.
@@ -196,6 +198,7 @@ pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decisio
             allow(role == Admin)
         }
         Action::ReadInquiries => allow(matches!(role, Admin | FrontDesk | Clinician | CaseManager)),
+        Action::ManageSchedule => allow(matches!(role, Admin | FrontDesk | Clinician)),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod admissions;
+pub mod attendance;
 pub mod audit;
 pub mod diagnosis;
 pub mod id;

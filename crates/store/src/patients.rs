@@ -108,8 +108,10 @@ pub async fn count_patients(db: &mut Db<'_>, organization_id: Uuid) -> Result<i6
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
     Organization,
-    /// Patients on this user's care team (and, once sessions exist, in groups they facilitate).
+    /// Patients on this user's care team or in sessions they facilitate (clinicians).
     RelatedTo(Uuid),
+    /// Patients on this user's care team only (case managers).
+    CareTeamOf(Uuid),
     /// Only this patient (a patient's own portal).
     Only(Uuid),
 }
@@ -119,7 +121,8 @@ impl Reach {
     pub fn of(role: Role, user_id: Uuid, patient_id: Option<Uuid>) -> Reach {
         match role {
             Role::Admin | Role::FrontDesk | Role::Billing => Reach::Organization,
-            Role::Clinician | Role::CaseManager => Reach::RelatedTo(user_id),
+            Role::Clinician => Reach::RelatedTo(user_id),
+            Role::CaseManager => Reach::CareTeamOf(user_id),
             // A patient account not linked to a record reaches nobody (nil id matches nothing).
             Role::Patient => Reach::Only(patient_id.unwrap_or(Uuid::nil())),
         }
@@ -148,6 +151,7 @@ pub async fn search_patients(
         Reach::Organization => (0_i32, Uuid::nil()),
         Reach::RelatedTo(user) => (1, user),
         Reach::Only(patient) => (2, patient),
+        Reach::CareTeamOf(user) => (3, user),
     };
     let (after_key, after_id) = after.unwrap_or(("", Uuid::nil()));
     let sql = concat!(
@@ -155,7 +159,9 @@ pub async fn search_patients(
         patient_columns!(),
         " FROM patients p WHERE p.organization_id = $1 \
          AND ($2 = 0 \
-              OR ($2 = 1 AND p.id IN (SELECT patient_id FROM care_team_members WHERE user_id = $3)) \
+              OR ($2 IN (1, 3) AND p.id IN (SELECT patient_id FROM care_team_members WHERE user_id = $3)) \
+              OR ($2 = 1 AND p.id IN (SELECT e.patient_id FROM session_enrollments e JOIN sessions s ON s.id = e.session_id \
+                                      WHERE s.facilitator_id = $3)) \
               OR ($2 = 2 AND p.id = $3)) \
          AND p.merged_into IS NULL \
          AND p.name_key LIKE $4 ESCAPE '\\' \
@@ -204,11 +210,16 @@ pub async fn relationship(
         .fetch_one(&mut **c)
         .await
     })?;
-    Ok(if on_team > 0 {
-        Relationship::CareTeam
-    } else {
-        Relationship::None
-    })
+    if on_team > 0 {
+        return Ok(Relationship::CareTeam);
+    }
+    Ok(
+        if crate::sessions::facilitates(db, user_id, patient_id).await? {
+            Relationship::Facilitator
+        } else {
+            Relationship::None
+        },
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

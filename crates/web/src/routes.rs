@@ -307,6 +307,21 @@ pub fn table() -> Vec<Route> {
                         "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": string(), "end": string()}))}}))},
                 "pinned": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}},
                 "forbidden": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}}}))),
+        route(M::POST, "/api/v1/sessions", "Create a dated session", post(api::sessions::post_session))
+            .body(|| object(&["track_id", "kind", "title", "starts_at", "ends_at", "capacity"], json!({
+                "track_id": {"type": "string", "format": "uuid"},
+                "kind": {"enum": ["group_therapy", "individual", "family", "psychoeducation", "skills", "wellness", "medication_management", "peer_support", "mutual_help"]},
+                "title": string(), "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
+                "capacity": {"type": "integer", "minimum": 1}, "facilitator_id": {"type": "string", "format": "uuid"}}))),
+        route(M::POST, "/api/v1/sessions/{id}/enrollments", "Enroll a patient in a session", post(api::sessions::post_enrollment))
+            .body(|| object(&["patient_id"], json!({"patient_id": {"type": "string", "format": "uuid"}}))),
+        route(M::POST, "/api/v1/sessions/{id}/attendance", "Mark attendance (posting again corrects it; history kept)", post(api::sessions::post_attendance))
+            .status(200)
+            .body(|| object(&["patient_id", "status"], json!({"patient_id": {"type": "string", "format": "uuid"},
+                "status": {"enum": ["present", "late", "left_early", "absent_excused", "absent_unexcused"]},
+                "check_in": {"type": "string", "format": "date-time"}, "check_out": {"type": "string", "format": "date-time"}}))),
+        route(M::GET, "/api/v1/patients/{id}/intensity", "Hours attended in an ISO week against the targets", get(api::sessions::get_intensity))
+            .query(&[("week", "ISO week YYYY-Www in the site's time zone (default: this week)")]),
         route(M::POST, "/api/v1/sud-severity", "DSM-5 substance use disorder severity from the 11 criteria (pure)", post(api::admissions::post_sud_severity))
             .status(200)
             .body(|| object(&["substance", "criteria"], json!({"substance": string(), "criteria": {"type": "array", "items": {"type": "boolean"}, "minItems": 11, "maxItems": 11}}))),

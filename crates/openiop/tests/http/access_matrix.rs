@@ -102,6 +102,15 @@ fn edit_team(who: Who) -> Expect {
     }
 }
 
+/// Creating sessions: admins, clinicians and the front desk.
+fn schedule_staff(who: Who) -> Expect {
+    if matches!(who, Who::CaseManager | Who::Billing | Who::Patient) {
+        Forbidden
+    } else {
+        Allowed
+    }
+}
+
 /// Coded diagnoses: the clinical team, and billing.
 fn read_diagnoses(who: Who) -> Expect {
     match who {
@@ -206,6 +215,10 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         ),
         (M::POST, "/api/v1/sud-severity", staff),
         (M::POST, "/api/v1/schedule/solve", staff),
+        (M::POST, "/api/v1/sessions", schedule_staff),
+        (M::POST, "/api/v1/sessions/{id}/enrollments", admit),
+        (M::POST, "/api/v1/sessions/{id}/attendance", admit),
+        (M::GET, "/api/v1/patients/{id}/intensity", read_patient),
         (M::GET, "/api/v1/instruments", staff),
         (M::GET, "/api/v1/instruments/{code}", staff),
         (M::POST, "/api/v1/instruments/{code}/score", staff),
@@ -307,6 +320,7 @@ struct World {
     inquiry: String,
     attachment: String,
     program: String,
+    session: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -340,6 +354,12 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"code": "F11.20", "description": "Opioid use disorder, moderate"})
         }
         "/api/v1/schedule/solve" => json!({"sessions": [], "patients": []}),
+        "/api/v1/sessions" => {
+            json!({"track_id": w.track, "kind": "skills", "title": format!("Skills {n}"),
+            "starts_at": "2026-11-24T18:00:00-06:00", "ends_at": "2026-11-24T20:00:00-06:00", "capacity": 10})
+        }
+        "/api/v1/sessions/{id}/enrollments" => json!({"patient_id": w.patient}),
+        "/api/v1/sessions/{id}/attendance" => json!({"patient_id": w.patient, "status": "present"}),
         "/api/v1/sud-severity" => {
             json!({"substance": "alcohol", "criteria": [false, false, false, false, false, false, false, false, false, false, false]})
         }
@@ -402,6 +422,8 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
 fn concrete(path: &str, w: &World) -> String {
     let id = if path.starts_with("/api/v1/alerts/") || path.starts_with("/alerts/") {
         &w.alert
+    } else if path.starts_with("/api/v1/sessions/") {
+        &w.session
     } else if path.starts_with("/api/v1/programs/") {
         &w.program
     } else if path.starts_with("/api/v1/inquiries/") || path.starts_with("/admissions/") {
@@ -503,6 +525,12 @@ async fn every_route_times_every_role() {
         .get(&format!("/api/v1/inquiries/{inquiry}"), &admin)
         .await;
     let attachment = detail["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let session_body = json!({"track_id": track, "kind": "group_therapy", "title": "CBT group",
+        "starts_at": "2026-11-23T18:00:00-06:00", "ends_at": "2026-11-23T21:00:00-06:00", "capacity": 12});
+    let session_id = app.post("/api/v1/sessions", &admin, session_body).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let world = World {
         patient,
         site,
@@ -519,6 +547,7 @@ async fn every_route_times_every_role() {
             .as_str()
             .expect("a crisis alert")
             .to_owned(),
+        session: session_id,
     };
 
     let mut creds = Vec::new();

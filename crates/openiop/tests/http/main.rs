@@ -14,4 +14,5 @@ mod inquiries;
 mod intake;
 mod login;
 mod pages;
+mod sessions;
 mod story;

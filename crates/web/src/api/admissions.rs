@@ -316,9 +316,11 @@ pub async fn duplicates(
         let visible = match reach {
             Reach::Organization => true,
             Reach::Only(id) => id == p.id,
-            Reach::RelatedTo(user) => {
-                store_patients::relationship(&mut conn.db(), user, None, p.id).await?
-                    != openiop_core::access::Relationship::None
+            Reach::RelatedTo(_) | Reach::CareTeamOf(_) => {
+                let relationship =
+                    store_patients::relationship(&mut conn.db(), caller.user_id, None, p.id)
+                        .await?;
+                openiop_core::access::sees_patient(caller.role, relationship)
             }
         };
         if visible {

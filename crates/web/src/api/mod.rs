@@ -8,6 +8,7 @@ pub mod patients;
 pub mod placement;
 pub mod schedule;
 pub mod session;
+pub mod sessions;
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -233,7 +233,8 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
     let (found, _) = crate::api::patients::search(&state, &caller, &query).await?;
     let rows = patients::rows(&state, found).await?;
     let label = match Reach::of(caller.role, caller.user_id, caller.patient_id) {
-        Reach::RelatedTo(_) => "My patients (care team)",
+        Reach::RelatedTo(_) => "My patients (care team and groups)",
+        Reach::CareTeamOf(_) => "My patients (care team)",
         _ => "Patients",
     };
     // Open crisis alerts come first: they need someone to act today.

@@ -1,0 +1,231 @@
+//! Sessions, attendance marks and weekly intensity: the hours that count.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// The kinds of session a program runs.
+pub const SESSION_KINDS: [&str; 9] = [
+    "group_therapy",
+    "individual",
+    "family",
+    "psychoeducation",
+    "skills",
+    "wellness",
+    "medication_management",
+    "peer_support",
+    "mutual_help",
+];
+
+/// An attendance mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Present,
+    Late,
+    LeftEarly,
+    AbsentExcused,
+    AbsentUnexcused,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Present,
+        Status::Late,
+        Status::LeftEarly,
+        Status::AbsentExcused,
+        Status::AbsentUnexcused,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Present => "present",
+            Status::Late => "late",
+            Status::LeftEarly => "left_early",
+            Status::AbsentExcused => "absent_excused",
+            Status::AbsentUnexcused => "absent_unexcused",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn attended(self) -> bool {
+        matches!(self, Status::Present | Status::Late | Status::LeftEarly)
+    }
+}
+
+/// Attended minutes: for present, late and left early, the overlap of [check-in or the
+/// session's start, check-out or its end] with the session; 0 for absences.
+pub fn attended_minutes(
+    status: Status,
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+    check_in: Option<OffsetDateTime>,
+    check_out: Option<OffsetDateTime>,
+) -> u32 {
+    if !status.attended() {
+        return 0;
+    }
+    let from = check_in.unwrap_or(start).max(start);
+    let to = check_out.unwrap_or(end).min(end);
+    if to <= from {
+        0
+    } else {
+        u32::try_from((to - from).whole_minutes()).unwrap_or(0)
+    }
+}
+
+/// An ISO week (`YYYY-Www`) in a time zone: its name and its local Monday-to-Monday bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Week {
+    pub name: String,
+    pub start: OffsetDateTime,
+    pub end: OffsetDateTime,
+}
+
+fn to_time(ts: jiff::Timestamp) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(ts.as_second()).ok()
+}
+
+fn week_of_date(date: jiff::civil::Date, zone: &jiff::tz::TimeZone) -> Option<Week> {
+    let iso = date.iso_week_date();
+    let monday =
+        jiff::civil::ISOWeekDate::new(iso.year(), iso.week(), jiff::civil::Weekday::Monday)
+            .ok()?
+            .date();
+    let next = monday.checked_add(jiff::Span::new().days(7)).ok()?;
+    let start = zone
+        .to_timestamp(monday.to_datetime(jiff::civil::Time::midnight()))
+        .ok()?;
+    let end = zone
+        .to_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
+        .ok()?;
+    Some(Week {
+        name: format!("{:04}-W{:02}", iso.year(), iso.week()),
+        start: to_time(start)?,
+        end: to_time(end)?,
+    })
+}
+
+/// Parses `YYYY-Www` (a week that exists in that ISO year) in a time zone.
+pub fn parse_week(text: &str, time_zone: &str) -> Option<Week> {
+    let zone = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let (year, week) = text.split_once("-W")?;
+    if year.len() != 4 || week.len() != 2 {
+        return None;
+    }
+    let year: i16 = year.parse().ok()?;
+    let week: i8 = week.parse().ok()?;
+    let date = jiff::civil::ISOWeekDate::new(year, week, jiff::civil::Weekday::Monday)
+        .ok()?
+        .date();
+    week_of_date(date, &zone)
+}
+
+/// The week an instant falls in, in a time zone.
+pub fn week_containing(at: OffsetDateTime, time_zone: &str) -> Option<Week> {
+    let zone = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let ts = jiff::Timestamp::from_second(at.unix_timestamp()).ok()?;
+    week_of_date(zone.to_datetime(ts).date(), &zone)
+}
+
+/// The local calendar date of an instant in a zone, as `YYYY-MM-DD` (for counting days).
+pub fn local_date(at: OffsetDateTime, time_zone: &str) -> Option<String> {
+    let zone = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let ts = jiff::Timestamp::from_second(at.unix_timestamp()).ok()?;
+    Some(zone.to_datetime(ts).date().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const START: OffsetDateTime = datetime!(2026-11-23 18:00 -6);
+    const END: OffsetDateTime = datetime!(2026-11-23 21:00 -6);
+
+    #[test]
+    fn attended_minutes_follow_the_marks() {
+        assert_eq!(
+            attended_minutes(Status::Present, START, END, None, None),
+            180
+        );
+        assert_eq!(
+            attended_minutes(
+                Status::Late,
+                START,
+                END,
+                Some(datetime!(2026-11-23 18:20 -6)),
+                None
+            ),
+            160
+        );
+        assert_eq!(
+            attended_minutes(
+                Status::LeftEarly,
+                START,
+                END,
+                None,
+                Some(datetime!(2026-11-23 20:00 -6))
+            ),
+            120
+        );
+        assert_eq!(
+            attended_minutes(
+                Status::Present,
+                START,
+                END,
+                Some(datetime!(2026-11-23 17:00 -6)),
+                Some(datetime!(2026-11-23 22:00 -6))
+            ),
+            180,
+            "only the overlap counts"
+        );
+        assert_eq!(
+            attended_minutes(Status::AbsentExcused, START, END, None, None),
+            0
+        );
+        assert_eq!(
+            attended_minutes(
+                Status::Late,
+                START,
+                END,
+                Some(datetime!(2026-11-23 22:00 -6)),
+                None
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn iso_weeks_in_a_zone() {
+        let w = parse_week("2026-W48", "America/Chicago").unwrap();
+        assert_eq!(w.start, datetime!(2026-11-23 00:00 -6));
+        assert_eq!(w.end, datetime!(2026-11-30 00:00 -6));
+        assert_eq!(
+            week_containing(datetime!(2026-11-25 12:00 UTC), "America/Chicago")
+                .unwrap()
+                .name,
+            "2026-W48"
+        );
+        // Sunday 23:30 local is still the same week, though it is Monday in UTC.
+        assert_eq!(
+            week_containing(datetime!(2026-11-30 05:30 UTC), "America/Chicago")
+                .unwrap()
+                .name,
+            "2026-W48"
+        );
+        assert!(parse_week("2026-W54", "UTC").is_none());
+        assert!(parse_week("2026-48", "UTC").is_none());
+        assert!(
+            parse_week("2020-W53", "UTC").is_some(),
+            "2020 had 53 ISO weeks"
+        );
+        assert!(
+            parse_week("2026-W53", "UTC").is_some(),
+            "2026 has 53 ISO weeks"
+        );
+        assert!(parse_week("2027-W53", "UTC").is_none());
+    }
+}
