@@ -229,3 +229,103 @@ mod tests {
         assert!(parse_week("2027-W53", "UTC").is_none());
     }
 }
+
+/// A weekly recurring session: a weekday (0 = Monday), a local start time and a length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recurrence {
+    pub weekday: u8,
+    /// Minutes after local midnight.
+    pub start: u16,
+    pub minutes: u16,
+}
+
+/// The dated occurrences of a recurrence between two local dates (inclusive), as instants in
+/// the site's zone: a Monday 18:00 group stays at 18:00 local on both sides of a daylight-
+/// saving change. A start inside a spring-forward gap takes the later wall time.
+pub fn expand(
+    r: Recurrence,
+    time_zone: &str,
+    from: time::Date,
+    to: time::Date,
+) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+    let Ok(zone) = jiff::tz::TimeZone::get(time_zone) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= to {
+        if day.weekday().number_days_from_monday() == r.weekday {
+            let civil = jiff::civil::date(day.year() as i16, day.month() as i8, day.day() as i8)
+                .at((r.start / 60) as i8, (r.start % 60) as i8, 0, 0);
+            if let Ok(start) = zone.to_ambiguous_timestamp(civil).later() {
+                let end = start.checked_add(jiff::SignedDuration::from_mins(i64::from(r.minutes)));
+                if let (Some(s), Some(e)) = (to_time(start), end.ok().and_then(to_time)) {
+                    out.push((s, e));
+                }
+            }
+        }
+        match day.next_day() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod recurrence {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn a_monday_evening_group_stays_at_18_local_across_the_dst_change() {
+        // US daylight saving time ends on Sunday 2026-11-01.
+        let monday_group = Recurrence {
+            weekday: 0,
+            start: 18 * 60,
+            minutes: 180,
+        };
+        let dated = expand(
+            monday_group,
+            "America/Chicago",
+            date!(2026 - 10 - 26),
+            date!(2026 - 11 - 09),
+        );
+        assert_eq!(dated.len(), 3);
+        assert_eq!(
+            dated[0].0,
+            datetime!(2026-10-26 18:00 -5),
+            "CDT before the change"
+        );
+        assert_eq!(dated[1].0, datetime!(2026-11-02 18:00 -6), "CST after it");
+        assert_eq!(dated[2].1, datetime!(2026-11-09 21:00 -6));
+        assert_eq!(dated[0].0.to_offset(time::UtcOffset::UTC).hour(), 23);
+        assert_eq!(dated[1].0.to_offset(time::UtcOffset::UTC).hour(), 0);
+    }
+
+    #[test]
+    fn a_start_in_the_spring_gap_moves_later() {
+        // 2026-03-08 02:30 does not exist in Chicago.
+        let sunday = Recurrence {
+            weekday: 6,
+            start: 2 * 60 + 30,
+            minutes: 60,
+        };
+        let dated = expand(
+            sunday,
+            "America/Chicago",
+            date!(2026 - 03 - 08),
+            date!(2026 - 03 - 08),
+        );
+        assert_eq!(dated[0].0, datetime!(2026-03-08 03:30 -5));
+        assert!(
+            expand(
+                sunday,
+                "Nowhere/City",
+                date!(2026 - 03 - 08),
+                date!(2026 - 03 - 08)
+            )
+            .is_empty()
+        );
+    }
+}
