@@ -14,6 +14,8 @@ pub struct Session {
     pub ends_at: Instant,
     pub capacity: i32,
     pub facilitator_id: Option<Uuid>,
+    /// The recurring template it was dated from, if any.
+    pub template_id: Option<Uuid>,
 }
 
 pub async fn insert_session(
@@ -24,8 +26,8 @@ pub async fn insert_session(
 ) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
-            "INSERT INTO sessions (id, organization_id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO sessions (id, organization_id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, created_at, template_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(s.id)
         .bind(organization_id)
@@ -37,6 +39,7 @@ pub async fn insert_session(
         .bind(s.capacity)
         .bind(s.facilitator_id)
         .bind(now)
+        .bind(s.template_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -51,7 +54,7 @@ pub async fn find_session(
 ) -> Result<Option<Session>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Session>(
-            "SELECT id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id FROM sessions \
+            "SELECT id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, template_id FROM sessions \
              WHERE organization_id = $1 AND id = $2",
         )
         .bind(organization_id)
@@ -177,6 +180,79 @@ pub async fn facilitates(db: &mut Db<'_>, user: Uuid, patient_id: Uuid) -> Resul
         )
         .bind(patient_id)
         .bind(user)
+        .fetch_one(&mut **c)
+        .await
+    })?;
+    Ok(n > 0)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Template {
+    pub id: Uuid,
+    pub track_id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub weekday: i32,
+    pub start_minute: i32,
+    pub minutes: i32,
+    pub capacity: i32,
+    pub facilitator_id: Option<Uuid>,
+}
+
+pub async fn insert_template(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    t: &Template,
+    now: Instant,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO session_templates (id, organization_id, track_id, kind, title, weekday, start_minute, minutes, capacity, \
+             facilitator_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(t.id)
+        .bind(organization_id)
+        .bind(t.track_id)
+        .bind(&t.kind)
+        .bind(&t.title)
+        .bind(t.weekday)
+        .bind(t.start_minute)
+        .bind(t.minutes)
+        .bind(t.capacity)
+        .bind(t.facilitator_id)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn find_template(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Template>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Template>(
+            "SELECT id, track_id, kind, title, weekday, start_minute, minutes, capacity, facilitator_id FROM session_templates \
+             WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(organization_id)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await
+    })?)
+}
+
+/// Whether a template already has a session starting at `starts_at`.
+pub async fn dated(db: &mut Db<'_>, template_id: Uuid, starts_at: Instant) -> Result<bool> {
+    let n: i64 = on_db!(db, |c| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE template_id = $1 AND starts_at = $2",
+        )
+        .bind(template_id)
+        .bind(starts_at)
         .fetch_one(&mut **c)
         .await
     })?;

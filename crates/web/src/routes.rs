@@ -313,6 +313,14 @@ pub fn table() -> Vec<Route> {
                 "kind": {"enum": ["group_therapy", "individual", "family", "psychoeducation", "skills", "wellness", "medication_management", "peer_support", "mutual_help"]},
                 "title": string(), "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
                 "capacity": {"type": "integer", "minimum": 1}, "facilitator_id": {"type": "string", "format": "uuid"}}))),
+        route(M::POST, "/api/v1/session-templates", "Create a weekly recurring session", post(api::sessions::post_template))
+            .body(|| object(&["track_id", "kind", "title", "weekday", "start", "minutes", "capacity"], json!({
+                "track_id": {"type": "string", "format": "uuid"}, "kind": string(), "title": string(),
+                "weekday": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": {"type": "string", "description": "local HH:MM"},
+                "minutes": {"type": "integer", "minimum": 1, "maximum": 720}, "capacity": {"type": "integer", "minimum": 1},
+                "facilitator_id": {"type": "string", "format": "uuid"}}))),
+        route(M::POST, "/api/v1/session-templates/{id}/expand", "Date a template's sessions in the site's time zone", post(api::sessions::post_expand))
+            .body(|| object(&["from", "to"], json!({"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}))),
         route(M::POST, "/api/v1/sessions/{id}/enrollments", "Enroll a patient in a session", post(api::sessions::post_enrollment))
             .body(|| object(&["patient_id"], json!({"patient_id": {"type": "string", "format": "uuid"}}))),
         route(M::POST, "/api/v1/sessions/{id}/attendance", "Mark attendance (posting again corrects it; history kept)", post(api::sessions::post_attendance))

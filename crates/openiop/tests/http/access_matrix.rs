@@ -216,6 +216,12 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/sud-severity", staff),
         (M::POST, "/api/v1/schedule/solve", staff),
         (M::POST, "/api/v1/sessions", schedule_staff),
+        (M::POST, "/api/v1/session-templates", schedule_staff),
+        (
+            M::POST,
+            "/api/v1/session-templates/{id}/expand",
+            schedule_staff,
+        ),
         (M::POST, "/api/v1/sessions/{id}/enrollments", admit),
         (M::POST, "/api/v1/sessions/{id}/attendance", admit),
         (M::GET, "/api/v1/patients/{id}/intensity", read_patient),
@@ -321,6 +327,7 @@ struct World {
     attachment: String,
     program: String,
     session: String,
+    template: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -359,6 +366,12 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             "starts_at": "2026-11-24T18:00:00-06:00", "ends_at": "2026-11-24T20:00:00-06:00", "capacity": 10})
         }
         "/api/v1/sessions/{id}/enrollments" => json!({"patient_id": w.patient}),
+        "/api/v1/session-templates" => {
+            json!({"track_id": w.track, "kind": "skills", "title": "Skills", "weekday": "wed", "start": "18:00", "minutes": 90, "capacity": 10})
+        }
+        "/api/v1/session-templates/{id}/expand" => {
+            json!({"from": "2026-11-02", "to": "2026-11-15"})
+        }
         "/api/v1/sessions/{id}/attendance" => json!({"patient_id": w.patient, "status": "present"}),
         "/api/v1/sud-severity" => {
             json!({"substance": "alcohol", "criteria": [false, false, false, false, false, false, false, false, false, false, false]})
@@ -422,6 +435,8 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
 fn concrete(path: &str, w: &World) -> String {
     let id = if path.starts_with("/api/v1/alerts/") || path.starts_with("/alerts/") {
         &w.alert
+    } else if path.starts_with("/api/v1/session-templates/") {
+        &w.template
     } else if path.starts_with("/api/v1/sessions/") {
         &w.session
     } else if path.starts_with("/api/v1/programs/") {
@@ -531,6 +546,14 @@ async fn every_route_times_every_role() {
         .as_str()
         .unwrap()
         .to_owned();
+    let template_body = json!({"track_id": track, "kind": "skills", "title": "Skills", "weekday": "tue", "start": "18:00", "minutes": 90, "capacity": 10});
+    let template_id = app
+        .post("/api/v1/session-templates", &admin, template_body)
+        .await
+        .1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let world = World {
         patient,
         site,
@@ -548,6 +571,7 @@ async fn every_route_times_every_role() {
             .expect("a crisis alert")
             .to_owned(),
         session: session_id,
+        template: template_id,
     };
 
     let mut creds = Vec::new();

@@ -199,3 +199,74 @@ on_both!(facilitators_see_the_members_of_their_groups, |app| {
         StatusCode::NOT_FOUND
     );
 });
+
+on_both!(
+    a_monday_group_is_dated_at_18_local_across_the_dst_change,
+    |app| {
+        let admin = app.admin().await;
+        let track = chicago_track(app, &admin).await;
+        let body = json!({"track_id": track, "kind": "group_therapy", "title": "Monday CBT", "weekday": "mon", "start": "18:00", "minutes": 180, "capacity": 12});
+        let (status, template) = app.post("/api/v1/session-templates", &admin, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{template}");
+        let path = format!(
+            "/api/v1/session-templates/{}/expand",
+            template["id"].as_str().unwrap()
+        );
+        let (status, dated) = app
+            .post(
+                &path,
+                &admin,
+                json!({"from": "2026-10-26", "to": "2026-11-09"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{dated}");
+        let starts: Vec<String> = dated["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["starts_at"].as_str().unwrap().to_owned())
+            .collect();
+        // 18:00 CDT (23:00 UTC) before the change on 2026-11-01, 18:00 CST (00:00 UTC) after.
+        assert_eq!(
+            starts,
+            [
+                "2026-10-26T23:00:00Z",
+                "2026-11-03T00:00:00Z",
+                "2026-11-10T00:00:00Z"
+            ]
+        );
+        let (_, again) = app
+            .post(
+                &path,
+                &admin,
+                json!({"from": "2026-10-26", "to": "2026-11-16"}),
+            )
+            .await;
+        assert_eq!(
+            again["items"].as_array().unwrap().len(),
+            1,
+            "only the new Monday is added"
+        );
+        let (status, problem) = app
+            .post(
+                &path,
+                &admin,
+                json!({"from": "2026-01-01", "to": "2026-12-31"}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("to"))
+        );
+        let bad = json!({"track_id": track, "kind": "group_therapy", "title": "x", "weekday": "funday", "start": "25:00", "minutes": 0, "capacity": 12});
+        let (status, problem) = app.post("/api/v1/session-templates", &admin, bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<_> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(fields, ["weekday", "start", "minutes"]);
+    }
+);

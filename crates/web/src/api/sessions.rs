@@ -142,6 +142,7 @@ pub async fn post_session(
         ends_at: Instant::new(ends),
         capacity: i32::try_from(body.capacity).unwrap_or(1),
         facilitator_id: facilitator,
+        template_id: None,
     };
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -427,4 +428,225 @@ pub async fn get_intensity(
         days: days.len(),
         min_days: track.min_days,
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateBody {
+    pub track_id: String,
+    pub kind: String,
+    pub title: String,
+    /// mon..sun
+    pub weekday: String,
+    /// Local start, HH:MM.
+    pub start: String,
+    pub minutes: i64,
+    pub capacity: i64,
+    pub facilitator_id: Option<String>,
+}
+
+/// `POST /api/v1/session-templates`: a weekly recurring session of a track.
+pub async fn post_template(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<TemplateBody>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    require(
+        &state,
+        &caller,
+        Action::ManageSchedule,
+        "session_template.create",
+    )
+    .await?;
+    let mut check = Check::new();
+    let title = check.text("title", &body.title, 200);
+    if !SESSION_KINDS.contains(&body.kind.as_str()) {
+        check.fail(
+            "kind",
+            format!("must be one of {}", SESSION_KINDS.join(", ")),
+        );
+    }
+    let weekday = openiop_core::schedule::parse_day(&body.weekday);
+    if weekday.is_none() {
+        check.fail(
+            "weekday",
+            "must be one of mon, tue, wed, thu, fri, sat, sun",
+        );
+    }
+    let start = openiop_core::schedule::parse_time(&body.start);
+    if start.is_none() {
+        check.fail("start", "must be a local time HH:MM");
+    }
+    if !(1..=720).contains(&body.minutes) {
+        check.fail("minutes", "must be from 1 to 720");
+    }
+    if !(1..=500).contains(&body.capacity) {
+        check.fail("capacity", "must be a whole number from 1 to 500");
+    }
+    let mut conn = state.store.read().await?;
+    let track = match openiop_core::id::parse_id(&body.track_id) {
+        Some(id) => organization::find_track(&mut conn.db(), caller.organization_id, id).await?,
+        None => None,
+    };
+    if track.is_none() {
+        check.fail("track_id", "must name a track of this organization");
+    }
+    let facilitator = match body.facilitator_id.as_deref() {
+        Some(text) => match openiop_core::id::parse_id(text) {
+            Some(id) => {
+                match openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, id)
+                    .await?
+                {
+                    Some(u) if u.role.is_staff() => Some(u.id),
+                    _ => {
+                        check.fail(
+                            "facilitator_id",
+                            "must name a staff member of this organization",
+                        );
+                        None
+                    }
+                }
+            }
+            None => {
+                check.fail(
+                    "facilitator_id",
+                    "must name a staff member of this organization",
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    drop(conn);
+    let (title, weekday, start, track) =
+        check.finish(|| Some((title?, weekday?, start?, track?)))?;
+    let template = sessions::Template {
+        id: openiop_core::id::new_id(),
+        track_id: track.id,
+        kind: body.kind.clone(),
+        title,
+        weekday: i32::from(weekday),
+        start_minute: i32::from(start),
+        minutes: i32::try_from(body.minutes).unwrap_or(60),
+        capacity: i32::try_from(body.capacity).unwrap_or(1),
+        facilitator_id: facilitator,
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    sessions::insert_template(
+        &mut tx.db(),
+        caller.organization_id,
+        &template,
+        Instant::new(now),
+    )
+    .await?;
+    tx.audit(
+        EventBuilder::for_caller(&caller)
+            .action(
+                "session_template.create",
+                format!("session-templates/{}", template.id),
+            )
+            .build(now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "id": template.id, "track_id": template.track_id, "kind": template.kind, "title": template.title,
+            "weekday": body.weekday, "start": body.start, "minutes": template.minutes, "capacity": template.capacity,
+            "facilitator_id": template.facilitator_id
+        })),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpandBody {
+    pub from: String,
+    pub to: String,
+}
+
+/// `POST /api/v1/session-templates/{id}/expand`: dates the template's sessions between two
+/// local dates (at most 92 days) in its site's zone; sessions already dated are skipped.
+pub async fn post_expand(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ExpandBody>,
+) -> ApiResult<(StatusCode, Json<super::ListPage<SessionJson>>)> {
+    require(
+        &state,
+        &caller,
+        Action::ManageSchedule,
+        "session_template.expand",
+    )
+    .await?;
+    let id = openiop_core::id::parse_id(&id).ok_or(ApiError::NotFound)?;
+    let mut conn = state.store.read().await?;
+    let template = sessions::find_template(&mut conn.db(), caller.organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let track = organization::find_track(&mut conn.db(), caller.organization_id, template.track_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let site = organization::find_site(&mut conn.db(), caller.organization_id, track.site_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    drop(conn);
+    let mut check = Check::new();
+    let from = check.date("from", &body.from);
+    let to = check.date("to", &body.to);
+    if let (Some(f), Some(t)) = (from, to)
+        && (t < f || (t - f).whole_days() > 92)
+    {
+        check.fail("to", "must be on or after from, at most 92 days later");
+    }
+    let (from, to) = check.finish(|| Some((from?, to?)))?;
+    let recurrence = attendance::Recurrence {
+        weekday: u8::try_from(template.weekday).unwrap_or(0),
+        start: u16::try_from(template.start_minute).unwrap_or(0),
+        minutes: u16::try_from(template.minutes).unwrap_or(60),
+    };
+    let now = state.now();
+    let mut created = Vec::new();
+    let mut tx = state.store.begin().await?;
+    for (starts, ends) in attendance::expand(recurrence, &site.time_zone, from, to) {
+        if sessions::dated(&mut tx.db(), template.id, Instant::new(starts)).await? {
+            continue;
+        }
+        let session = Session {
+            id: openiop_core::id::new_id(),
+            track_id: template.track_id,
+            kind: template.kind.clone(),
+            title: template.title.clone(),
+            starts_at: Instant::new(starts),
+            ends_at: Instant::new(ends),
+            capacity: template.capacity,
+            facilitator_id: template.facilitator_id,
+            template_id: Some(template.id),
+        };
+        sessions::insert_session(
+            &mut tx.db(),
+            caller.organization_id,
+            &session,
+            Instant::new(now),
+        )
+        .await?;
+        created.push(session);
+    }
+    let event = EventBuilder::for_caller(&caller)
+        .action(
+            "session_template.expand",
+            format!("session-templates/{}", template.id),
+        )
+        .detail(format!("created={}", created.len()));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(super::ListPage::whole(
+            created.into_iter().map(SessionJson::from).collect(),
+        )),
+    ))
 }
