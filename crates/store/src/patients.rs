@@ -201,25 +201,50 @@ pub async fn relationship(
     if user_patient_id == Some(patient_id) {
         return Ok(Relationship::Myself);
     }
-    let on_team: i64 = on_db!(db, |c| {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM care_team_members WHERE user_id = $1 AND patient_id = $2",
+    // One round trip for both relationships: this runs on every patient read.
+    let (on_team, facilitating): (i64, i64) = on_db!(db, |c| {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM care_team_members WHERE user_id = $1 AND patient_id = $2), \
+                    (SELECT COUNT(*) FROM session_enrollments e JOIN sessions s ON s.id = e.session_id \
+                     WHERE e.patient_id = $2 AND s.facilitator_id = $1)",
         )
         .bind(user_id)
         .bind(patient_id)
         .fetch_one(&mut **c)
         .await
     })?;
-    if on_team > 0 {
-        return Ok(Relationship::CareTeam);
+    Ok(if on_team > 0 {
+        Relationship::CareTeam
+    } else if facilitating > 0 {
+        Relationship::Facilitator
+    } else {
+        Relationship::None
+    })
+}
+
+/// Several patients of an organization at once (for lists, without N+1 queries).
+pub async fn find_patients(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Patient>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(
-        if crate::sessions::facilitates(db, user_id, patient_id).await? {
-            Relationship::Facilitator
-        } else {
-            Relationship::None
-        },
-    )
+    let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {} FROM patients WHERE organization_id = $1 AND id IN ({})",
+        patient_columns!(),
+        placeholders.join(", ")
+    );
+    Ok(on_db!(db, |c| {
+        let mut q =
+            sqlx::query_as::<_, Patient>(sqlx::AssertSqlSafe(sql.clone())).bind(organization_id);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **c).await
+    })?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

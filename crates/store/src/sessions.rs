@@ -171,21 +171,6 @@ pub async fn current_marks(
     Ok(out)
 }
 
-/// Whether `user` facilitates a session the patient is enrolled in.
-pub async fn facilitates(db: &mut Db<'_>, user: Uuid, patient_id: Uuid) -> Result<bool> {
-    let n: i64 = on_db!(db, |c| {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM session_enrollments e JOIN sessions s ON s.id = e.session_id \
-             WHERE e.patient_id = $1 AND s.facilitator_id = $2",
-        )
-        .bind(patient_id)
-        .bind(user)
-        .fetch_one(&mut **c)
-        .await
-    })?;
-    Ok(n > 0)
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Template {
     pub id: Uuid,

@@ -11,10 +11,10 @@ use openiop_core::admissions::{self, ConsentKind, Person, Stage};
 use openiop_core::diagnosis;
 use openiop_core::validate::{Check, format_date, parse_date};
 use openiop_core::{FieldError, Invalid};
+use openiop_store::Instant;
 use openiop_store::inquiries::{self, Inquiry};
 use openiop_store::patients::{self as store_patients, Patient, Reach};
 use openiop_store::records::{self, Consent, Diagnosis, MedicalEvaluation};
-use openiop_store::{Instant, auth as users};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -133,13 +133,9 @@ async fn staff_member(
     field: &str,
     text: &str,
 ) -> ApiResult<Uuid> {
-    let id = openiop_core::id::parse_id(text)
-        .ok_or_else(|| Invalid::one(field, "must be an id (UUID)"))?;
-    let mut conn = state.store.read().await?;
-    match users::find_user(&mut conn.db(), caller.organization_id, id).await? {
-        Some(u) if u.role.is_staff() && u.active => Ok(id),
-        _ => Err(Invalid::one(field, "must name an active staff member").into()),
-    }
+    super::staff_in_org(state, caller.organization_id, text)
+        .await?
+        .ok_or_else(|| Invalid::one(field, "must name an active staff member").into())
 }
 
 /// Sets the owner, the next step and its due date.

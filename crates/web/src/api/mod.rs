@@ -105,6 +105,20 @@ pub async fn open_patient(
     }
 }
 
+/// The active staff member of an organization that `text` names, if it names one.
+pub async fn staff_in_org(
+    state: &AppState,
+    organization_id: Uuid,
+    text: &str,
+) -> ApiResult<Option<Uuid>> {
+    let Some(id) = openiop_core::id::parse_id(text) else {
+        return Ok(None);
+    };
+    let mut conn = state.store.read().await?;
+    let user = openiop_store::auth::find_user(&mut conn.db(), organization_id, id).await?;
+    Ok(user.filter(|u| u.role.is_staff() && u.active).map(|u| u.id))
+}
+
 /// Parses an id from a request body, naming the field when it is not one.
 pub fn body_id(field: &str, text: &str) -> ApiResult<Uuid> {
     openiop_core::id::parse_id(text)

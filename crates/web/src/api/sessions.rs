@@ -63,6 +63,55 @@ impl From<Session> for SessionJson {
     }
 }
 
+/// What every session and template has: a title and a kind of session.
+fn check_title_and_kind(check: &mut Check, title: &str, kind: &str) -> Option<String> {
+    let title = check.text("title", title, 200);
+    if !SESSION_KINDS.contains(&kind) {
+        check.fail(
+            "kind",
+            format!("must be one of {}", SESSION_KINDS.join(", ")),
+        );
+    }
+    title
+}
+
+/// Capacity, then the track and the facilitator, checked against the caller's organization.
+async fn check_track_and_facilitator(
+    state: &AppState,
+    caller: &Caller,
+    check: &mut Check,
+    capacity: i64,
+    track_id: &str,
+    facilitator_id: Option<&str>,
+) -> ApiResult<(Option<openiop_store::organization::Track>, Option<Uuid>)> {
+    if !(1..=500).contains(&capacity) {
+        check.fail("capacity", "must be a whole number from 1 to 500");
+    }
+    let mut conn = state.store.read().await?;
+    let track = match openiop_core::id::parse_id(track_id) {
+        Some(id) => organization::find_track(&mut conn.db(), caller.organization_id, id).await?,
+        None => None,
+    };
+    drop(conn);
+    if track.is_none() {
+        check.fail("track_id", "must name a track of this organization");
+    }
+    let facilitator = match facilitator_id {
+        Some(text) => {
+            let found = super::staff_in_org(state, caller.organization_id, text).await?;
+            if found.is_none() {
+                check.fail(
+                    "facilitator_id",
+                    "must name an active staff member of this organization",
+                );
+            }
+            found
+        }
+        None => None,
+    };
+    Ok((track, facilitator))
+}
+
 fn instant(check: &mut Check, field: &str, text: &str) -> Option<OffsetDateTime> {
     let parsed = OffsetDateTime::parse(text.trim(), &Rfc3339).ok();
     if parsed.is_none() {
@@ -82,13 +131,7 @@ pub async fn post_session(
 ) -> ApiResult<(StatusCode, Json<SessionJson>)> {
     require(&state, &caller, Action::ManageSchedule, "session.create").await?;
     let mut check = Check::new();
-    let title = check.text("title", &body.title, 200);
-    if !SESSION_KINDS.contains(&body.kind.as_str()) {
-        check.fail(
-            "kind",
-            format!("must be one of {}", SESSION_KINDS.join(", ")),
-        );
-    }
+    let title = check_title_and_kind(&mut check, &body.title, &body.kind);
     let starts = instant(&mut check, "starts_at", &body.starts_at);
     let ends = instant(&mut check, "ends_at", &body.ends_at);
     if let (Some(s), Some(e)) = (starts, ends) {
@@ -98,40 +141,15 @@ pub async fn post_session(
             check.fail("ends_at", "a session lasts at most 12 hours");
         }
     }
-    if !(1..=500).contains(&body.capacity) {
-        check.fail("capacity", "must be a whole number from 1 to 500");
-    }
-    let mut conn = state.store.read().await?;
-    let track = match openiop_core::id::parse_id(&body.track_id) {
-        Some(id) => organization::find_track(&mut conn.db(), caller.organization_id, id).await?,
-        None => None,
-    };
-    if track.is_none() {
-        check.fail("track_id", "must name a track of this organization");
-    }
-    let facilitator = match body.facilitator_id.as_deref() {
-        Some(text) => {
-            let user = match openiop_core::id::parse_id(text) {
-                Some(id) => {
-                    openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, id)
-                        .await?
-                }
-                None => None,
-            };
-            match user {
-                Some(u) if u.role.is_staff() => Some(u.id),
-                _ => {
-                    check.fail(
-                        "facilitator_id",
-                        "must name a staff member of this organization",
-                    );
-                    None
-                }
-            }
-        }
-        None => None,
-    };
-    drop(conn);
+    let (track, facilitator) = check_track_and_facilitator(
+        &state,
+        &caller,
+        &mut check,
+        body.capacity,
+        &body.track_id,
+        body.facilitator_id.as_deref(),
+    )
+    .await?;
     let (title, starts, ends, track) = check.finish(|| Some((title?, starts?, ends?, track?)))?;
     let session = Session {
         id: openiop_core::id::new_id(),
@@ -459,13 +477,7 @@ pub async fn post_template(
     )
     .await?;
     let mut check = Check::new();
-    let title = check.text("title", &body.title, 200);
-    if !SESSION_KINDS.contains(&body.kind.as_str()) {
-        check.fail(
-            "kind",
-            format!("must be one of {}", SESSION_KINDS.join(", ")),
-        );
-    }
+    let title = check_title_and_kind(&mut check, &body.title, &body.kind);
     let weekday = openiop_core::schedule::parse_day(&body.weekday);
     if weekday.is_none() {
         check.fail(
@@ -480,44 +492,15 @@ pub async fn post_template(
     if !(1..=720).contains(&body.minutes) {
         check.fail("minutes", "must be from 1 to 720");
     }
-    if !(1..=500).contains(&body.capacity) {
-        check.fail("capacity", "must be a whole number from 1 to 500");
-    }
-    let mut conn = state.store.read().await?;
-    let track = match openiop_core::id::parse_id(&body.track_id) {
-        Some(id) => organization::find_track(&mut conn.db(), caller.organization_id, id).await?,
-        None => None,
-    };
-    if track.is_none() {
-        check.fail("track_id", "must name a track of this organization");
-    }
-    let facilitator = match body.facilitator_id.as_deref() {
-        Some(text) => match openiop_core::id::parse_id(text) {
-            Some(id) => {
-                match openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, id)
-                    .await?
-                {
-                    Some(u) if u.role.is_staff() => Some(u.id),
-                    _ => {
-                        check.fail(
-                            "facilitator_id",
-                            "must name a staff member of this organization",
-                        );
-                        None
-                    }
-                }
-            }
-            None => {
-                check.fail(
-                    "facilitator_id",
-                    "must name a staff member of this organization",
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    drop(conn);
+    let (track, facilitator) = check_track_and_facilitator(
+        &state,
+        &caller,
+        &mut check,
+        body.capacity,
+        &body.track_id,
+        body.facilitator_id.as_deref(),
+    )
+    .await?;
     let (title, weekday, start, track) =
         check.finish(|| Some((title?, weekday?, start?, track?)))?;
     let template = sessions::Template {

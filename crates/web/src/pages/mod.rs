@@ -239,26 +239,24 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
     };
     // Open crisis alerts come first: they need someone to act today.
     let open = crate::api::instruments::open_alerts(&state, &caller).await?;
-    let mut alerts = Vec::new();
-    if !open.is_empty() {
-        let mut conn = state.store.read().await?;
-        for a in open {
-            let patient = openiop_store::patients::find_patient(
-                &mut conn.db(),
-                caller.organization_id,
-                a.patient_id,
-            )
+    let ids: Vec<uuid::Uuid> = open.iter().map(|a| a.patient_id).collect();
+    let mut conn = state.store.read().await?;
+    let patients =
+        openiop_store::patients::find_patients(&mut conn.db(), caller.organization_id, &ids)
             .await?;
-            if let Some(p) = patient {
-                let flags: Vec<String> = serde_json::from_str(&a.flags).unwrap_or_default();
-                alerts.push((
-                    p.id,
-                    format!("{} {}", p.given_name, p.family_name),
-                    flags.join(", ").replace('_', " "),
-                ));
-            }
-        }
-    }
+    drop(conn);
+    let alerts = open
+        .iter()
+        .filter_map(|a| {
+            let p = patients.iter().find(|p| p.id == a.patient_id)?;
+            let flags: Vec<String> = serde_json::from_str(&a.flags).unwrap_or_default();
+            Some((
+                p.id,
+                format!("{} {}", p.given_name, p.family_name),
+                flags.join(", ").replace('_', " "),
+            ))
+        })
+        .collect();
     Ok(render(&HomePage {
         chrome: Chrome::of(&caller),
         patients: rows,
