@@ -13,6 +13,7 @@ pub mod audit;
 pub mod diagnosis;
 pub mod id;
 pub mod instrument;
+pub mod intensity;
 pub mod login;
 pub mod patient;
 pub mod placement;

@@ -154,6 +154,74 @@ impl Problem {
             .map(|(p, s)| format!("pin ({p}, {s}) not kept"))
     }
 
+    /// Why a patient falls short in a solution, in words staff can act on; `None` when met.
+    pub fn shortfall_reason(&self, p: usize, chosen: &[usize]) -> Option<String> {
+        let outcome = self.outcome(p, chosen);
+        if outcome.met {
+            return None;
+        }
+        let patient = &self.patients[p];
+        let hours = |m: u32| format!("{} h", (f64::from(m) / 6.0).round() / 10.0);
+        if patient.availability.is_empty() {
+            return Some("no availability entered".into());
+        }
+        let eligible: Vec<usize> = (0..self.sessions.len())
+            .filter(|&s| self.eligible(p, s))
+            .collect();
+        if eligible.is_empty() {
+            return Some("no session of their tracks falls inside their availability".into());
+        }
+        // The most one person could attend: per day, the longest set of non-overlapping
+        // eligible sessions (earliest end first is optimal per day for count, and a fair
+        // bound for minutes here).
+        let mut reachable = 0u32;
+        let mut days = BTreeSet::new();
+        for day in 0..7u8 {
+            let mut today: Vec<&Session> = eligible
+                .iter()
+                .map(|&s| &self.sessions[s])
+                .filter(|s| s.day == day)
+                .collect();
+            today.sort_by_key(|s| (s.end, s.start));
+            let mut free_from = 0u16;
+            for s in today {
+                if s.start >= free_from {
+                    reachable += s.minutes();
+                    free_from = s.end;
+                    days.insert(day);
+                }
+            }
+        }
+        if let Some(max) = patient.max_minutes
+            && max < patient.required_minutes
+        {
+            return Some(format!(
+                "their maximum of {} is below the target of {}",
+                hours(max),
+                hours(patient.required_minutes)
+            ));
+        }
+        if reachable < patient.required_minutes {
+            return Some(format!(
+                "only {} of sessions fall inside their availability (target {})",
+                hours(reachable),
+                hours(patient.required_minutes)
+            ));
+        }
+        if days.len() < usize::from(patient.min_days) {
+            return Some(format!(
+                "sessions fall inside their availability on only {} day(s) (needs {})",
+                days.len(),
+                patient.min_days
+            ));
+        }
+        Some(format!(
+            "the sessions that fit their availability are full (got {} of {})",
+            hours(outcome.minutes),
+            hours(patient.required_minutes)
+        ))
+    }
+
     /// `(met_count, shortfall_minutes)`: the objective.
     pub fn score(&self, solution: &Solution) -> (usize, u64) {
         let mut met = 0;

@@ -19,6 +19,9 @@ pub struct SettingsDoc {
     /// A whole placement policy in the default file's format, or none for the default.
     #[serde(default)]
     pub placement_policy: Option<serde_json::Value>,
+    /// The payer's billable-day thresholds (H0015-style: 180 minutes a day, 3 days a week).
+    #[serde(default)]
+    pub billable: Option<crate::intensity::BillableRule>,
 }
 
 /// Checked settings, ready to use.
@@ -26,6 +29,7 @@ pub struct SettingsDoc {
 pub struct Settings {
     pub instruments: BTreeMap<String, Instrument>,
     pub policy: Option<Policy>,
+    pub billable: crate::intensity::BillableRule,
 }
 
 impl Settings {
@@ -60,10 +64,15 @@ impl Settings {
                 }
             },
         };
+        let billable = doc.billable.unwrap_or_default();
+        if let Err(Invalid(e)) = billable.check("billable") {
+            errors.extend(e);
+        }
         if errors.is_empty() {
             Ok(Settings {
                 instruments,
                 policy,
+                billable,
             })
         } else {
             Err(Invalid(errors))

@@ -16,6 +16,7 @@ mod instant;
 pub mod organization;
 pub mod patients;
 pub mod records;
+pub mod schedule;
 pub mod sessions;
 
 use std::str::FromStr;

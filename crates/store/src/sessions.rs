@@ -16,6 +16,52 @@ pub struct Session {
     pub facilitator_id: Option<Uuid>,
     /// The recurring template it was dated from, if any.
     pub template_id: Option<Uuid>,
+    pub room_id: Option<Uuid>,
+    /// For group therapy: cbt, dbt or other.
+    pub modality: Option<String>,
+    /// What is taught (psychoeducation topics match the curriculum by it).
+    pub topic: Option<String>,
+    /// A telehealth session's link; shown only to the enrolled and the facilitator.
+    pub video_url: Option<String>,
+    /// The short code a patient types at the front-desk screen to check in.
+    pub checkin_code: Option<String>,
+}
+
+/// The columns of [`Session`], in its field order (a macro, so queries stay `&'static str`).
+#[macro_export]
+macro_rules! session_columns {
+    ($alias:literal) => {
+        concat!(
+            $alias,
+            "id, ",
+            $alias,
+            "track_id, ",
+            $alias,
+            "kind, ",
+            $alias,
+            "title, ",
+            $alias,
+            "starts_at, ",
+            $alias,
+            "ends_at, ",
+            $alias,
+            "capacity, ",
+            $alias,
+            "facilitator_id, ",
+            $alias,
+            "template_id, ",
+            $alias,
+            "room_id, ",
+            $alias,
+            "modality, ",
+            $alias,
+            "topic, ",
+            $alias,
+            "video_url, ",
+            $alias,
+            "checkin_code"
+        )
+    };
 }
 
 pub async fn insert_session(
@@ -26,8 +72,8 @@ pub async fn insert_session(
 ) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
-            "INSERT INTO sessions (id, organization_id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, created_at, template_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO sessions (id, organization_id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, created_at, template_id, \
+             room_id, modality, topic, video_url, checkin_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(s.id)
         .bind(organization_id)
@@ -40,6 +86,11 @@ pub async fn insert_session(
         .bind(s.facilitator_id)
         .bind(now)
         .bind(s.template_id)
+        .bind(s.room_id)
+        .bind(&s.modality)
+        .bind(&s.topic)
+        .bind(&s.video_url)
+        .bind(&s.checkin_code)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -53,10 +104,11 @@ pub async fn find_session(
     id: Uuid,
 ) -> Result<Option<Session>> {
     Ok(on_db!(db, |c| {
-        sqlx::query_as::<_, Session>(
-            "SELECT id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, template_id FROM sessions \
-             WHERE organization_id = $1 AND id = $2",
-        )
+        sqlx::query_as::<_, Session>(concat!(
+            "SELECT ",
+            crate::session_columns!(""),
+            " FROM sessions WHERE organization_id = $1 AND id = $2"
+        ))
         .bind(organization_id)
         .bind(id)
         .fetch_optional(&mut **c)
@@ -107,13 +159,14 @@ pub struct Mark {
     pub minutes: i32,
     pub recorded_by: Uuid,
     pub recorded_at: Instant,
+    pub absence_reason: Option<String>,
 }
 
 pub async fn insert_mark(db: &mut Db<'_>, organization_id: Uuid, m: &Mark) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
             "INSERT INTO attendance_marks (id, organization_id, session_id, patient_id, status, check_in, check_out, minutes, \
-             recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             recorded_by, recorded_at, absence_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(openiop_core::id::new_id())
         .bind(organization_id)
@@ -125,6 +178,7 @@ pub async fn insert_mark(db: &mut Db<'_>, organization_id: Uuid, m: &Mark) -> Re
         .bind(m.minutes)
         .bind(m.recorded_by)
         .bind(m.recorded_at)
+        .bind(&m.absence_reason)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -148,7 +202,8 @@ pub async fn current_marks(
     }
     let rows = on_db!(db, |c| {
         sqlx::query_as::<_, Row>(
-            "SELECT m.session_id, m.patient_id, m.status, m.check_in, m.check_out, m.minutes, m.recorded_by, m.recorded_at, s.starts_at \
+            "SELECT m.session_id, m.patient_id, m.status, m.check_in, m.check_out, m.minutes, m.recorded_by, m.recorded_at, \
+             m.absence_reason, s.starts_at \
              FROM attendance_marks m JOIN sessions s ON s.id = m.session_id \
              WHERE m.patient_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 \
              ORDER BY m.session_id, m.recorded_at DESC, m.id DESC",
@@ -182,6 +237,10 @@ pub struct Template {
     pub minutes: i32,
     pub capacity: i32,
     pub facilitator_id: Option<Uuid>,
+    pub room_id: Option<Uuid>,
+    pub modality: Option<String>,
+    pub topic: Option<String>,
+    pub video_url: Option<String>,
 }
 
 pub async fn insert_template(
@@ -193,7 +252,8 @@ pub async fn insert_template(
     on_db!(db, |c| {
         sqlx::query(
             "INSERT INTO session_templates (id, organization_id, track_id, kind, title, weekday, start_minute, minutes, capacity, \
-             facilitator_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             facilitator_id, created_at, room_id, modality, topic, video_url) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(t.id)
         .bind(organization_id)
@@ -206,6 +266,10 @@ pub async fn insert_template(
         .bind(t.capacity)
         .bind(t.facilitator_id)
         .bind(now)
+        .bind(t.room_id)
+        .bind(&t.modality)
+        .bind(&t.topic)
+        .bind(&t.video_url)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -220,7 +284,8 @@ pub async fn find_template(
 ) -> Result<Option<Template>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Template>(
-            "SELECT id, track_id, kind, title, weekday, start_minute, minutes, capacity, facilitator_id FROM session_templates \
+            "SELECT id, track_id, kind, title, weekday, start_minute, minutes, capacity, facilitator_id, room_id, modality, topic, video_url \
+             FROM session_templates \
              WHERE organization_id = $1 AND id = $2",
         )
         .bind(organization_id)
@@ -242,4 +307,170 @@ pub async fn dated(db: &mut Db<'_>, template_id: Uuid, starts_at: Instant) -> Re
         .await
     })?;
     Ok(n > 0)
+}
+
+/// Sessions of the organization starting in `[from, until)`, in time order.
+pub async fn sessions_between(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    from: Instant,
+    until: Instant,
+) -> Result<Vec<Session>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Session>(concat!(
+            "SELECT ",
+            crate::session_columns!(""),
+            " FROM sessions WHERE organization_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at, id"
+        ))
+        .bind(organization_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// Sessions a patient is enrolled in, starting in `[from, until)`.
+pub async fn sessions_of_patient(
+    db: &mut Db<'_>,
+    patient_id: Uuid,
+    from: Instant,
+    until: Instant,
+) -> Result<Vec<Session>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Session>(concat!(
+            "SELECT ",
+            crate::session_columns!("s."),
+            " FROM sessions s JOIN session_enrollments e ON e.session_id = s.id \
+             WHERE e.patient_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 ORDER BY s.starts_at, s.id"
+        ))
+        .bind(patient_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// Sessions a staff member facilitates, starting in `[from, until)`.
+pub async fn sessions_of_facilitator(
+    db: &mut Db<'_>,
+    user_id: Uuid,
+    from: Instant,
+    until: Instant,
+) -> Result<Vec<Session>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Session>(concat!(
+            "SELECT ",
+            crate::session_columns!(""),
+            " FROM sessions WHERE facilitator_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at, id"
+        ))
+        .bind(user_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// A session whose self check-in code is `code`, starting in `[from, until)`.
+pub async fn session_by_code(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    code: &str,
+    from: Instant,
+    until: Instant,
+) -> Result<Option<Session>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Session>(concat!(
+            "SELECT ",
+            crate::session_columns!(""),
+            " FROM sessions WHERE organization_id = $1 AND checkin_code = $2 AND starts_at >= $3 AND starts_at < $4 \
+             ORDER BY starts_at LIMIT 1"
+        ))
+        .bind(organization_id)
+        .bind(code)
+        .bind(from)
+        .bind(until)
+        .fetch_optional(&mut **c)
+        .await
+    })?)
+}
+
+/// One line of a roster sheet: an enrolled patient and their current mark, if any.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RosterLine {
+    pub patient_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: time::Date,
+    pub status: Option<String>,
+    pub check_in: Option<Instant>,
+    pub check_out: Option<Instant>,
+    pub minutes: Option<i32>,
+    pub absence_reason: Option<String>,
+    /// How many marks were recorded (more than one: corrected).
+    pub marks: i64,
+}
+
+pub async fn roster(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<RosterLine>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, RosterLine>(
+            "SELECT p.id AS patient_id, p.given_name, p.family_name, p.birth_date, m.status, m.check_in, m.check_out, m.minutes, \
+             m.absence_reason, (SELECT COUNT(*) FROM attendance_marks a WHERE a.session_id = e.session_id AND a.patient_id = e.patient_id) AS marks \
+             FROM session_enrollments e JOIN patients p ON p.id = e.patient_id \
+             LEFT JOIN attendance_marks m ON m.id = (SELECT a.id FROM attendance_marks a WHERE a.session_id = e.session_id \
+                 AND a.patient_id = e.patient_id ORDER BY a.recorded_at DESC, a.id DESC LIMIT 1) \
+             WHERE e.session_id = $1 ORDER BY p.name_key, p.id",
+        )
+        .bind(session_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// A current mark with what the program view groups it by.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MarkFact {
+    pub patient_id: Uuid,
+    pub session_id: Uuid,
+    pub track_id: Uuid,
+    pub kind: String,
+    pub starts_at: Instant,
+    pub status: String,
+    pub minutes: i32,
+    pub recorded_at: Instant,
+}
+
+/// Every mark (all corrections included, newest first per patient and session) of sessions
+/// of the organization starting in `[from, until)`; callers keep the first per pair.
+pub async fn marks_between(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    from: Instant,
+    until: Instant,
+) -> Result<Vec<MarkFact>> {
+    let rows = on_db!(db, |c| {
+        sqlx::query_as::<_, MarkFact>(
+            "SELECT m.patient_id, m.session_id, s.track_id, s.kind, s.starts_at, m.status, m.minutes, m.recorded_at \
+             FROM attendance_marks m JOIN sessions s ON s.id = m.session_id \
+             WHERE s.organization_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 \
+             ORDER BY m.patient_id, m.session_id, m.recorded_at DESC, m.id DESC",
+        )
+        .bind(organization_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    let mut out: Vec<MarkFact> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if out
+            .last()
+            .is_none_or(|m| (m.patient_id, m.session_id) != (row.patient_id, row.session_id))
+        {
+            out.push(row);
+        }
+    }
+    Ok(out)
 }

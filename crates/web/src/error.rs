@@ -36,6 +36,10 @@ pub enum ApiError {
     Csrf,
     #[error("conflict")]
     Conflict(String),
+    /// A booking that clashes with one already made (a clinician, a room or a patient
+    /// booked twice): 409, each clash named with the field it concerns.
+    #[error("double booking")]
+    DoubleBooked(Invalid),
     #[error("internal error")]
     Internal(String),
 }
@@ -76,7 +80,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::DoubleBooked(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -100,13 +104,19 @@ impl ApiError {
                 "The form expired or came from elsewhere; reload and try again.".into()
             }
             ApiError::Conflict(_) => "This conflicts with an existing record.".into(),
+            ApiError::DoubleBooked(clashes) => clashes
+                .0
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
             ApiError::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
         }
     }
 
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            ApiError::Invalid(invalid) => &invalid.0,
+            ApiError::Invalid(invalid) | ApiError::DoubleBooked(invalid) => &invalid.0,
             _ => &[],
         }
     }

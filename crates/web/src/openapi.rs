@@ -210,6 +210,18 @@ pub fn build() -> Value {
                         "patient": string(), "sessions": {"type": "array", "items": string()}, "hours": {"type": "number"},
                         "days": {"type": "integer"}, "met": {"type": "boolean"}}))},
                     "met_count": {"type": "integer"}, "shortfall_hours": {"type": "number"}})),
+                "Session": object(&["id", "track_id", "kind", "title", "starts_at", "ends_at", "capacity", "telehealth"], json!({
+                    "id": uuid(), "track_id": uuid(), "kind": string(), "title": string(),
+                    "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
+                    "capacity": {"type": "integer"}, "facilitator_id": nullable(uuid()), "room_id": nullable(uuid()),
+                    "modality": nullable(string()), "topic": nullable(string()), "telehealth": {"type": "boolean"},
+                    "video_url": {"type": "string", "description": "only for the facilitator and the enrolled"},
+                    "checkin_code": {"type": "string", "description": "staff only"}})),
+                "Room": object(&["id", "site_id", "name", "capacity"], json!({
+                    "id": uuid(), "site_id": uuid(), "name": string(), "capacity": {"type": "integer"}})),
+                "Topic": object(&["phase", "position", "title"], json!({
+                    "phase": {"enum": ["engagement", "early_recovery", "maintenance", "community_integration"]},
+                    "position": {"type": "integer"}, "title": string()})),
                 "InstrumentSummary": object(&["code", "name", "item_count"], json!({
                     "code": string(), "name": string(), "item_count": {"type": "integer"}})),
                 "Score": object(&["code", "total", "band", "flags"], json!({

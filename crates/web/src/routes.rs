@@ -312,13 +312,16 @@ pub fn table() -> Vec<Route> {
                 "track_id": {"type": "string", "format": "uuid"},
                 "kind": {"enum": ["group_therapy", "individual", "family", "psychoeducation", "skills", "wellness", "medication_management", "peer_support", "mutual_help"]},
                 "title": string(), "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
-                "capacity": {"type": "integer", "minimum": 1}, "facilitator_id": {"type": "string", "format": "uuid"}}))),
+                "capacity": {"type": "integer", "minimum": 1}, "facilitator_id": {"type": "string", "format": "uuid"},
+                "room_id": {"type": "string", "format": "uuid"}, "modality": {"enum": ["cbt", "dbt", "other"]}, "topic": string(),
+                "video_url": {"type": "string", "format": "uri"}}))),
         route(M::POST, "/api/v1/session-templates", "Create a weekly recurring session", post(api::sessions::post_template))
             .body(|| object(&["track_id", "kind", "title", "weekday", "start", "minutes", "capacity"], json!({
                 "track_id": {"type": "string", "format": "uuid"}, "kind": string(), "title": string(),
                 "weekday": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": {"type": "string", "description": "local HH:MM"},
                 "minutes": {"type": "integer", "minimum": 1, "maximum": 720}, "capacity": {"type": "integer", "minimum": 1},
-                "facilitator_id": {"type": "string", "format": "uuid"}}))),
+                "facilitator_id": {"type": "string", "format": "uuid"}, "room_id": {"type": "string", "format": "uuid"},
+                "modality": {"enum": ["cbt", "dbt", "other"]}, "topic": string(), "video_url": {"type": "string", "format": "uri"}}))),
         route(M::POST, "/api/v1/session-templates/{id}/expand", "Date a template's sessions in the site's time zone", post(api::sessions::post_expand))
             .body(|| object(&["from", "to"], json!({"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}))),
         route(M::POST, "/api/v1/sessions/{id}/enrollments", "Enroll a patient in a session", post(api::sessions::post_enrollment))
@@ -327,9 +330,43 @@ pub fn table() -> Vec<Route> {
             .status(200)
             .body(|| object(&["patient_id", "status"], json!({"patient_id": {"type": "string", "format": "uuid"},
                 "status": {"enum": ["present", "late", "left_early", "absent_excused", "absent_unexcused"]},
-                "check_in": {"type": "string", "format": "date-time"}, "check_out": {"type": "string", "format": "date-time"}}))),
-        route(M::GET, "/api/v1/patients/{id}/intensity", "Hours attended in an ISO week against the targets", get(api::sessions::get_intensity))
+                "check_in": {"type": "string", "format": "date-time"}, "check_out": {"type": "string", "format": "date-time"},
+                "absence_reason": string()}))),
+        route(M::GET, "/api/v1/patients/{id}/intensity", "Hours attended in an ISO week against the targets", get(api::program::get_intensity))
             .query(&[("week", "ISO week YYYY-Www in the site's time zone (default: this week)")]),
+        route(M::GET, "/api/v1/patients/{id}/week", "A patient's week: intensity, targets' source and billable days", get(api::program::get_week))
+            .query(&[("week", "ISO week YYYY-Www in the site's time zone (default: this week)")]),
+        route(M::GET, "/api/v1/sessions", "Sessions starting between two dates (staff)", get(api::sessions::list_sessions))
+            .lists("Session")
+            .query(&[("from", "first date YYYY-MM-DD (default today)"), ("to", "last date YYYY-MM-DD (default from + 7 days)")]),
+        route(M::GET, "/api/v1/sessions/{id}", "A session (its video link only for the facilitator and the enrolled)", get(api::sessions::get_session)),
+        route(M::POST, "/api/v1/appointments", "Book an individual or family appointment on a clinician's calendar", post(api::sessions::post_appointment))
+            .body(|| object(&["patient_id", "clinician_id", "kind", "starts_at", "ends_at"], json!({
+                "patient_id": {"type": "string", "format": "uuid"}, "clinician_id": {"type": "string", "format": "uuid"},
+                "kind": {"enum": ["individual", "family", "medication_management"]},
+                "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
+                "room_id": {"type": "string", "format": "uuid"}, "video_url": {"type": "string", "format": "uri"}, "title": string()}))),
+        route(M::GET, "/api/v1/rooms", "Rooms of every site", get(api::program::list_rooms)).lists("Room"),
+        route(M::POST, "/api/v1/rooms", "Create a room (admin)", post(api::program::post_room))
+            .body(|| object(&["site_id", "name", "capacity"], json!({"site_id": {"type": "string", "format": "uuid"}, "name": string(),
+                "capacity": {"type": "integer", "minimum": 1}}))),
+        route(M::GET, "/api/v1/patients/{id}/availability", "A patient's weekly availability windows", get(api::program::get_availability)),
+        route(M::PUT, "/api/v1/patients/{id}/availability", "Replace a patient's weekly availability windows", put(api::program::put_availability))
+            .status(200)
+            .body(|| object(&["windows"], json!({"windows": {"type": "array", "items": object(&["day", "start", "end"], json!({
+                "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": string(), "end": string()}))}}))),
+        route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan", "An episode's current intensity plan", get(api::program::get_plan)),
+        route(M::PUT, "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan", "A new version of an episode's intensity plan", put(api::program::put_plan))
+            .status(200)
+            .body(|| object(&["steps"], json!({"steps": {"type": "array", "items": object(&["from_week", "phase", "target_hours", "min_days"], json!({
+                "from_week": {"type": "integer", "minimum": 1}, "phase": {"enum": ["engagement", "early_recovery", "maintenance", "community_integration"]},
+                "level": {"enum": ["op", "iop", "php"]}, "target_hours": {"type": "number"}, "min_days": {"type": "integer", "minimum": 0, "maximum": 7}}))},
+                "floor_reason": string()}))),
+        route(M::GET, "/api/v1/curriculum", "The psychoeducation curriculum, by phase", get(api::program::get_curriculum)).lists("Topic"),
+        route(M::PUT, "/api/v1/curriculum/{phase}", "Replace a phase's ordered topics (admin)", put(api::program::put_curriculum))
+            .status(200)
+            .body(|| object(&["topics"], json!({"topics": {"type": "array", "items": string()}}))),
+        route(M::GET, "/api/v1/patients/{id}/curriculum", "Psychoeducation topics the patient still needs", get(api::program::get_patient_curriculum)),
         route(M::POST, "/api/v1/sud-severity", "DSM-5 substance use disorder severity from the 11 criteria (pure)", post(api::admissions::post_sud_severity))
             .status(200)
             .body(|| object(&["substance", "criteria"], json!({"substance": string(), "criteria": {"type": "array", "items": {"type": "boolean"}, "minItems": 11, "maxItems": 11}}))),

@@ -315,3 +315,69 @@ proptest! {
         prop_assert_eq!(solve(&problem), solve(&problem));
     }
 }
+
+#[test]
+fn shortfall_reasons_name_what_staff_can_change() {
+    let session = |id: &str, day: u8, start: u16, end: u16, capacity: u32| Session {
+        id: id.into(),
+        day,
+        start,
+        end,
+        capacity,
+        track: "t".into(),
+    };
+    let patient = |windows: Vec<Window>, required: u32, min_days: u8| Patient {
+        id: "p".into(),
+        required_minutes: required,
+        min_days,
+        max_minutes: None,
+        tracks: vec!["t".into()],
+        availability: windows,
+    };
+    let evening = |day| Window {
+        day,
+        start: 17 * 60,
+        end: 22 * 60,
+    };
+    let problem = Problem {
+        sessions: vec![
+            session("mon", 0, 18 * 60, 21 * 60, 1),
+            session("wed", 2, 18 * 60, 21 * 60, 1),
+            session("wed-day", 2, 9 * 60, 12 * 60, 1),
+        ],
+        patients: vec![
+            patient(vec![], 540, 3),
+            patient(vec![evening(0), evening(2)], 540, 3),
+            patient(vec![evening(0), evening(2)], 360, 3),
+            patient(vec![evening(0), evening(2)], 360, 2),
+            patient(
+                vec![Window {
+                    day: 4,
+                    start: 0,
+                    end: 1439,
+                }],
+                180,
+                1,
+            ),
+        ],
+        pinned: vec![],
+        forbidden: vec![],
+    };
+    let reason = |p: usize, chosen: &[usize]| problem.shortfall_reason(p, chosen);
+    assert_eq!(reason(0, &[]).unwrap(), "no availability entered");
+    assert_eq!(
+        reason(1, &[]).unwrap(),
+        "only 6 h of sessions fall inside their availability (target 9 h)"
+    );
+    assert!(
+        reason(2, &[0, 1])
+            .unwrap()
+            .contains("only 2 day(s) (needs 3)")
+    );
+    assert_eq!(reason(3, &[0, 1]), None);
+    assert!(reason(3, &[0]).unwrap().contains("full"));
+    assert_eq!(
+        reason(4, &[]).unwrap(),
+        "no session of their tracks falls inside their availability"
+    );
+}

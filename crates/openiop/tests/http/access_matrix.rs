@@ -111,6 +111,15 @@ fn schedule_staff(who: Who) -> Expect {
     }
 }
 
+/// Plans (intensity, treatment): the care team, case managers and the patient.
+fn read_plans(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::FrontDesk | Who::Billing => Forbidden,
+        _ => Allowed,
+    }
+}
+
 /// Coded diagnoses: the clinical team, and billing.
 fn read_diagnoses(who: Who) -> Expect {
     match who {
@@ -225,6 +234,28 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/sessions/{id}/enrollments", admit),
         (M::POST, "/api/v1/sessions/{id}/attendance", admit),
         (M::GET, "/api/v1/patients/{id}/intensity", read_patient),
+        (M::GET, "/api/v1/patients/{id}/week", read_patient),
+        (M::GET, "/api/v1/sessions", staff),
+        // The world's patient is enrolled in the world's session.
+        (M::GET, "/api/v1/sessions/{id}", everyone),
+        (M::POST, "/api/v1/appointments", admit),
+        (M::GET, "/api/v1/rooms", staff),
+        (M::POST, "/api/v1/rooms", admin_only),
+        (M::GET, "/api/v1/patients/{id}/availability", read_team),
+        (M::PUT, "/api/v1/patients/{id}/availability", admit),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan",
+            read_plans,
+        ),
+        (
+            M::PUT,
+            "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan",
+            clinical,
+        ),
+        (M::GET, "/api/v1/curriculum", staff),
+        (M::PUT, "/api/v1/curriculum/{phase}", admin_only),
+        (M::GET, "/api/v1/patients/{id}/curriculum", read_team),
         (M::GET, "/api/v1/instruments", staff),
         (M::GET, "/api/v1/instruments/{code}", staff),
         (M::POST, "/api/v1/instruments/{code}/score", staff),
@@ -373,6 +404,18 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"from": "2026-11-02", "to": "2026-11-15"})
         }
         "/api/v1/sessions/{id}/attendance" => json!({"patient_id": w.patient, "status": "present"}),
+        "/api/v1/appointments" => {
+            json!({"patient_id": w.patient, "clinician_id": w.team[0], "kind": "individual",
+            "starts_at": format!("2026-12-{:02}T10:00:00Z", 1 + n % 28), "ends_at": format!("2026-12-{:02}T10:50:00Z", 1 + n % 28)})
+        }
+        "/api/v1/rooms" => json!({"site_id": w.site, "name": format!("Room {n}"), "capacity": 12}),
+        "/api/v1/patients/{id}/availability" => {
+            json!({"windows": [{"day": "mon", "start": "17:00", "end": "22:00"}]})
+        }
+        "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan" => {
+            json!({"steps": [{"from_week": 1, "phase": "engagement", "target_hours": 9, "min_days": 3}]})
+        }
+        "/api/v1/curriculum/{phase}" => json!({"topics": ["Welcome", "The disease model"]}),
         "/api/v1/sud-severity" => {
             json!({"substance": "alcohol", "criteria": [false, false, false, false, false, false, false, false, false, false, false]})
         }
@@ -451,6 +494,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{file}", "app.css")
         .replace("{code}", "phq9")
         .replace("{episode_id}", &w.episode)
+        .replace("{phase}", "engagement")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -546,6 +590,27 @@ async fn every_route_times_every_role() {
         .as_str()
         .unwrap()
         .to_owned();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/sessions/{session_id}/enrollments"),
+            &admin,
+            json!({"patient_id": patient}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let plan = json!({"steps": [{"from_week": 1, "phase": "engagement", "target_hours": 9, "min_days": 3}]});
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!(
+                "/api/v1/patients/{patient}/episodes/{}/intensity-plan",
+                episode["id"].as_str().unwrap()
+            ),
+            Some(&admin),
+            Some(plan),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let template_body = json!({"track_id": track, "kind": "skills", "title": "Skills", "weekday": "tue", "start": "18:00", "minutes": 90, "capacity": 10});
     let template_id = app
         .post("/api/v1/session-templates", &admin, template_body)

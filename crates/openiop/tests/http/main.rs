@@ -14,5 +14,6 @@ mod inquiries;
 mod intake;
 mod login;
 mod pages;
+mod program;
 mod sessions;
 mod story;

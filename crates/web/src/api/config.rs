@@ -412,7 +412,7 @@ pub async fn put_program_settings(
     require(&state, &caller, Action::Configure, "program.settings").await?;
     let id = openiop_core::id::parse_id(&id).ok_or(ApiError::NotFound)?;
     openiop_core::settings::Settings::parse(&doc)?;
-    let empty = doc.cutoffs.is_empty() && doc.placement_policy.is_none();
+    let empty = doc.cutoffs.is_empty() && doc.placement_policy.is_none() && doc.billable.is_none();
     let text = if empty {
         None
     } else {

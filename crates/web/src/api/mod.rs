@@ -6,6 +6,7 @@ pub mod inquiries;
 pub mod instruments;
 pub mod patients;
 pub mod placement;
+pub mod program;
 pub mod schedule;
 pub mod session;
 pub mod sessions;

@@ -9,6 +9,7 @@ use openiop_core::attendance::{self, SESSION_KINDS, Status};
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
 use openiop_store::patients as store_patients;
+use openiop_store::schedule::{self as schedule_store, Booked};
 use openiop_store::sessions::{self, Mark, Session};
 use openiop_store::{Instant, organization};
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,12 @@ pub struct SessionBody {
     pub ends_at: String,
     pub capacity: i64,
     pub facilitator_id: Option<String>,
+    pub room_id: Option<String>,
+    /// Group therapy: cbt, dbt or other.
+    pub modality: Option<String>,
+    pub topic: Option<String>,
+    /// A telehealth session's link (https).
+    pub video_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -46,10 +53,25 @@ pub struct SessionJson {
     pub ends_at: String,
     pub capacity: i32,
     pub facilitator_id: Option<Uuid>,
+    pub room_id: Option<Uuid>,
+    pub modality: Option<String>,
+    pub topic: Option<String>,
+    /// Whether the session is held by video.
+    pub telehealth: bool,
+    /// The link itself: only for the facilitator and the enrolled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+    /// The front-desk self check-in code (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkin_code: Option<String>,
 }
 
-impl From<Session> for SessionJson {
-    fn from(s: Session) -> Self {
+impl SessionJson {
+    /// The session as `caller` may see it: the video link only for its facilitator and
+    /// patients enrolled in it (`enrolled`), the check-in code only for staff.
+    pub fn for_caller(s: Session, caller: &Caller, enrolled: bool) -> SessionJson {
+        let sees_link = s.facilitator_id == Some(caller.user_id) || enrolled;
+        let staff = caller.role.is_staff();
         SessionJson {
             id: s.id,
             track_id: s.track_id,
@@ -59,6 +81,12 @@ impl From<Session> for SessionJson {
             ends_at: rfc3339(s.ends_at),
             capacity: s.capacity,
             facilitator_id: s.facilitator_id,
+            room_id: s.room_id,
+            modality: s.modality,
+            topic: s.topic,
+            telehealth: s.video_url.is_some(),
+            video_url: s.video_url.filter(|_| sees_link),
+            checkin_code: s.checkin_code.filter(|_| staff),
         }
     }
 }
@@ -123,6 +151,191 @@ fn instant(check: &mut Check, field: &str, text: &str) -> Option<OffsetDateTime>
     parsed
 }
 
+/// Modalities of group therapy.
+pub const MODALITIES: [&str; 3] = ["cbt", "dbt", "other"];
+
+/// What a session holds besides its time: room, modality, topic, video link.
+pub struct Facts {
+    pub room: Option<schedule_store::Room>,
+    pub modality: Option<String>,
+    pub topic: Option<String>,
+    pub video_url: Option<String>,
+}
+
+/// Checks a session's room (of the track's site, large enough), modality (group therapy
+/// only), topic and video link (https).
+#[allow(clippy::too_many_arguments)]
+pub async fn check_facts(
+    state: &AppState,
+    caller: &Caller,
+    check: &mut Check,
+    kind: &str,
+    site_id: Option<Uuid>,
+    capacity: i64,
+    room_id: Option<&str>,
+    modality: Option<&str>,
+    topic: Option<&str>,
+    video_url: Option<&str>,
+) -> ApiResult<Facts> {
+    let room = match room_id {
+        None => None,
+        Some(text) => {
+            let found = match openiop_core::id::parse_id(text) {
+                Some(id) => {
+                    let mut conn = state.store.read().await?;
+                    schedule_store::find_room(&mut conn.db(), caller.organization_id, id).await?
+                }
+                None => None,
+            };
+            match &found {
+                None => check.fail("room_id", "must name a room of this organization"),
+                Some(r) if site_id.is_some_and(|s| s != r.site_id) => {
+                    check.fail("room_id", "must be a room of the track's site")
+                }
+                Some(r) if capacity > i64::from(r.capacity) => check.fail(
+                    "capacity",
+                    format!("is more than the room holds ({})", r.capacity),
+                ),
+                Some(_) => {}
+            }
+            found
+        }
+    };
+    let modality = match (kind, modality) {
+        ("group_therapy", None) => Some("other".to_owned()),
+        ("group_therapy", Some(m)) if MODALITIES.contains(&m) => Some(m.to_owned()),
+        ("group_therapy", Some(_)) => {
+            check.fail("modality", "must be cbt, dbt or other");
+            None
+        }
+        (_, None) => None,
+        (_, Some(_)) => {
+            check.fail("modality", "only group therapy has a modality");
+            None
+        }
+    };
+    let topic = check.optional_text("topic", topic, 200).flatten();
+    let video_url = check.optional_text("video_url", video_url, 500).flatten();
+    if let Some(url) = &video_url
+        && (!url.starts_with("https://") || url.contains(char::is_whitespace) || url.len() < 12)
+    {
+        check.fail("video_url", "must be an https:// link");
+    }
+    Ok(Facts {
+        room,
+        modality,
+        topic,
+        video_url,
+    })
+}
+
+/// Refuses a booking that overlaps another of the same facilitator, room or patient,
+/// naming each clash (409).
+pub async fn refuse_double_booking(
+    state: &AppState,
+    organization_id: Uuid,
+    bookings: &[(Booked, &str, &str)],
+    from: Instant,
+    until: Instant,
+    except: Option<Uuid>,
+) -> ApiResult<()> {
+    let mut clashes = Vec::new();
+    let mut conn = state.store.read().await?;
+    for (booked, field, who) in bookings {
+        for c in schedule_store::clashes(
+            &mut conn.db(),
+            organization_id,
+            *booked,
+            from,
+            until,
+            except,
+        )
+        .await?
+        {
+            clashes.push(FieldError {
+                field: (*field).to_owned(),
+                message: format!(
+                    "{who} is already booked in \"{}\" from {} to {} (session {})",
+                    c.title,
+                    rfc3339(c.starts_at),
+                    rfc3339(c.ends_at),
+                    c.session_id
+                ),
+            });
+        }
+    }
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::DoubleBooked(Invalid(clashes)))
+    }
+}
+
+/// A short code for the front-desk check-in screen: 6 characters without look-alikes.
+pub fn checkin_code() -> ApiResult<String> {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
+}
+
+/// Creates a session after checking who and what it books; shared by the session,
+/// appointment and page routes. `patient` is enrolled in the same transaction.
+pub async fn book(
+    state: &AppState,
+    caller: &Caller,
+    session: Session,
+    patient: Option<Uuid>,
+) -> ApiResult<Session> {
+    let mut bookings: Vec<(Booked, &str, &str)> = Vec::new();
+    if let Some(f) = session.facilitator_id {
+        bookings.push((Booked::Facilitator(f), "facilitator_id", "the facilitator"));
+    }
+    if let Some(r) = session.room_id {
+        bookings.push((Booked::Room(r), "room_id", "the room"));
+    }
+    if let Some(p) = patient {
+        bookings.push((Booked::Patient(p), "patient_id", "the patient"));
+    }
+    refuse_double_booking(
+        state,
+        caller.organization_id,
+        &bookings,
+        session.starts_at,
+        session.ends_at,
+        None,
+    )
+    .await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    sessions::insert_session(
+        &mut tx.db(),
+        caller.organization_id,
+        &session,
+        Instant::new(now),
+    )
+    .await?;
+    let mut event = EventBuilder::for_caller(caller)
+        .action("session.create", format!("sessions/{}", session.id));
+    if let Some(p) = patient {
+        sessions::enroll(
+            &mut tx.db(),
+            caller.organization_id,
+            session.id,
+            p,
+            Instant::new(now),
+        )
+        .await?;
+        event = event.patient(p);
+    }
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
 /// `POST /api/v1/sessions`
 pub async fn post_session(
     State(state): State<AppState>,
@@ -132,15 +345,7 @@ pub async fn post_session(
     require(&state, &caller, Action::ManageSchedule, "session.create").await?;
     let mut check = Check::new();
     let title = check_title_and_kind(&mut check, &body.title, &body.kind);
-    let starts = instant(&mut check, "starts_at", &body.starts_at);
-    let ends = instant(&mut check, "ends_at", &body.ends_at);
-    if let (Some(s), Some(e)) = (starts, ends) {
-        if e <= s {
-            check.fail("ends_at", "must be after starts_at");
-        } else if e - s > time::Duration::hours(12) {
-            check.fail("ends_at", "a session lasts at most 12 hours");
-        }
-    }
+    let (starts, ends) = check_span(&mut check, &body.starts_at, &body.ends_at);
     let (track, facilitator) = check_track_and_facilitator(
         &state,
         &caller,
@@ -148,6 +353,19 @@ pub async fn post_session(
         body.capacity,
         &body.track_id,
         body.facilitator_id.as_deref(),
+    )
+    .await?;
+    let facts = check_facts(
+        &state,
+        &caller,
+        &mut check,
+        &body.kind,
+        track.as_ref().map(|t| t.site_id),
+        body.capacity,
+        body.room_id.as_deref(),
+        body.modality.as_deref(),
+        body.topic.as_deref(),
+        body.video_url.as_deref(),
     )
     .await?;
     let (title, starts, ends, track) = check.finish(|| Some((title?, starts?, ends?, track?)))?;
@@ -161,24 +379,226 @@ pub async fn post_session(
         capacity: i32::try_from(body.capacity).unwrap_or(1),
         facilitator_id: facilitator,
         template_id: None,
+        room_id: facts.room.map(|r| r.id),
+        modality: facts.modality,
+        topic: facts.topic,
+        video_url: facts.video_url,
+        checkin_code: Some(checkin_code()?),
     };
-    let now = state.now();
-    let mut tx = state.store.begin().await?;
-    sessions::insert_session(
-        &mut tx.db(),
+    let session = book(&state, &caller, session, None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionJson::for_caller(session, &caller, false)),
+    ))
+}
+
+/// A session's start and end (RFC 3339), the end after the start, at most 12 hours.
+fn check_span(
+    check: &mut Check,
+    starts_at: &str,
+    ends_at: &str,
+) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+    let starts = instant(check, "starts_at", starts_at);
+    let ends = instant(check, "ends_at", ends_at);
+    if let (Some(s), Some(e)) = (starts, ends) {
+        if e <= s {
+            check.fail("ends_at", "must be after starts_at");
+        } else if e - s > time::Duration::hours(12) {
+            check.fail("ends_at", "a session lasts at most 12 hours");
+        }
+    }
+    (starts, ends)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentBody {
+    pub patient_id: String,
+    pub clinician_id: String,
+    /// individual, family or medication_management
+    pub kind: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub room_id: Option<String>,
+    pub video_url: Option<String>,
+    pub title: Option<String>,
+}
+
+/// Kinds booked one-to-one on a clinician's calendar.
+pub const APPOINTMENT_KINDS: [&str; 3] = ["individual", "family", "medication_management"];
+
+/// `POST /api/v1/appointments`: an individual or family appointment on a clinician's
+/// calendar. Double-booking the clinician, the room or the patient -> 409 naming the clash.
+pub async fn post_appointment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<AppointmentBody>,
+) -> ApiResult<(StatusCode, Json<SessionJson>)> {
+    require(
+        &state,
+        &caller,
+        Action::ManageSchedule,
+        "appointment.create",
+    )
+    .await?;
+    let patient_id = super::body_id("patient_id", &body.patient_id)?;
+    let patient = open_patient(
+        &state,
+        &caller,
+        &patient_id.to_string(),
+        Part::Schedule,
+        Access::Write,
+        "appointment.create",
+    )
+    .await?;
+    let mut check = Check::new();
+    if !APPOINTMENT_KINDS.contains(&body.kind.as_str()) {
+        check.fail(
+            "kind",
+            "must be individual, family or medication_management",
+        );
+    }
+    let (starts, ends) = check_span(&mut check, &body.starts_at, &body.ends_at);
+    let clinician = super::staff_in_org(&state, caller.organization_id, &body.clinician_id).await?;
+    if clinician.is_none() {
+        check.fail(
+            "clinician_id",
+            "must name an active staff member of this organization",
+        );
+    }
+    let title = check
+        .optional_text("title", body.title.as_deref(), 200)
+        .flatten();
+    let mut conn = state.store.read().await?;
+    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    drop(conn);
+    let episode = episodes
+        .iter()
+        .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
+        .or(episodes.first());
+    if episode.is_none() {
+        check.fail("patient_id", "the patient has no episode of care");
+    }
+    let track_site = match episode {
+        Some(e) => {
+            let mut conn = state.store.read().await?;
+            organization::find_track(&mut conn.db(), caller.organization_id, e.track_id)
+                .await?
+                .map(|t| t.site_id)
+        }
+        None => None,
+    };
+    let facts = check_facts(
+        &state,
+        &caller,
+        &mut check,
+        &body.kind,
+        track_site,
+        1,
+        body.room_id.as_deref(),
+        None,
+        None,
+        body.video_url.as_deref(),
+    )
+    .await?;
+    let (starts, ends, clinician, episode) =
+        check.finish(|| Some((starts?, ends?, clinician?, episode?)))?;
+    let default_title = match body.kind.as_str() {
+        "family" => "Family session",
+        "medication_management" => "Medication management",
+        _ => "Individual session",
+    };
+    let session = Session {
+        id: openiop_core::id::new_id(),
+        track_id: episode.track_id,
+        kind: body.kind.clone(),
+        title: title.unwrap_or_else(|| default_title.to_owned()),
+        starts_at: Instant::new(starts),
+        ends_at: Instant::new(ends),
+        capacity: 1,
+        facilitator_id: Some(clinician),
+        template_id: None,
+        room_id: facts.room.map(|r| r.id),
+        modality: None,
+        topic: None,
+        video_url: facts.video_url,
+        checkin_code: Some(checkin_code()?),
+    };
+    let session = book(&state, &caller, session, Some(patient.id)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionJson::for_caller(session, &caller, false)),
+    ))
+}
+
+/// `GET /api/v1/sessions/{id}`: a session; its video link only for the facilitator and the
+/// enrolled patients.
+pub async fn get_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SessionJson>> {
+    let session = find(&state, &caller, &id).await?;
+    let mut conn = state.store.read().await?;
+    let enrolled = sessions::enrolled(&mut conn.db(), session.id).await?;
+    drop(conn);
+    let me = caller.patient_id.filter(|p| enrolled.contains(p));
+    if !caller.role.is_staff() && me.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(SessionJson::for_caller(
+        session,
+        &caller,
+        me.is_some(),
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `GET /api/v1/sessions?from=YYYY-MM-DD&to=YYYY-MM-DD` (staff): sessions starting in the
+/// range (UTC dates; at most 62 days; default the next 7 days).
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<RangeQuery>,
+) -> ApiResult<Json<super::ListPage<SessionJson>>> {
+    require(&state, &caller, Action::ReadConfiguration, "session.list").await?;
+    let mut check = Check::new();
+    let today = state.now().date();
+    let from = match query.from.as_deref() {
+        Some(t) => check.date("from", t),
+        None => Some(today),
+    };
+    let to = match query.to.as_deref() {
+        Some(t) => check.date("to", t),
+        None => from.map(|f| f + time::Duration::days(7)),
+    };
+    if let (Some(f), Some(t)) = (from, to)
+        && (t < f || (t - f).whole_days() > 62)
+    {
+        check.fail("to", "must be on or after from, at most 62 days later");
+    }
+    let (from, to) = check.finish(|| Some((from?, to?)))?;
+    let mut conn = state.store.read().await?;
+    let found = sessions::sessions_between(
+        &mut conn.db(),
         caller.organization_id,
-        &session,
-        Instant::new(now),
+        Instant::new(from.midnight().assume_utc()),
+        Instant::new((to + time::Duration::days(1)).midnight().assume_utc()),
     )
     .await?;
-    tx.audit(
-        EventBuilder::for_caller(&caller)
-            .action("session.create", format!("sessions/{}", session.id))
-            .build(now),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(session.into())))
+    drop(conn);
+    Ok(Json(super::ListPage::whole(
+        found
+            .into_iter()
+            .map(|s| SessionJson::for_caller(s, &caller, false))
+            .collect(),
+    )))
 }
 
 async fn find(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {
@@ -229,6 +649,17 @@ pub async fn post_enrollment(
         )
         .into());
     }
+    if !enrolled.contains(&patient.id) {
+        refuse_double_booking(
+            &state,
+            caller.organization_id,
+            &[(Booked::Patient(patient.id), "patient_id", "the patient")],
+            session.starts_at,
+            session.ends_at,
+            Some(session.id),
+        )
+        .await?;
+    }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     sessions::enroll(
@@ -259,6 +690,8 @@ pub struct AttendanceBody {
     pub status: String,
     pub check_in: Option<String>,
     pub check_out: Option<String>,
+    /// Why the patient was absent (absences only).
+    pub absence_reason: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -270,6 +703,7 @@ pub struct MarkJson {
     pub check_out: Option<String>,
     pub minutes: i32,
     pub recorded_at: String,
+    pub absence_reason: Option<String>,
 }
 
 impl From<Mark> for MarkJson {
@@ -282,6 +716,7 @@ impl From<Mark> for MarkJson {
             check_out: m.check_out.map(rfc3339),
             minutes: m.minutes,
             recorded_at: rfc3339(m.recorded_at),
+            absence_reason: m.absence_reason,
         }
     }
 }
@@ -305,6 +740,19 @@ pub async fn post_attendance(
         "attendance.mark",
     )
     .await?;
+    let mark = check_mark(&caller, &session, patient.id, &body, state.now())?;
+    record_marks(&state, &caller, &session, std::slice::from_ref(&mark)).await?;
+    Ok(Json(mark.into()))
+}
+
+/// Checks one attendance mark for a session (status, times, absence reason).
+pub fn check_mark(
+    caller: &Caller,
+    session: &Session,
+    patient_id: Uuid,
+    body: &AttendanceBody,
+    now: OffsetDateTime,
+) -> ApiResult<Mark> {
     let mut check = Check::new();
     let status = Status::parse(&body.status);
     if status.is_none() {
@@ -326,6 +774,12 @@ pub async fn post_attendance(
     {
         check.fail("check_out", "must not be before check_in");
     }
+    let reason = check
+        .optional_text("absence_reason", body.absence_reason.as_deref(), 500)
+        .flatten();
+    if reason.is_some() && status.is_some_and(Status::attended) {
+        check.fail("absence_reason", "only an absence has a reason");
+    }
     let status = check.finish(|| status)?;
     let minutes = attendance::attended_minutes(
         status,
@@ -334,118 +788,47 @@ pub async fn post_attendance(
         check_in,
         check_out,
     );
-    let now = state.now();
-    let mark = Mark {
+    Ok(Mark {
         session_id: session.id,
-        patient_id: patient.id,
+        patient_id,
         status: status.as_str().to_owned(),
         check_in: check_in.map(Instant::new),
         check_out: check_out.map(Instant::new),
         minutes: i32::try_from(minutes).unwrap_or(0),
         recorded_by: caller.user_id,
         recorded_at: Instant::new(now),
-    };
+        absence_reason: reason,
+    })
+}
+
+/// Records marks for one session in one transaction, enrolling walk-ins, one audit event
+/// per patient.
+pub async fn record_marks(
+    state: &AppState,
+    caller: &Caller,
+    session: &Session,
+    marks: &[Mark],
+) -> ApiResult<()> {
+    let now = state.now();
     let mut tx = state.store.begin().await?;
-    sessions::enroll(
-        &mut tx.db(),
-        caller.organization_id,
-        session.id,
-        patient.id,
-        Instant::new(now),
-    )
-    .await?;
-    sessions::insert_mark(&mut tx.db(), caller.organization_id, &mark).await?;
-    let event = EventBuilder::for_caller(&caller)
-        .action("attendance.mark", format!("sessions/{}", session.id))
-        .patient(patient.id)
-        .detail(status.as_str());
-    tx.audit(event.build(now)).await?;
+    for mark in marks {
+        sessions::enroll(
+            &mut tx.db(),
+            caller.organization_id,
+            session.id,
+            mark.patient_id,
+            Instant::new(now),
+        )
+        .await?;
+        sessions::insert_mark(&mut tx.db(), caller.organization_id, mark).await?;
+        let event = EventBuilder::for_caller(caller)
+            .action("attendance.mark", format!("sessions/{}", session.id))
+            .patient(mark.patient_id)
+            .detail(mark.status.as_str());
+        tx.audit(event.build(now)).await?;
+    }
     tx.commit().await?;
-    Ok(Json(mark.into()))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct WeekQuery {
-    pub week: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct IntensityJson {
-    pub week: String,
-    pub hours: f64,
-    pub target_hours: f64,
-    pub days: usize,
-    pub min_days: u8,
-    pub met: bool,
-}
-
-/// `GET /api/v1/patients/{id}/intensity?week=YYYY-Www`: hours attended in an ISO week of the
-/// site's time zone against the episode's targets (its track's, until intensity plans exist).
-pub async fn get_intensity(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiQuery(query): ApiQuery<WeekQuery>,
-) -> ApiResult<Json<IntensityJson>> {
-    let patient = open_patient(
-        &state,
-        &caller,
-        &id,
-        Part::Attendance,
-        Access::Read,
-        "intensity.read",
-    )
-    .await?;
-    let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
-    let episode = episodes
-        .iter()
-        .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
-        .or(episodes.first())
-        .ok_or_else(|| {
-            Invalid(vec![FieldError {
-                field: String::new(),
-                message: "the patient has no episode of care".into(),
-            }])
-        })?;
-    let track = organization::find_track(&mut conn.db(), caller.organization_id, episode.track_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let site = organization::find_site(&mut conn.db(), caller.organization_id, track.site_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let zone = site.time_zone;
-    let week = match query.week.as_deref().filter(|w| !w.is_empty()) {
-        Some(text) => attendance::parse_week(text, &zone)
-            .ok_or_else(|| Invalid::one("week", "must be an ISO week such as 2026-W48"))?,
-        None => attendance::week_containing(state.now(), &zone)
-            .ok_or(ApiError::Internal("week".into()))?,
-    };
-    let marks = sessions::current_marks(
-        &mut conn.db(),
-        patient.id,
-        Instant::new(week.start),
-        Instant::new(week.end),
-    )
-    .await?;
-    drop(conn);
-    let minutes: i64 = marks.iter().map(|(m, _)| i64::from(m.minutes)).sum();
-    let days: std::collections::BTreeSet<String> = marks
-        .iter()
-        .filter(|(m, _)| m.minutes > 0)
-        .filter_map(|(_, starts)| attendance::local_date(starts.get(), &zone))
-        .collect();
-    let hours = minutes as f64 / 60.0;
-    let target_hours = f64::from(track.target_minutes) / 60.0;
-    Ok(Json(IntensityJson {
-        met: hours >= target_hours && days.len() >= usize::from(track.min_days),
-        week: week.name,
-        hours,
-        target_hours,
-        days: days.len(),
-        min_days: track.min_days,
-    }))
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -461,6 +844,10 @@ pub struct TemplateBody {
     pub minutes: i64,
     pub capacity: i64,
     pub facilitator_id: Option<String>,
+    pub room_id: Option<String>,
+    pub modality: Option<String>,
+    pub topic: Option<String>,
+    pub video_url: Option<String>,
 }
 
 /// `POST /api/v1/session-templates`: a weekly recurring session of a track.
@@ -501,6 +888,19 @@ pub async fn post_template(
         body.facilitator_id.as_deref(),
     )
     .await?;
+    let facts = check_facts(
+        &state,
+        &caller,
+        &mut check,
+        &body.kind,
+        track.as_ref().map(|t| t.site_id),
+        body.capacity,
+        body.room_id.as_deref(),
+        body.modality.as_deref(),
+        body.topic.as_deref(),
+        body.video_url.as_deref(),
+    )
+    .await?;
     let (title, weekday, start, track) =
         check.finish(|| Some((title?, weekday?, start?, track?)))?;
     let template = sessions::Template {
@@ -513,6 +913,10 @@ pub async fn post_template(
         minutes: i32::try_from(body.minutes).unwrap_or(60),
         capacity: i32::try_from(body.capacity).unwrap_or(1),
         facilitator_id: facilitator,
+        room_id: facts.room.map(|r| r.id),
+        modality: facts.modality,
+        topic: facts.topic,
+        video_url: facts.video_url,
     };
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -538,7 +942,8 @@ pub async fn post_template(
         Json(serde_json::json!({
             "id": template.id, "track_id": template.track_id, "kind": template.kind, "title": template.title,
             "weekday": body.weekday, "start": body.start, "minutes": template.minutes, "capacity": template.capacity,
-            "facilitator_id": template.facilitator_id
+            "facilitator_id": template.facilitator_id, "room_id": template.room_id, "modality": template.modality,
+            "topic": template.topic, "telehealth": template.video_url.is_some()
         })),
     ))
 }
@@ -593,12 +998,12 @@ pub async fn post_expand(
     };
     let now = state.now();
     let mut created = Vec::new();
-    let mut tx = state.store.begin().await?;
+    let mut conn = state.store.read().await?;
     for (starts, ends) in attendance::expand(recurrence, &site.time_zone, from, to) {
-        if sessions::dated(&mut tx.db(), template.id, Instant::new(starts)).await? {
+        if sessions::dated(&mut conn.db(), template.id, Instant::new(starts)).await? {
             continue;
         }
-        let session = Session {
+        created.push(Session {
             id: openiop_core::id::new_id(),
             track_id: template.track_id,
             kind: template.kind.clone(),
@@ -608,15 +1013,42 @@ pub async fn post_expand(
             capacity: template.capacity,
             facilitator_id: template.facilitator_id,
             template_id: Some(template.id),
-        };
+            room_id: template.room_id,
+            modality: template.modality.clone(),
+            topic: template.topic.clone(),
+            video_url: template.video_url.clone(),
+            checkin_code: Some(checkin_code()?),
+        });
+    }
+    drop(conn);
+    // The facilitator and the room must be free at every new date.
+    let mut bookings: Vec<(Booked, &str, &str)> = Vec::new();
+    if let Some(f) = template.facilitator_id {
+        bookings.push((Booked::Facilitator(f), "facilitator_id", "the facilitator"));
+    }
+    if let Some(r) = template.room_id {
+        bookings.push((Booked::Room(r), "room_id", "the room"));
+    }
+    for session in &created {
+        refuse_double_booking(
+            &state,
+            caller.organization_id,
+            &bookings,
+            session.starts_at,
+            session.ends_at,
+            None,
+        )
+        .await?;
+    }
+    let mut tx = state.store.begin().await?;
+    for session in &created {
         sessions::insert_session(
             &mut tx.db(),
             caller.organization_id,
-            &session,
+            session,
             Instant::new(now),
         )
         .await?;
-        created.push(session);
     }
     let event = EventBuilder::for_caller(&caller)
         .action(
@@ -629,7 +1061,10 @@ pub async fn post_expand(
     Ok((
         StatusCode::CREATED,
         Json(super::ListPage::whole(
-            created.into_iter().map(SessionJson::from).collect(),
+            created
+                .into_iter()
+                .map(|s| SessionJson::for_caller(s, &caller, false))
+                .collect(),
         )),
     ))
 }
