@@ -137,8 +137,108 @@ pub fn local_date(at: OffsetDateTime, time_zone: &str) -> Option<String> {
     Some(zone.to_datetime(ts).date().to_string())
 }
 
+/// An instant as the site's staff read it: `Mon 2026-11-23 18:00` (empty when the zone is
+/// unknown).
+pub fn local_label(at: OffsetDateTime, time_zone: &str) -> String {
+    local_parts(at, time_zone)
+        .map(|(weekday, date, hhmm)| format!("{weekday} {date} {hhmm}"))
+        .unwrap_or_default()
+}
+
+/// `(weekday mon..sun, YYYY-MM-DD, HH:MM)` of an instant in a zone.
+pub fn local_parts(at: OffsetDateTime, time_zone: &str) -> Option<(&'static str, String, String)> {
+    let zone = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let ts = jiff::Timestamp::from_second(at.unix_timestamp()).ok()?;
+    let dt = zone.to_datetime(ts);
+    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        [usize::from(dt.weekday().to_monday_zero_offset().unsigned_abs())];
+    Some((
+        weekday,
+        dt.date().to_string(),
+        format!("{:02}:{:02}", dt.hour(), dt.minute()),
+    ))
+}
+
+/// Patients whose most recent `n` marked sessions (by start) were all absences, from marks
+/// `(patient, session start, status)` in any order.
+pub fn missed_in_a_row<K: Ord + Clone>(marks: &[(K, OffsetDateTime, Status)], n: usize) -> Vec<K> {
+    let mut by_patient: std::collections::BTreeMap<K, Vec<(OffsetDateTime, Status)>> =
+        std::collections::BTreeMap::new();
+    for (k, at, status) in marks {
+        by_patient
+            .entry(k.clone())
+            .or_default()
+            .push((*at, *status));
+    }
+    by_patient
+        .into_iter()
+        .filter_map(|(k, mut list)| {
+            list.sort_by_key(|m| std::cmp::Reverse(m.0));
+            (n > 0 && list.len() >= n && list[..n].iter().all(|(_, s)| !s.attended())).then_some(k)
+        })
+        .collect()
+}
+
+/// Marked sessions and unexcused absences (no-shows) of a group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NoShows {
+    pub marked: u32,
+    pub no_shows: u32,
+}
+
+impl NoShows {
+    pub fn rate(self) -> f64 {
+        if self.marked == 0 {
+            0.0
+        } else {
+            f64::from(self.no_shows) / f64::from(self.marked)
+        }
+    }
+}
+
+/// No-show counts per group (a track, a kind of session) from `(group, status)` marks.
+pub fn no_shows<G: Ord>(
+    marks: impl IntoIterator<Item = (G, Status)>,
+) -> std::collections::BTreeMap<G, NoShows> {
+    let mut out: std::collections::BTreeMap<G, NoShows> = std::collections::BTreeMap::new();
+    for (g, status) in marks {
+        let entry = out.entry(g).or_default();
+        entry.marked += 1;
+        if status == Status::AbsentUnexcused {
+            entry.no_shows += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn two_absences_in_a_row_and_no_show_rates() {
+        use super::Status::*;
+        let at = |h: i64| time::OffsetDateTime::UNIX_EPOCH + time::Duration::hours(h);
+        let marks = vec![
+            ("ann", at(1), Present),
+            ("ann", at(3), AbsentExcused),
+            ("ann", at(2), AbsentUnexcused),
+            ("bob", at(1), AbsentUnexcused),
+            ("bob", at(2), Late),
+            ("cy", at(5), AbsentUnexcused),
+        ];
+        assert_eq!(super::missed_in_a_row(&marks, 2), ["ann"]);
+        assert_eq!(super::missed_in_a_row(&marks, 1), ["ann", "cy"]);
+        let rates = super::no_shows(marks.iter().map(|(k, _, s)| (*k, *s)));
+        assert_eq!(
+            rates["ann"],
+            super::NoShows {
+                marked: 3,
+                no_shows: 1
+            }
+        );
+        assert!((rates["bob"].rate() - 0.5).abs() < 1e-9);
+        assert_eq!(super::NoShows::default().rate(), 0.0);
+    }
+
     use super::*;
     use time::macros::datetime;
 

@@ -482,3 +482,18 @@ pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<(
     }
     Ok(())
 }
+
+/// Every active episode of an organization (the program's census), oldest admission first.
+pub async fn active_episodes(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Episode>> {
+    let rows = on_db!(db, |c| {
+        sqlx::query_as::<_, EpisodeRow>(
+            "SELECT e.id, e.patient_id, e.track_id, t.name AS track_name, t.level, e.status, e.admitted_on, e.discharged_on \
+             FROM episodes e JOIN tracks t ON t.id = e.track_id WHERE e.organization_id = $1 AND e.status = 'active' \
+             ORDER BY e.admitted_on, e.id",
+        )
+        .bind(organization_id)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    rows.into_iter().map(Episode::try_from).collect()
+}

@@ -352,3 +352,23 @@ pub async fn revoke_feed(db: &mut Db<'_>, id: Uuid, now: Instant) -> Result<bool
     })?;
     Ok(n == 1)
 }
+
+/// The current plan of every episode of an organization that has one.
+pub async fn current_plans(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<StoredPlan>> {
+    let rows = on_db!(db, |c| {
+        sqlx::query_as::<_, StoredPlan>(
+            "SELECT id, episode_id, phases, floor_reason, recorded_by, recorded_at FROM intensity_plans \
+             WHERE organization_id = $1 ORDER BY episode_id, recorded_at DESC, id DESC",
+        )
+        .bind(organization_id)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    let mut out: Vec<StoredPlan> = Vec::new();
+    for row in rows {
+        if out.last().is_none_or(|p| p.episode_id != row.episode_id) {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}

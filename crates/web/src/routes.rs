@@ -346,6 +346,15 @@ pub fn table() -> Vec<Route> {
                 "kind": {"enum": ["individual", "family", "medication_management"]},
                 "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
                 "room_id": {"type": "string", "format": "uuid"}, "video_url": {"type": "string", "format": "uri"}, "title": string()}))),
+        route(M::GET, "/api/v1/sessions/{id}/roster", "A session's roster: everyone enrolled and their current mark", get(api::attendance::get_roster)),
+        route(M::POST, "/api/v1/sessions/{id}/attendance/all-present", "Mark everyone enrolled and not yet marked present", post(api::attendance::post_all_present))
+            .status(200),
+        route(M::POST, "/api/v1/check-in", "Self check-in at the front-desk screen with a session's code", post(api::attendance::post_check_in))
+            .status(200)
+            .body(|| object(&["code", "family_name", "birth_date"], json!({"code": string(), "family_name": string(),
+                "birth_date": {"type": "string", "format": "date"}}))),
+        route(M::GET, "/api/v1/program/attendance", "Program view: below target, missed two in a row, no-show rates", get(api::attendance::get_program_view))
+            .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]),
         route(M::GET, "/api/v1/rooms", "Rooms of every site", get(api::program::list_rooms)).lists("Room"),
         route(M::POST, "/api/v1/rooms", "Create a room (admin)", post(api::program::post_room))
             .body(|| object(&["site_id", "name", "capacity"], json!({"site_id": {"type": "string", "format": "uuid"}, "name": string(),
@@ -448,6 +457,13 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/config/users", "Configuration: users", get(pages::config::users)),
         route(M::POST, "/config/users", "Create a user (form)", post(pages::config::create_user)),
         route(M::GET, "/audit", "Audit trail (admin)", get(pages::audit::page)),
+        route(M::GET, "/sessions", "The week's sessions and their check-in codes", get(pages::schedule::list)),
+        route(M::GET, "/sessions/{id}", "Roster sheet", get(pages::schedule::roster)),
+        route(M::POST, "/sessions/{id}/all-present", "Mark everyone not yet marked present (form)", post(pages::schedule::all_present)),
+        route(M::POST, "/sessions/{id}/marks", "Mark or correct one line, or add a walk-in (form)", post(pages::schedule::mark)),
+        route(M::GET, "/check-in", "Front-desk self check-in screen", get(pages::schedule::check_in)),
+        route(M::POST, "/check-in", "Self check-in (form)", post(pages::schedule::check_in_submit)),
+        route(M::GET, "/program", "Program view of attendance", get(pages::schedule::program)),
     ]
 }
 

@@ -111,6 +111,16 @@ fn schedule_staff(who: Who) -> Expect {
     }
 }
 
+/// A session's roster: admins, the front desk and its facilitator (the world's session has
+/// none).
+fn roster(who: Who) -> Expect {
+    if matches!(who, Who::Admin | Who::FrontDesk) {
+        Allowed
+    } else {
+        Forbidden
+    }
+}
+
 /// Plans (intensity, treatment): the care team, case managers and the patient.
 fn read_plans(who: Who) -> Expect {
     match who {
@@ -239,7 +249,22 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         // The world's patient is enrolled in the world's session.
         (M::GET, "/api/v1/sessions/{id}", everyone),
         (M::POST, "/api/v1/appointments", admit),
+        (M::GET, "/api/v1/sessions/{id}/roster", roster),
+        (
+            M::POST,
+            "/api/v1/sessions/{id}/attendance/all-present",
+            roster,
+        ),
+        (M::POST, "/api/v1/check-in", schedule_staff),
+        (M::GET, "/api/v1/program/attendance", staff),
         (M::GET, "/api/v1/rooms", staff),
+        (M::GET, "/sessions", schedule_staff),
+        (M::GET, "/sessions/{id}", roster),
+        (M::POST, "/sessions/{id}/all-present", roster),
+        (M::POST, "/sessions/{id}/marks", roster),
+        (M::GET, "/check-in", schedule_staff),
+        (M::POST, "/check-in", schedule_staff),
+        (M::GET, "/program", staff),
         (M::POST, "/api/v1/rooms", admin_only),
         (M::GET, "/api/v1/patients/{id}/availability", read_team),
         (M::PUT, "/api/v1/patients/{id}/availability", admit),
@@ -408,6 +433,9 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"patient_id": w.patient, "clinician_id": w.team[0], "kind": "individual",
             "starts_at": format!("2026-12-{:02}T10:00:00Z", 1 + n % 28), "ends_at": format!("2026-12-{:02}T10:50:00Z", 1 + n % 28)})
         }
+        "/api/v1/check-in" => {
+            json!({"code": "ABC234", "family_name": "Nobody", "birth_date": "1990-01-01"})
+        }
         "/api/v1/rooms" => json!({"site_id": w.site, "name": format!("Room {n}"), "capacity": 12}),
         "/api/v1/patients/{id}/availability" => {
             json!({"windows": [{"day": "mon", "start": "17:00", "end": "22:00"}]})
@@ -470,6 +498,8 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
             w.site
         ),
         "/config/users" => format!("username=form{n}&password={PASSWORD}&role=billing"),
+        "/sessions/{id}/marks" => format!("patient_id={}&status=present", w.patient),
+        "/check-in" => "code=ZZZZZZ&family_name=Nobody&birth_date=1990-01-01".to_owned(),
         _ => String::new(),
     };
     format!("csrf={csrf}&{fields}")
@@ -480,7 +510,7 @@ fn concrete(path: &str, w: &World) -> String {
         &w.alert
     } else if path.starts_with("/api/v1/session-templates/") {
         &w.template
-    } else if path.starts_with("/api/v1/sessions/") {
+    } else if path.starts_with("/api/v1/sessions/") || path.starts_with("/sessions/") {
         &w.session
     } else if path.starts_with("/api/v1/programs/") {
         &w.program

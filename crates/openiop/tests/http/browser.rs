@@ -473,3 +473,94 @@ async fn an_instrument_form_scores_live_and_raises_a_crisis_alert() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_roster_sheet_marks_everyone_then_adjusts_and_adds_a_walk_in() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let (_, site) = app
+        .post(
+            "/api/v1/sites",
+            &admin,
+            json!({"name": "Lakeview", "time_zone": "America/Chicago"}),
+        )
+        .await;
+    let body = json!({"site_id": site["id"], "name": "Evening IOP", "level": "iop", "target_hours": 9, "min_days": 3, "age_group": "adult"});
+    let track = app.post("/api/v1/tracks", &admin, body).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"track_id": track, "kind": "group_therapy", "title": "Evening group",
+        "starts_at": "2026-11-23T18:00:00-06:00", "ends_at": "2026-11-23T21:00:00-06:00", "capacity": 10});
+    let session = app.post("/api/v1/sessions", &admin, body).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ids = Vec::new();
+    for family in ["Alder", "Birch", "Cedar"] {
+        let p = app.patient(&admin, "Pat", family).await;
+        app.post(
+            &format!("/api/v1/patients/{p}/episodes"),
+            &admin,
+            json!({"track_id": track, "admitted_on": "2026-11-02"}),
+        )
+        .await;
+        ids.push(p);
+    }
+    for p in &ids[..2] {
+        app.post(
+            &format!("/api/v1/sessions/{session}/enrollments"),
+            &admin,
+            json!({"patient_id": p}),
+        )
+        .await;
+    }
+    let b = Browser::start().await;
+    b.login(&app, ADMIN.0, ADMIN.1).await;
+    b.goto(&app.url(&format!("/sessions/{session}"))).await;
+    assert_eq!(b.text("h1").await, "Evening group");
+    assert!(b.page_text().await.contains("Not marked"));
+    b.click("#all-present").await;
+    b.wait_for("document.querySelector('#roster-message') !== null")
+        .await;
+    assert_eq!(b.text("#roster-message").await, "2 marked present.");
+    // Birch left at 20:00.
+    let birch = &ids[1];
+    b.script(&format!(
+        "document.querySelector('#status-{birch}').value = 'left_early'; return true;"
+    ))
+    .await;
+    b.type_into(&format!("#out-{birch}"), "20:00").await;
+    b.click(&format!("form[data-patient='{birch}'] button[type=submit]"))
+        .await;
+    b.wait_for("document.querySelector('#roster-message') && document.querySelector('#roster-message').textContent.startsWith('Saved')")
+        .await;
+    let line = b
+        .text(&format!("form[data-patient='{birch}'] .roster-current"))
+        .await;
+    assert_eq!(line, "left early, 120 min");
+    assert!(
+        b.text(&format!("form[data-patient='{birch}'] .roster-name"))
+            .await
+            .contains("corrected")
+    );
+    // Cedar walks in.
+    let cedar = &ids[2];
+    b.script(&format!(
+        "document.querySelector('#walk-in').value = '{cedar}'; return true;"
+    ))
+    .await;
+    b.click("#walk-in ~ button[type=submit]").await;
+    b.wait_for(&format!(
+        "document.querySelector(\"form[data-patient='{cedar}']\") !== null"
+    ))
+    .await;
+    assert_eq!(
+        b.text(&format!("form[data-patient='{cedar}'] .roster-current"))
+            .await,
+        "present, 180 min"
+    );
+    assert_eq!(app.count("attendance_marks").await, 4);
+    b.quit().await;
+    app.stop().await;
+}

@@ -15,5 +15,6 @@ mod intake;
 mod login;
 mod pages;
 mod program;
+mod roster;
 mod sessions;
 mod story;

@@ -6,21 +6,6 @@ use serde_json::{Value, json};
 use crate::on_both;
 use crate::support::{PASSWORD, TestApp};
 
-async fn chicago_track(app: &TestApp, admin: &str) -> String {
-    let (_, site) = app
-        .post(
-            "/api/v1/sites",
-            admin,
-            json!({"name": "Lakeview", "time_zone": "America/Chicago"}),
-        )
-        .await;
-    let body = json!({"site_id": site["id"], "name": "Evening IOP", "level": "iop", "target_hours": 9, "min_days": 3, "age_group": "adult"});
-    app.post("/api/v1/tracks", admin, body).await.1["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn session(app: &TestApp, admin: &str, track: &str, day: u32, capacity: u32) -> String {
     let body = json!({"track_id": track, "kind": "group_therapy", "title": "Evening group",
         "starts_at": format!("2026-11-{day:02}T18:00:00-06:00"), "ends_at": format!("2026-11-{day:02}T21:00:00-06:00"), "capacity": capacity});
@@ -31,7 +16,7 @@ async fn session(app: &TestApp, admin: &str, track: &str, day: u32, capacity: u3
 
 on_both!(attendance_counts_hours_toward_the_week, |app| {
     let admin = app.admin().await;
-    let track = chicago_track(app, &admin).await;
+    let track = app.chicago_track(&admin).await;
     let patient = app.patient(&admin, "Ivy", "Hours").await;
     app.post(
         &format!("/api/v1/patients/{patient}/episodes"),
@@ -161,7 +146,7 @@ on_both!(attendance_counts_hours_toward_the_week, |app| {
 
 on_both!(facilitators_see_the_members_of_their_groups, |app| {
     let admin = app.admin().await;
-    let track = chicago_track(app, &admin).await;
+    let track = app.chicago_track(&admin).await;
     let facilitator = app.user(&admin, "group.lead", "clinician", None).await;
     let lead = app.login("group.lead", PASSWORD).await;
     let patient = app.patient(&admin, "Group", "Member").await;
@@ -204,7 +189,7 @@ on_both!(
     a_monday_group_is_dated_at_18_local_across_the_dst_change,
     |app| {
         let admin = app.admin().await;
-        let track = chicago_track(app, &admin).await;
+        let track = app.chicago_track(&admin).await;
         let body = json!({"track_id": track, "kind": "group_therapy", "title": "Monday CBT", "weekday": "mon", "start": "18:00", "minutes": 180, "capacity": 12});
         let (status, template) = app.post("/api/v1/session-templates", &admin, body).await;
         assert_eq!(status, StatusCode::CREATED, "{template}");

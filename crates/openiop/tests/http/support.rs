@@ -293,6 +293,22 @@ impl TestApp {
         created["id"].as_str().expect("patient id").to_owned()
     }
 
+    /// A Chicago site and an adult evening IOP track on it (9 h over 3 days): its id.
+    pub async fn chicago_track(&self, admin: &str) -> String {
+        let (_, site) = self
+            .post(
+                "/api/v1/sites",
+                admin,
+                json!({"name": "Lakeview", "time_zone": "America/Chicago"}),
+            )
+            .await;
+        let body = json!({"site_id": site["id"], "name": "Evening IOP", "level": "iop", "target_hours": 9, "min_days": 3, "age_group": "adult"});
+        self.post("/api/v1/tracks", admin, body).await.1["id"]
+            .as_str()
+            .expect("track id")
+            .to_owned()
+    }
+
     /// The first site's id, and a new IOP track on it.
     pub async fn track(&self, admin: &str, name: &str) -> String {
         let (_, sites) = self.get("/api/v1/sites", admin).await;

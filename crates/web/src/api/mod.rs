@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod admissions;
+pub mod attendance;
 pub mod config;
 pub mod inquiries;
 pub mod instruments;

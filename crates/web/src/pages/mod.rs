@@ -9,6 +9,7 @@ pub mod patients;
 pub mod placement;
 pub mod public;
 pub mod records;
+pub mod schedule;
 pub mod session;
 
 use askama::Template;
@@ -216,6 +217,11 @@ struct HomePage {
     patients: Vec<patients::Row>,
     my_patients_label: &'static str,
     alerts: Vec<(uuid::Uuid, String, String)>,
+    /// Attendance that needs someone's attention: missed the last two sessions, or below
+    /// target last week.
+    attention: Vec<(uuid::Uuid, String, String)>,
+    attention_week: String,
+    today: Vec<schedule::SessionRow>,
 }
 
 /// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
@@ -257,10 +263,31 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             ))
         })
         .collect();
+    let view = crate::api::attendance::program_view(&state, &caller, None).await?;
+    let mut ids: Vec<uuid::Uuid> = view.missed_two_in_a_row.clone();
+    ids.extend(view.below_target.iter().map(|b| b.patient_id));
+    let names = schedule::names(&state, &caller, &ids).await?;
+    let name = |p: &uuid::Uuid| names.get(p).cloned().unwrap_or_default();
+    let mut attention: Vec<(uuid::Uuid, String, String)> = view
+        .missed_two_in_a_row
+        .iter()
+        .map(|p| (*p, name(p), "missed the last two sessions".to_owned()))
+        .collect();
+    attention.extend(view.below_target.iter().map(|b| {
+        (
+            b.patient_id,
+            name(&b.patient_id),
+            format!("{:.1} h of {:.1} h last week", b.hours, b.target_hours),
+        )
+    }));
+    crate::api::attendance::audit_shown(&state, &caller, "dashboard", &ids).await?;
     Ok(render(&HomePage {
         chrome: Chrome::of(&caller),
         patients: rows,
         my_patients_label: label,
         alerts,
+        attention,
+        attention_week: view.week,
+        today: schedule::today(&state, &caller).await?,
     }))
 }
