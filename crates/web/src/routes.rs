@@ -307,6 +307,12 @@ pub fn table() -> Vec<Route> {
                         "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": string(), "end": string()}))}}))},
                 "pinned": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}},
                 "forbidden": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}}}))),
+        route(M::POST, "/api/v1/schedule/weeks/{week}/preview", "Build a week from the program's data: preview (stores nothing)", post(api::week::post_preview))
+            .status(200)
+            .body(build_body),
+        route(M::POST, "/api/v1/schedule/weeks/{week}/apply", "Build a week and enroll the assignments", post(api::week::post_apply))
+            .status(200)
+            .body(build_body),
         route(M::POST, "/api/v1/sessions", "Create a dated session", post(api::sessions::post_session))
             .body(|| object(&["track_id", "kind", "title", "starts_at", "ends_at", "capacity"], json!({
                 "track_id": {"type": "string", "format": "uuid"},
@@ -461,10 +467,18 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/sessions/{id}", "Roster sheet", get(pages::schedule::roster)),
         route(M::POST, "/sessions/{id}/all-present", "Mark everyone not yet marked present (form)", post(pages::schedule::all_present)),
         route(M::POST, "/sessions/{id}/marks", "Mark or correct one line, or add a walk-in (form)", post(pages::schedule::mark)),
+        route(M::GET, "/schedule/build", "Build next week: preview", get(pages::schedule::build)),
+        route(M::POST, "/schedule/build", "Build a week: preview with pins and forbids (form)", post(pages::schedule::build_preview)),
+        route(M::POST, "/schedule/build/apply", "Build a week: enroll the assignments (form)", post(pages::schedule::build_apply)),
         route(M::GET, "/check-in", "Front-desk self check-in screen", get(pages::schedule::check_in)),
         route(M::POST, "/check-in", "Self check-in (form)", post(pages::schedule::check_in_submit)),
         route(M::GET, "/program", "Program view of attendance", get(pages::schedule::program)),
     ]
+}
+
+fn build_body() -> Value {
+    let pairs = || json!({"type": "array", "items": {"type": "array", "items": {"type": "string", "format": "uuid"}, "minItems": 2, "maxItems": 2}});
+    object(&[], json!({"pinned": pairs(), "forbidden": pairs()}))
 }
 
 /// The router of every route in [`table`].

@@ -235,6 +235,16 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/sud-severity", staff),
         (M::POST, "/api/v1/schedule/solve", staff),
         (M::POST, "/api/v1/sessions", schedule_staff),
+        (
+            M::POST,
+            "/api/v1/schedule/weeks/{week}/preview",
+            schedule_staff,
+        ),
+        (
+            M::POST,
+            "/api/v1/schedule/weeks/{week}/apply",
+            schedule_staff,
+        ),
         (M::POST, "/api/v1/session-templates", schedule_staff),
         (
             M::POST,
@@ -262,6 +272,9 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/sessions/{id}", roster),
         (M::POST, "/sessions/{id}/all-present", roster),
         (M::POST, "/sessions/{id}/marks", roster),
+        (M::GET, "/schedule/build", schedule_staff),
+        (M::POST, "/schedule/build", schedule_staff),
+        (M::POST, "/schedule/build/apply", schedule_staff),
         (M::GET, "/check-in", schedule_staff),
         (M::POST, "/check-in", schedule_staff),
         (M::GET, "/program", staff),
@@ -499,6 +512,7 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         ),
         "/config/users" => format!("username=form{n}&password={PASSWORD}&role=billing"),
         "/sessions/{id}/marks" => format!("patient_id={}&status=present", w.patient),
+        "/schedule/build" | "/schedule/build/apply" => "week=2026-W49".to_owned(),
         "/check-in" => "code=ZZZZZZ&family_name=Nobody&birth_date=1990-01-01".to_owned(),
         _ => String::new(),
     };
@@ -525,6 +539,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{code}", "phq9")
         .replace("{episode_id}", &w.episode)
         .replace("{phase}", "engagement")
+        .replace("{week}", "2026-W49")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

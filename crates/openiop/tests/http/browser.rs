@@ -564,3 +564,49 @@ async fn the_roster_sheet_marks_everyone_then_adjusts_and_adds_a_walk_in() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn build_next_week_previews_forbids_and_applies() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let (sessions, patients) = crate::week::week_setup(&app, &admin).await;
+    let b = Browser::start().await;
+    b.login(&app, ADMIN.0, ADMIN.1).await;
+    b.goto(&app.url("/schedule/build?week=2026-W49")).await;
+    assert_eq!(b.text("h1").await, "Build week 2026-W49");
+    assert!(
+        b.text("#build-summary")
+            .await
+            .starts_with("1 of 3 patients meet")
+    );
+    let twice = &patients[1];
+    assert_eq!(
+        b.text(&format!("section[data-patient='{twice}'] .reason"))
+            .await,
+        "Why: only 6 h of sessions fall inside their availability (target 9 h)"
+    );
+    // Forbid Every's Thursday and preview again.
+    let every = &patients[0];
+    let thursday = &sessions[2];
+    b.click(&format!("input[name=forbid][value='{every}:{thursday}']"))
+        .await;
+    b.click("#preview-again").await;
+    b.wait_for("document.querySelector('#build-summary').textContent.startsWith('0 of 3')")
+        .await;
+    assert!(
+        b.text(&format!("section[data-patient='{every}'] .reason"))
+            .await
+            .starts_with("Why: only 6 h")
+    );
+    // Apply with the forbid kept: Every gets Monday and Wednesday, Twice the same.
+    b.click("#apply").await;
+    b.wait_for("document.querySelector('#build-applied') !== null")
+        .await;
+    assert_eq!(
+        b.text("#build-applied").await,
+        "Applied: 4 enrollments made."
+    );
+    assert_eq!(app.count("session_enrollments").await, 4);
+    b.quit().await;
+    app.stop().await;
+}

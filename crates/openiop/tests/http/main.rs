@@ -18,3 +18,4 @@ mod program;
 mod roster;
 mod sessions;
 mod story;
+mod week;

@@ -11,6 +11,7 @@ pub mod program;
 pub mod schedule;
 pub mod session;
 pub mod sessions;
+pub mod week;
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -520,3 +520,159 @@ pub async fn program(
         next,
     }))
 }
+
+#[derive(Template)]
+#[template(path = "build.html")]
+struct BuildPage {
+    chrome: Chrome,
+    plan: crate::api::week::WeekPlan,
+    rows: Vec<BuildRow>,
+    pins: Vec<String>,
+    errors: Vec<openiop_core::FieldError>,
+    applied: bool,
+}
+
+pub struct BuildRow {
+    pub patient_id: Uuid,
+    pub name: String,
+    pub summary: String,
+    pub met: bool,
+    pub reason: String,
+    pub assigned: Vec<(String, String)>,
+    pub others: Vec<(String, String)>,
+    /// Forbids made earlier for this patient, carried to the next preview.
+    pub kept_forbids: Vec<String>,
+}
+
+fn pairs(values: Vec<String>) -> Vec<(String, String)> {
+    values
+        .into_iter()
+        .filter_map(|v| {
+            let (p, s) = v.split_once(':')?;
+            Some((p.to_owned(), s.to_owned()))
+        })
+        .collect()
+}
+
+async fn build_page(
+    state: &AppState,
+    caller: &Caller,
+    week: &str,
+    form: Option<&FormData>,
+    apply: bool,
+) -> PageResult {
+    require(state, caller, Action::ManageSchedule, "schedule.preview").await?;
+    let pins = form.map(|f| f.all("pin")).unwrap_or_default();
+    let pins: Vec<String> = pins.into_iter().filter(|p| !p.is_empty()).collect();
+    let forbids = form.map(|f| f.all("forbid")).unwrap_or_default();
+    let body = crate::api::week::BuildBody {
+        pinned: pairs(pins.clone()),
+        forbidden: pairs(forbids.clone()),
+    };
+    let (plan, errors) = match crate::api::week::plan_week(state, caller, week, &body, apply).await
+    {
+        Ok(plan) => (plan, Vec::new()),
+        Err(ApiError::Invalid(invalid)) => {
+            let empty = crate::api::week::BuildBody::default();
+            (
+                crate::api::week::plan_week(state, caller, week, &empty, false).await?,
+                invalid.0,
+            )
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let title: std::collections::BTreeMap<Uuid, String> = plan
+        .sessions
+        .iter()
+        .map(|s| (s.id, format!("{} {}", s.when, s.title)))
+        .collect();
+    let rows = plan
+        .patients
+        .iter()
+        .map(|p| BuildRow {
+            patient_id: p.patient_id,
+            name: p.name.clone(),
+            summary: format!(
+                "{:.1} h over {} days (target {:.1} h over {})",
+                p.hours, p.days, p.target_hours, p.min_days
+            ),
+            met: p.met,
+            reason: p.reason.clone().unwrap_or_default(),
+            assigned: p
+                .sessions
+                .iter()
+                .map(|s| {
+                    (
+                        format!("{}:{s}", p.patient_id),
+                        title.get(s).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            others: plan
+                .sessions
+                .iter()
+                .filter(|s| !p.sessions.contains(&s.id))
+                .map(|s| {
+                    (
+                        format!("{}:{}", p.patient_id, s.id),
+                        format!("{} {}", s.when, s.title),
+                    )
+                })
+                .collect(),
+            kept_forbids: forbids
+                .iter()
+                .filter(|f| f.starts_with(&p.patient_id.to_string()))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    Ok(render(&BuildPage {
+        chrome: Chrome::of(caller),
+        rows,
+        pins,
+        errors,
+        applied: apply,
+        plan,
+    }))
+}
+
+/// The week after the current one, in the organization's zone.
+async fn next_week(state: &AppState, caller: &Caller) -> Result<String, ApiError> {
+    let zone = home_zone(state, caller).await?;
+    attendance::week_containing(state.now() + time::Duration::days(7), &zone)
+        .map(|w| w.name)
+        .ok_or(ApiError::Internal("week".into()))
+}
+
+/// `GET /schedule/build?week=`: "build next week": the preview.
+pub async fn build(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(param): Query<WeekParam>,
+) -> PageResult {
+    let week = match param.week.filter(|w| !w.is_empty()) {
+        Some(w) => w,
+        None => next_week(&state, &caller).await?,
+    };
+    build_page(&state, &caller, &week, None, false).await
+}
+
+/// `POST /schedule/build`: preview again with the staff's pins and forbids.
+pub async fn build_preview(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    let week = form.get("week").to_owned();
+    build_page(&state, &caller, &week, Some(&form), false).await
+}
+
+/// `POST /schedule/build/apply`: enroll the previewed assignments.
+pub async fn build_apply(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    let week = form.get("week").to_owned();
+    build_page(&state, &caller, &week, Some(&form), true).await
+}
