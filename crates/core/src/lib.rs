@@ -10,6 +10,7 @@ pub mod access;
 pub mod admissions;
 pub mod attendance;
 pub mod audit;
+pub mod calendar;
 pub mod diagnosis;
 pub mod id;
 pub mod instrument;

@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use serde_json::{Value, json};
 
 use crate::{AppState, api, openapi, pages};
@@ -361,6 +361,11 @@ pub fn table() -> Vec<Route> {
                 "birth_date": {"type": "string", "format": "date"}}))),
         route(M::GET, "/api/v1/program/attendance", "Program view: below target, missed two in a row, no-show rates", get(api::attendance::get_program_view))
             .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]),
+        route(M::POST, "/api/v1/patients/{id}/calendar-feeds", "A secret calendar feed of the patient's sessions", post(api::calendar::post_patient_feed))
+            .body(|| object(&[], json!({"full_titles": {"type": "boolean", "description": "only the patient may choose true"}}))),
+        route(M::POST, "/api/v1/me/calendar-feeds", "A secret calendar feed of the sessions the caller runs (staff)", post(api::calendar::post_my_feed))
+            .body(|| object(&[], json!({"full_titles": {"type": "boolean"}}))),
+        route(M::DELETE, "/api/v1/calendar-feeds/{id}", "Revoke a calendar feed", delete(api::calendar::delete_feed)).status(204),
         route(M::GET, "/api/v1/rooms", "Rooms of every site", get(api::program::list_rooms)).lists("Room"),
         route(M::POST, "/api/v1/rooms", "Create a room (admin)", post(api::program::post_room))
             .body(|| object(&["site_id", "name", "capacity"], json!({"site_id": {"type": "string", "format": "uuid"}, "name": string(),
@@ -420,6 +425,7 @@ pub fn table() -> Vec<Route> {
         // Pages.
         route(M::GET, "/static/{file}", "Embedded CSS and scripts", get(pages::asset)).public(),
         route(M::GET, "/login", "Login page", get(pages::session::login_page)).public(),
+        route(M::GET, "/calendar/{secret}", "A calendar feed (iCalendar; the secret is the credential)", get(api::calendar::get_feed)).public(),
         route(M::GET, "/get-help", "Get help: the confidential inquiry form", get(pages::public::get_help)).public(),
         route(M::POST, "/get-help", "Send an inquiry (form)", post(pages::public::get_help_submit)
             .layer(axum::extract::DefaultBodyLimit::max(api::inquiries::INQUIRY_BODY_MAX)))

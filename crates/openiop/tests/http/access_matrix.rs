@@ -121,6 +121,15 @@ fn roster(who: Who) -> Expect {
     }
 }
 
+/// A patient's calendar feed: those who schedule them, and the patient.
+fn calendar_feed(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::CaseManager | Who::Billing => Forbidden,
+        _ => Allowed,
+    }
+}
+
 /// Plans (intensity, treatment): the care team, case managers and the patient.
 fn read_plans(who: Who) -> Expect {
     match who {
@@ -267,6 +276,14 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         ),
         (M::POST, "/api/v1/check-in", schedule_staff),
         (M::GET, "/api/v1/program/attendance", staff),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/calendar-feeds",
+            calendar_feed,
+        ),
+        (M::POST, "/api/v1/me/calendar-feeds", staff),
+        (M::DELETE, "/api/v1/calendar-feeds/{id}", calendar_feed),
+        (M::GET, "/calendar/{secret}", public),
         (M::GET, "/api/v1/rooms", staff),
         (M::GET, "/sessions", schedule_staff),
         (M::GET, "/sessions/{id}", roster),
@@ -397,6 +414,7 @@ struct World {
     program: String,
     session: String,
     template: String,
+    feed: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -526,6 +544,8 @@ fn concrete(path: &str, w: &World) -> String {
         &w.template
     } else if path.starts_with("/api/v1/sessions/") || path.starts_with("/sessions/") {
         &w.session
+    } else if path.starts_with("/api/v1/calendar-feeds/") {
+        &w.feed
     } else if path.starts_with("/api/v1/programs/") {
         &w.program
     } else if path.starts_with("/api/v1/inquiries/") || path.starts_with("/admissions/") {
@@ -540,6 +560,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{episode_id}", &w.episode)
         .replace("{phase}", "engagement")
         .replace("{week}", "2026-W49")
+        .replace("{secret}", "not-a-feed.ics")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -656,6 +677,15 @@ async fn every_route_times_every_role() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    let (status, feed) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/calendar-feeds"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{feed}");
+    let feed = feed["id"].as_str().unwrap().to_owned();
     let template_body = json!({"track_id": track, "kind": "skills", "title": "Skills", "weekday": "tue", "start": "18:00", "minutes": 90, "capacity": 10});
     let template_id = app
         .post("/api/v1/session-templates", &admin, template_body)
@@ -682,6 +712,7 @@ async fn every_route_times_every_role() {
             .to_owned(),
         session: session_id,
         template: template_id,
+        feed,
     };
 
     let mut creds = Vec::new();

@@ -9,6 +9,7 @@ mod admissions;
 mod audit_trail;
 mod bad_input;
 mod browser;
+mod calendar;
 mod cli;
 mod inquiries;
 mod intake;

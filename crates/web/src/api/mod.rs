@@ -2,6 +2,7 @@
 
 pub mod admissions;
 pub mod attendance;
+pub mod calendar;
 pub mod config;
 pub mod inquiries;
 pub mod instruments;
