@@ -645,6 +645,52 @@ fn eligibility(problem: &Problem) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// One constructive run: patients in `order` each get their cheapest week, then unmet
+/// patients are repaired by freeing seats, then the short are topped up.
+fn construct(
+    problem: &Problem,
+    eligible: &[Vec<usize>],
+    demand: &[f64],
+    pressure: &[f64],
+    order: &[usize],
+    dynamic: bool,
+) -> Solution {
+    let mut state = State::new(problem, eligible);
+    let mut unmet = Vec::new();
+    let mut waiting = demand.to_vec();
+    for &p in order {
+        let current: Vec<f64> = if dynamic {
+            waiting
+                .iter()
+                .zip(&problem.sessions)
+                .enumerate()
+                .map(|(s, (d, session))| {
+                    let free = session.capacity.saturating_sub(state.load[s]).max(1);
+                    d / f64::from(free)
+                })
+                .collect()
+        } else {
+            pressure.to_vec()
+        };
+        if !state.satisfy(p, &current) {
+            unmet.push(p);
+        }
+        for &s in &eligible[p] {
+            waiting[s] -= 1.0;
+        }
+    }
+    // Repair: free seats in the full sessions an unmet patient's best week needs.
+    for _round in 0..3 {
+        let before = unmet.len();
+        unmet.retain(|&p| !(state.satisfy(p, pressure) || state.repair(p, pressure)));
+        if unmet.len() == before {
+            break;
+        }
+    }
+    state.fill();
+    state.solution()
+}
+
 /// Solves a problem whose pins passed [`check_pins`].
 pub fn solve(problem: &Problem) -> Solution {
     let eligible = eligibility(problem);
@@ -686,45 +732,118 @@ pub fn solve(problem: &Problem) -> Solution {
         .flat_map(|o| [(o.clone(), false), (o, true)])
         .collect();
     for (order, dynamic) in runs {
-        let mut state = State::new(problem, &eligible);
-        let mut unmet = Vec::new();
-        let mut waiting = demand.clone();
-        for &p in &order {
-            let current: Vec<f64> = if dynamic {
-                waiting
-                    .iter()
-                    .zip(&problem.sessions)
-                    .enumerate()
-                    .map(|(s, (d, session))| {
-                        let free = session.capacity.saturating_sub(state.load[s]).max(1);
-                        d / f64::from(free)
-                    })
-                    .collect()
-            } else {
-                pressure.clone()
-            };
-            if !state.satisfy(p, &current) {
-                unmet.push(p);
-            }
-            for &s in &eligible[p] {
-                waiting[s] -= 1.0;
-            }
-        }
-        // Repair: free seats in the full sessions an unmet patient's best week needs.
-        for _round in 0..3 {
-            let before = unmet.len();
-            unmet.retain(|&p| !(state.satisfy(p, &pressure) || state.repair(p, &pressure)));
-            if unmet.len() == before {
-                break;
-            }
-        }
-        state.fill();
-        let candidate = state.solution();
+        let candidate = construct(problem, &eligible, &demand, &pressure, &order, dynamic);
         if problem.violation(&candidate).is_none() && problem.better(&candidate, &best) {
             best = candidate;
         }
     }
+    // Ejection search where a week is small enough to afford it well inside a second.
+    if n * problem.sessions.len() <= 5_000 {
+        let improved = improve(problem, &eligible, &pressure, &best);
+        if problem.violation(&improved).is_none() && problem.better(&improved, &best) {
+            best = improved;
+        }
+    }
     best
+}
+
+/// Local search on a finished week: ejection. A met patient who holds seats that unmet
+/// patients' best weeks need gives them up; the move is kept only when it meets more
+/// patients than it costs (the ejected one may find another week). Rounds repeat while
+/// they gain.
+fn improve(
+    problem: &Problem,
+    eligible: &[Vec<usize>],
+    pressure: &[f64],
+    start: &Solution,
+) -> Solution {
+    let mut state = State::new(problem, eligible);
+    for (p, chosen) in start.sessions.iter().enumerate() {
+        for &s in chosen {
+            if !state.chosen[p].contains(&s) {
+                state.add(p, s);
+            }
+        }
+    }
+    // The short keep only their pins while seats are redistributed.
+    let strip = |state: &mut State<'_>, p: usize| {
+        for s in state.chosen[p].clone() {
+            if !state.pinned[p].contains(&s) {
+                state.remove(p, s);
+            }
+        }
+    };
+    for p in 0..problem.patients.len() {
+        if !state.met(p) {
+            strip(&mut state, p);
+        }
+    }
+    for _round in 0..6 {
+        let unmet: Vec<usize> = (0..problem.patients.len())
+            .filter(|&p| !state.met(p))
+            .collect();
+        if unmet.is_empty() {
+            break;
+        }
+        let mut wanted = vec![0u32; problem.sessions.len()];
+        for &p in &unmet {
+            if let Some(target) = state.target_set(p, pressure) {
+                for s in target {
+                    if !state.has_seat(s) {
+                        wanted[s] += 1;
+                    }
+                }
+            }
+        }
+        let mut candidates: Vec<(u32, usize)> = (0..problem.patients.len())
+            .filter(|&q| state.met(q))
+            .map(|q| {
+                let score = state.chosen[q]
+                    .iter()
+                    .filter(|s| !state.pinned[q].contains(s))
+                    .map(|&s| wanted[s])
+                    .sum();
+                (score, q)
+            })
+            .filter(|(score, _)| *score > 0)
+            .collect();
+        candidates.sort_by_key(|&(score, q)| (std::cmp::Reverse(score), q));
+        candidates.truncate(24);
+        let mut gained_any = false;
+        for (_, q) in candidates {
+            if !state.met(q) {
+                continue;
+            }
+            let snapshot = (state.chosen.clone(), state.load.clone());
+            strip(&mut state, q);
+            let mut newly = 0usize;
+            for &p in &unmet {
+                if state.met(p) || state.satisfy(p, pressure) || state.repair(p, pressure) {
+                    newly += 1;
+                } else {
+                    strip(&mut state, p);
+                }
+            }
+            if !(state.met(q) || state.satisfy(q, pressure) || state.repair(q, pressure)) {
+                strip(&mut state, q);
+                // q is lost: the move must meet at least two others.
+                if newly >= 2 {
+                    gained_any = true;
+                    break;
+                }
+            } else if newly >= 1 {
+                gained_any = true;
+                break;
+            }
+            state.chosen = snapshot.0;
+            state.load = snapshot.1;
+        }
+        if !gained_any {
+            break;
+        }
+    }
+    state.fill();
+    state.solution()
 }
 
 #[cfg(test)]

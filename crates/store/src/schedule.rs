@@ -372,3 +372,16 @@ pub async fn current_plans(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec
     }
     Ok(out)
 }
+
+/// A patient's feeds that still work.
+pub async fn active_feeds_of_patient(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Feed>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Feed>(
+            "SELECT id, organization_id, patient_id, user_id, full_titles, revoked_at FROM calendar_feeds \
+             WHERE patient_id = $1 AND revoked_at IS NULL ORDER BY created_at, id",
+        )
+        .bind(patient_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}

@@ -286,9 +286,23 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/calendar/{secret}", public),
         (M::GET, "/api/v1/rooms", staff),
         (M::GET, "/sessions", schedule_staff),
+        (M::POST, "/sessions", schedule_staff),
+        (M::POST, "/session-templates", schedule_staff),
+        (M::POST, "/config/rooms", admin_only),
+        (M::POST, "/config/curriculum", admin_only),
         (M::GET, "/sessions/{id}", roster),
         (M::POST, "/sessions/{id}/all-present", roster),
         (M::POST, "/sessions/{id}/marks", roster),
+        (M::GET, "/patients/{id}/schedule", read_team),
+        (M::POST, "/patients/{id}/availability", admit),
+        (
+            M::POST,
+            "/patients/{id}/episodes/{episode_id}/intensity-plan",
+            clinical,
+        ),
+        (M::POST, "/patients/{id}/appointments", admit),
+        (M::POST, "/patients/{id}/calendar-feeds", calendar_feed),
+        (M::POST, "/calendar-feeds/{id}/revoke", calendar_feed),
         (M::GET, "/schedule/build", schedule_staff),
         (M::POST, "/schedule/build", schedule_staff),
         (M::POST, "/schedule/build/apply", schedule_staff),
@@ -531,6 +545,26 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/config/users" => format!("username=form{n}&password={PASSWORD}&role=billing"),
         "/sessions/{id}/marks" => format!("patient_id={}&status=present", w.patient),
         "/schedule/build" | "/schedule/build/apply" => "week=2026-W49".to_owned(),
+        "/sessions" => format!(
+            "track_id={}&kind=skills&title=Form+skills&at=2027-01-{:02}T10:00&minutes=60&capacity=10",
+            w.track,
+            1 + n % 28
+        ),
+        "/session-templates" => format!(
+            "track_id={}&kind=skills&title=Weekly&weekday=fri&start=07:00&minutes=30&capacity=10&from=2027-02-01&to=2027-02-07",
+            w.track
+        ),
+        "/config/rooms" => format!("site_id={}&name=FormRoom{n}&capacity=10", w.site),
+        "/config/curriculum" => "phase=engagement&topics=Welcome%0AThe+disease+model".to_owned(),
+        "/patients/{id}/availability" => "day0=mon&start0=17:00&end0=22:00".to_owned(),
+        "/patients/{id}/episodes/{episode_id}/intensity-plan" => {
+            "from_week0=1&phase0=engagement&target_hours0=9&min_days0=3".to_owned()
+        }
+        "/patients/{id}/appointments" => format!(
+            "kind=individual&clinician_id={}&at=2026-12-{:02}T09:00&minutes=50",
+            w.team[0],
+            1 + n % 28
+        ),
         "/check-in" => "code=ZZZZZZ&family_name=Nobody&birth_date=1990-01-01".to_owned(),
         _ => String::new(),
     };
@@ -544,7 +578,7 @@ fn concrete(path: &str, w: &World) -> String {
         &w.template
     } else if path.starts_with("/api/v1/sessions/") || path.starts_with("/sessions/") {
         &w.session
-    } else if path.starts_with("/api/v1/calendar-feeds/") {
+    } else if path.starts_with("/api/v1/calendar-feeds/") || path.starts_with("/calendar-feeds/") {
         &w.feed
     } else if path.starts_with("/api/v1/programs/") {
         &w.program
@@ -857,6 +891,39 @@ async fn page_forms_need_their_csrf_token() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(app.count("patients").await, 0);
+    // Every other form of the router refuses a forged token the same way.
+    let forms: Vec<&str> = openiop_web::routes::table()
+        .iter()
+        .filter(|r| {
+            r.method.as_str() == "POST"
+                && !r.path.starts_with("/api/")
+                && matches!(r.reach, openiop_web::routes::Reach::User)
+        })
+        .map(|r| r.path)
+        .collect();
+    assert!(forms.len() > 20);
+    for path in forms {
+        let url = app.url(
+            &path
+                .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{episode_id}", "x"),
+        );
+        let status = app
+            .http
+            .post(url)
+            .header("cookie", cookie.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("csrf=forged&week=2026-W49")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{path} accepted a forged CSRF token"
+        );
+    }
     let ok = post(body["csrf_token"].as_str().unwrap().to_owned())
         .await
         .unwrap();

@@ -413,3 +413,132 @@ on_both!(availability_and_the_curriculum_still_needed, |app| {
         )
     );
 });
+
+on_both!(the_schedule_pages_do_what_the_api_does, |app| {
+    let admin = app.admin().await;
+    let (site, track, _) = setup(app, &admin).await;
+    let clinician = app.user(&admin, "dr.page", "clinician", None).await;
+    let (patient, episode) = admitted(app, &admin, &track, "Pages", "2026-11-02").await;
+    let (cookie, csrf) = app.browser_session("admin", crate::support::ADMIN.1).await;
+    let form = |path: String, body: String| {
+        let cookie = cookie.clone();
+        let csrf = csrf.clone();
+        async move {
+            app.form(&path, &cookie, &format!("csrf={csrf}&{body}"))
+                .await
+        }
+    };
+    // Configuration: a room and a phase's curriculum.
+    let (status, _, _) = form(
+        "/config/rooms".into(),
+        format!("site_id={site}&name=Room+B&capacity=8"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = form(
+        "/config/curriculum".into(),
+        "phase=engagement&topics=Welcome%0D%0AThe+disease+model%0D%0A".into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = app.page("/config", &cookie).await;
+    assert!(
+        html.contains("Room B") && html.contains("The disease model"),
+        "{html}"
+    );
+    // The patient's schedule page: availability, plan, appointment, calendar link.
+    let path = format!("/patients/{patient}/schedule");
+    let (status, html) = app.page(&path, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Welcome"), "topics still needed are listed");
+    let (status, _, html) = form(
+        format!("/patients/{patient}/availability"),
+        "day0=mon&start0=17%3A00&end0=22%3A00&day2=tue&start2=09%3A00&end2=12%3A00".into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Availability saved: 2 windows."));
+    let (status, _, html) = form(
+        format!("/patients/{patient}/availability"),
+        "day0=mon&start0=22%3A00&end0=02%3A00".into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("windows[0].end"));
+    let (status, _, html) = form(
+        format!("/patients/{patient}/episodes/{episode}/intensity-plan"),
+        "from_week0=1&phase0=engagement&target_hours0=6&min_days0=2".into(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "below the 9 h floor"
+    );
+    assert!(html.contains("steps[0].target_hours"));
+    let (status, _, html) = form(
+        format!("/patients/{patient}/episodes/{episode}/intensity-plan"),
+        "from_week0=1&phase0=engagement&target_hours0=12&min_days0=4&from_week1=5&phase1=early_recovery&target_hours1=9&min_days1=3".into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Intensity plan saved (2 steps)."));
+    let (status, _, html) = form(
+        format!("/patients/{patient}/appointments"),
+        format!("kind=individual&clinician_id={clinician}&at=2026-12-01T10%3A00&minutes=50"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Booked: Individual session on Tue 2026-12-01 10:00."),
+        "{html}"
+    );
+    // The same hour again: the clinician and the patient are booked.
+    let (status, _, html) = form(
+        format!("/patients/{patient}/appointments"),
+        format!("kind=family&clinician_id={clinician}&at=2026-12-01T10%3A30&minutes=50"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("already booked"));
+    let (status, _, html) =
+        form(format!("/patients/{patient}/calendar-feeds"), String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let url = html
+        .split("id=\"feed-url\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.http.get(app.url(&url)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    // Sessions page: a dated session and a weekly one.
+    let (status, _, html) = form(
+        "/sessions".into(),
+        format!("track_id={track}&kind=group_therapy&modality=cbt&title=CBT+group&at=2026-12-02T18%3A00&minutes=180&capacity=10"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Created: CBT group."));
+    assert!(
+        html.contains("<title>Sessions 2026-W49 · OpenIOP</title>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("CBT group</a>"),
+        "the week of the new session is shown"
+    );
+    let (status, _, html) = form(
+        "/session-templates".into(),
+        format!("track_id={track}&kind=skills&title=Skills&weekday=thu&start=18%3A00&minutes=120&capacity=10&from=2026-12-01&to=2026-12-31"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("5 weekly sessions dated."), "{html}");
+    let (_, sessions) = app
+        .get("/api/v1/sessions?from=2026-12-01&to=2027-01-01", &admin)
+        .await;
+    assert_eq!(sessions["items"].as_array().unwrap().len(), 7);
+});

@@ -95,11 +95,22 @@ pub async fn post_patient_feed(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<FeedBody>,
 ) -> ApiResult<(StatusCode, Json<FeedJson>)> {
+    let feed = create_patient_feed(&state, &caller, &id, &body).await?;
+    Ok((StatusCode::CREATED, Json(feed)))
+}
+
+/// Creates a patient's feed (API and pages).
+pub async fn create_patient_feed(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &FeedBody,
+) -> ApiResult<FeedJson> {
     let myself = caller.role == Role::Patient;
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Schedule,
         if myself { Access::Read } else { Access::Write },
         "calendar_feed.create",
@@ -112,8 +123,7 @@ pub async fn post_patient_feed(
         )
         .into());
     }
-    let feed = create(&state, &caller, Some(patient.id), None, body.full_titles).await?;
-    Ok((StatusCode::CREATED, Json(feed)))
+    create(state, caller, Some(patient.id), None, body.full_titles).await
 }
 
 /// `POST /api/v1/me/calendar-feeds` (staff): a feed of the sessions the caller runs.
@@ -143,7 +153,13 @@ pub async fn delete_feed(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = openiop_core::id::parse_id(&id).ok_or(ApiError::NotFound)?;
+    revoke(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes a feed (API and pages); returns the patient it belonged to, if any.
+pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Option<Uuid>> {
+    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
     let mut conn = state.store.read().await?;
     let feed = schedule_store::find_feed(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -153,8 +169,8 @@ pub async fn delete_feed(
         (Some(p), _) => {
             let myself = caller.patient_id == Some(p);
             open_patient(
-                &state,
-                &caller,
+                state,
+                caller,
                 &p.to_string(),
                 Part::Schedule,
                 if myself { Access::Read } else { Access::Write },
@@ -168,7 +184,7 @@ pub async fn delete_feed(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     schedule_store::revoke_feed(&mut tx.db(), feed.id, Instant::new(now)).await?;
-    let mut event = EventBuilder::for_caller(&caller).action(
+    let mut event = EventBuilder::for_caller(caller).action(
         "calendar_feed.revoke",
         format!("calendar-feeds/{}", feed.id),
     );
@@ -177,7 +193,7 @@ pub async fn delete_feed(
     }
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(feed.patient_id)
 }
 
 /// `GET /calendar/{secret}.ics`: public (the secret is the credential). Unknown or revoked

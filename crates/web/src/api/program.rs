@@ -222,21 +222,31 @@ pub async fn put_availability(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AvailabilityBody>,
 ) -> ApiResult<Json<AvailabilityJson>> {
+    Ok(Json(set_availability(&state, &caller, &id, &body).await?))
+}
+
+/// Replaces a patient's availability (API and pages).
+pub async fn set_availability(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &AvailabilityBody,
+) -> ApiResult<AvailabilityJson> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Schedule,
         Access::Write,
         "availability.update",
     )
     .await?;
     let windows = check_windows(&body.windows)?;
-    save_availability(&state, &caller, patient.id, &windows).await?;
-    Ok(Json(AvailabilityJson {
+    save_availability(state, caller, patient.id, &windows).await?;
+    Ok(AvailabilityJson {
         patient_id: patient.id,
         windows: windows.iter().map(window_json).collect(),
-    }))
+    })
 }
 
 pub async fn save_availability(
@@ -375,16 +385,29 @@ pub async fn put_plan(
     Path((id, episode_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<PlanBody>,
 ) -> ApiResult<Json<PlanJson>> {
+    Ok(Json(
+        set_plan(&state, &caller, &id, &episode_id, &body).await?,
+    ))
+}
+
+/// Saves a new version of an episode's intensity plan (API and pages).
+pub async fn set_plan(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    episode_id: &str,
+    body: &PlanBody,
+) -> ApiResult<PlanJson> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Plans,
         Access::Write,
         "intensity_plan.update",
     )
     .await?;
-    let (episode, track) = episode_and_track(&state, &caller, patient.id, &episode_id).await?;
+    let (episode, track) = episode_and_track(state, caller, patient.id, episode_id).await?;
     let plan = Plan::parse(
         &body.steps,
         body.floor_reason.as_deref(),
@@ -403,7 +426,7 @@ pub async fn put_plan(
     };
     let mut tx = state.store.begin().await?;
     schedule_store::insert_plan(&mut tx.db(), caller.organization_id, &stored).await?;
-    let event = EventBuilder::for_caller(&caller)
+    let event = EventBuilder::for_caller(caller)
         .action(
             "intensity_plan.update",
             format!("episodes/{}/intensity-plan", episode.id),
@@ -416,7 +439,7 @@ pub async fn put_plan(
         });
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(Json(plan_json(&stored, &plan)))
+    Ok(plan_json(&stored, &plan))
 }
 
 /// `GET /api/v1/patients/{id}/episodes/{episode_id}/intensity-plan` -> the current plan,
@@ -680,15 +703,27 @@ pub async fn put_curriculum(
     Path(phase): Path<String>,
     ApiJson(body): ApiJson<CurriculumBody>,
 ) -> ApiResult<Json<ListPage<TopicJson>>> {
-    require(&state, &caller, Action::Configure, "curriculum.update").await?;
-    let phase = Phase::parse(&phase).ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        save_curriculum(&state, &caller, &phase, &body.topics).await?,
+    ))
+}
+
+/// Replaces a phase's topics (API and the configuration page).
+pub async fn save_curriculum(
+    state: &AppState,
+    caller: &Caller,
+    phase: &str,
+    topics: &[String],
+) -> ApiResult<ListPage<TopicJson>> {
+    require(state, caller, Action::Configure, "curriculum.update").await?;
+    let phase = Phase::parse(phase).ok_or(ApiError::NotFound)?;
     let mut check = Check::new();
-    if body.topics.len() > 100 {
+    if topics.len() > 100 {
         check.fail("topics", "at most 100 topics");
     }
     let mut titles = Vec::new();
     let mut seen = BTreeSet::new();
-    for (i, t) in body.topics.iter().enumerate() {
+    for (i, t) in topics.iter().enumerate() {
         if let Some(title) = check.text(&format!("topics[{i}]"), t, 200) {
             if !seen.insert(intensity::topic_key(&title)) {
                 check.fail(&format!("topics[{i}]"), "is already in this phase");
@@ -707,7 +742,7 @@ pub async fn put_curriculum(
     )
     .await?;
     tx.audit(
-        EventBuilder::for_caller(&caller)
+        EventBuilder::for_caller(caller)
             .action(
                 "curriculum.update",
                 format!("curriculum/{}", phase.as_str()),
@@ -716,7 +751,7 @@ pub async fn put_curriculum(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(ListPage::whole(
+    Ok(ListPage::whole(
         titles
             .into_iter()
             .enumerate()
@@ -726,7 +761,7 @@ pub async fn put_curriculum(
                 title,
             })
             .collect(),
-    )))
+    ))
 }
 
 /// The whole curriculum, in phase and topic order.

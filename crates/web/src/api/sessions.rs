@@ -342,13 +342,26 @@ pub async fn post_session(
     caller: Caller,
     ApiJson(body): ApiJson<SessionBody>,
 ) -> ApiResult<(StatusCode, Json<SessionJson>)> {
-    require(&state, &caller, Action::ManageSchedule, "session.create").await?;
+    let session = create_session(&state, &caller, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionJson::for_caller(session, &caller, false)),
+    ))
+}
+
+/// Creates a dated session (API and pages).
+pub async fn create_session(
+    state: &AppState,
+    caller: &Caller,
+    body: &SessionBody,
+) -> ApiResult<Session> {
+    require(state, caller, Action::ManageSchedule, "session.create").await?;
     let mut check = Check::new();
     let title = check_title_and_kind(&mut check, &body.title, &body.kind);
     let (starts, ends) = check_span(&mut check, &body.starts_at, &body.ends_at);
     let (track, facilitator) = check_track_and_facilitator(
-        &state,
-        &caller,
+        state,
+        caller,
         &mut check,
         body.capacity,
         &body.track_id,
@@ -356,8 +369,8 @@ pub async fn post_session(
     )
     .await?;
     let facts = check_facts(
-        &state,
-        &caller,
+        state,
+        caller,
         &mut check,
         &body.kind,
         track.as_ref().map(|t| t.site_id),
@@ -385,11 +398,7 @@ pub async fn post_session(
         video_url: facts.video_url,
         checkin_code: Some(checkin_code()?),
     };
-    let session = book(&state, &caller, session, None).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(SessionJson::for_caller(session, &caller, false)),
-    ))
+    book(state, caller, session, None).await
 }
 
 /// A session's start and end (RFC 3339), the end after the start, at most 12 hours.
@@ -434,17 +443,24 @@ pub async fn post_appointment(
     caller: Caller,
     ApiJson(body): ApiJson<AppointmentBody>,
 ) -> ApiResult<(StatusCode, Json<SessionJson>)> {
-    require(
-        &state,
-        &caller,
-        Action::ManageSchedule,
-        "appointment.create",
-    )
-    .await?;
+    let session = book_appointment(&state, &caller, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionJson::for_caller(session, &caller, false)),
+    ))
+}
+
+/// Books an appointment (API and pages).
+pub async fn book_appointment(
+    state: &AppState,
+    caller: &Caller,
+    body: &AppointmentBody,
+) -> ApiResult<Session> {
+    require(state, caller, Action::ManageSchedule, "appointment.create").await?;
     let patient_id = super::body_id("patient_id", &body.patient_id)?;
     let patient = open_patient(
-        &state,
-        &caller,
+        state,
+        caller,
         &patient_id.to_string(),
         Part::Schedule,
         Access::Write,
@@ -459,7 +475,7 @@ pub async fn post_appointment(
         );
     }
     let (starts, ends) = check_span(&mut check, &body.starts_at, &body.ends_at);
-    let clinician = super::staff_in_org(&state, caller.organization_id, &body.clinician_id).await?;
+    let clinician = super::staff_in_org(state, caller.organization_id, &body.clinician_id).await?;
     if clinician.is_none() {
         check.fail(
             "clinician_id",
@@ -489,8 +505,8 @@ pub async fn post_appointment(
         None => None,
     };
     let facts = check_facts(
-        &state,
-        &caller,
+        state,
+        caller,
         &mut check,
         &body.kind,
         track_site,
@@ -524,11 +540,7 @@ pub async fn post_appointment(
         video_url: facts.video_url,
         checkin_code: Some(checkin_code()?),
     };
-    let session = book(&state, &caller, session, Some(patient.id)).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(SessionJson::for_caller(session, &caller, false)),
-    ))
+    book(state, caller, session, Some(patient.id)).await
 }
 
 /// `GET /api/v1/sessions/{id}`: a session; its video link only for the facilitator and the
@@ -856,9 +868,27 @@ pub async fn post_template(
     caller: Caller,
     ApiJson(body): ApiJson<TemplateBody>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let template = create_template(&state, &caller, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "id": template.id, "track_id": template.track_id, "kind": template.kind, "title": template.title,
+            "weekday": body.weekday, "start": body.start, "minutes": template.minutes, "capacity": template.capacity,
+            "facilitator_id": template.facilitator_id, "room_id": template.room_id, "modality": template.modality,
+            "topic": template.topic, "telehealth": template.video_url.is_some()
+        })),
+    ))
+}
+
+/// Creates a weekly template (API and pages).
+pub async fn create_template(
+    state: &AppState,
+    caller: &Caller,
+    body: &TemplateBody,
+) -> ApiResult<sessions::Template> {
     require(
-        &state,
-        &caller,
+        state,
+        caller,
         Action::ManageSchedule,
         "session_template.create",
     )
@@ -880,8 +910,8 @@ pub async fn post_template(
         check.fail("minutes", "must be from 1 to 720");
     }
     let (track, facilitator) = check_track_and_facilitator(
-        &state,
-        &caller,
+        state,
+        caller,
         &mut check,
         body.capacity,
         &body.track_id,
@@ -889,8 +919,8 @@ pub async fn post_template(
     )
     .await?;
     let facts = check_facts(
-        &state,
-        &caller,
+        state,
+        caller,
         &mut check,
         &body.kind,
         track.as_ref().map(|t| t.site_id),
@@ -928,7 +958,7 @@ pub async fn post_template(
     )
     .await?;
     tx.audit(
-        EventBuilder::for_caller(&caller)
+        EventBuilder::for_caller(caller)
             .action(
                 "session_template.create",
                 format!("session-templates/{}", template.id),
@@ -937,15 +967,7 @@ pub async fn post_template(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({
-            "id": template.id, "track_id": template.track_id, "kind": template.kind, "title": template.title,
-            "weekday": body.weekday, "start": body.start, "minutes": template.minutes, "capacity": template.capacity,
-            "facilitator_id": template.facilitator_id, "room_id": template.room_id, "modality": template.modality,
-            "topic": template.topic, "telehealth": template.video_url.is_some()
-        })),
-    ))
+    Ok(template)
 }
 
 #[derive(Deserialize)]
@@ -963,14 +985,33 @@ pub async fn post_expand(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ExpandBody>,
 ) -> ApiResult<(StatusCode, Json<super::ListPage<SessionJson>>)> {
+    let created = expand_template(&state, &caller, &id, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(super::ListPage::whole(
+            created
+                .into_iter()
+                .map(|s| SessionJson::for_caller(s, &caller, false))
+                .collect(),
+        )),
+    ))
+}
+
+/// Dates a template's sessions (API and pages).
+pub async fn expand_template(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &ExpandBody,
+) -> ApiResult<Vec<Session>> {
     require(
-        &state,
-        &caller,
+        state,
+        caller,
         Action::ManageSchedule,
         "session_template.expand",
     )
     .await?;
-    let id = openiop_core::id::parse_id(&id).ok_or(ApiError::NotFound)?;
+    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
     let mut conn = state.store.read().await?;
     let template = sessions::find_template(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -1031,7 +1072,7 @@ pub async fn post_expand(
     }
     for session in &created {
         refuse_double_booking(
-            &state,
+            state,
             caller.organization_id,
             &bookings,
             session.starts_at,
@@ -1050,7 +1091,7 @@ pub async fn post_expand(
         )
         .await?;
     }
-    let event = EventBuilder::for_caller(&caller)
+    let event = EventBuilder::for_caller(caller)
         .action(
             "session_template.expand",
             format!("session-templates/{}", template.id),
@@ -1058,13 +1099,5 @@ pub async fn post_expand(
         .detail(format!("created={}", created.len()));
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(super::ListPage::whole(
-            created
-                .into_iter()
-                .map(|s| SessionJson::for_caller(s, &caller, false))
-                .collect(),
-        )),
-    ))
+    Ok(created)
 }

@@ -31,6 +31,9 @@ struct ConfigPage {
     /// Which form the errors belong to: `site` or `track`.
     failed_form: &'static str,
     levels: [Level; 3],
+    rooms: Vec<(String, String, i32)>,
+    /// Per phase: (value, label, topics one per line).
+    curriculum: Vec<(&'static str, &'static str, String)>,
 }
 
 impl ConfigPage {
@@ -42,6 +45,14 @@ impl ConfigPage {
             .iter()
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
+    }
+
+    fn errors_for(&self, form: &str) -> &[FieldError] {
+        if self.failed_form == form {
+            &self.errors
+        } else {
+            &[]
+        }
     }
 
     fn site_name(&self, track: &Track) -> &str {
@@ -67,9 +78,36 @@ async fn config_page(
         return Err(ApiError::Forbidden);
     }
     let mut conn = state.store.read().await?;
+    let sites = organization::list_sites(&mut conn.db(), caller.organization_id).await?;
+    let rooms = openiop_store::schedule::list_rooms(&mut conn.db(), caller.organization_id).await?;
+    drop(conn);
+    let topics = crate::api::program::load_curriculum(state, caller.organization_id).await?;
+    let mut conn = state.store.read().await?;
     Ok(ConfigPage {
         chrome: Chrome::of(caller),
-        sites: organization::list_sites(&mut conn.db(), caller.organization_id).await?,
+        rooms: rooms
+            .into_iter()
+            .map(|r| {
+                let site = sites
+                    .iter()
+                    .find(|s| s.id == r.site_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                (r.name, site, r.capacity)
+            })
+            .collect(),
+        curriculum: openiop_core::intensity::Phase::ALL
+            .into_iter()
+            .map(|phase| {
+                let lines: Vec<&str> = topics
+                    .iter()
+                    .filter(|t| t.phase == phase)
+                    .map(|t| t.title.as_str())
+                    .collect();
+                (phase.as_str(), phase.label(), lines.join("\n"))
+            })
+            .collect(),
+        sites,
         tracks: organization::list_tracks(&mut conn.db(), caller.organization_id).await?,
         can_configure: caller.role == Role::Admin,
         errors,
@@ -149,6 +187,45 @@ pub async fn create_track(
     };
     let result = api_create_track(&state, &caller, &body).await.map(|_| ());
     after(&state, &caller, "track", result, "/config").await
+}
+
+/// `POST /config/rooms`
+pub async fn create_room(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = crate::api::program::RoomBody {
+        site_id: form.get("site_id").to_owned(),
+        name: form.get("name").to_owned(),
+        capacity: form.get("capacity").trim().parse().unwrap_or(0),
+    };
+    crate::api::require(&state, &caller, Action::Configure, "room.create").await?;
+    let result = crate::api::program::create_room(&state, &caller, &body)
+        .await
+        .map(|_| ());
+    after(&state, &caller, "room", result, "/config").await
+}
+
+/// `POST /config/curriculum`: one phase's topics, one per line.
+pub async fn set_curriculum(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let topics: Vec<String> = form
+        .get("topics")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let result = crate::api::program::save_curriculum(&state, &caller, form.get("phase"), &topics)
+        .await
+        .map(|_| ());
+    after(&state, &caller, "curriculum", result, "/config").await
 }
 
 #[derive(Template)]
