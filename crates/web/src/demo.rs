@@ -173,6 +173,7 @@ pub async fn load(
         progress(n + 1, patients);
     }
     demo_inquiries(state, org, now).await?;
+    demo_schedule(state, org, &sites, &tracks, clinician, now).await?;
     if let Some(patient_id) = first_patient {
         let username = "demo-patient".to_owned();
         let password = password()?;
@@ -333,6 +334,202 @@ async fn demo_inquiries(
                 Some("demo data"),
             )
             .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// At most this many patients get availability, enrollments and attendance (the schedule
+/// stays a believable week even when the demo holds 100,000 patients).
+const SCHEDULED_PATIENTS: usize = 120;
+
+/// Rooms, the curriculum, three weeks of sessions (last, this and next week: three
+/// 3-hour groups a week per IOP track, daily for PHP, two for OP), availability for active
+/// patients, enrollments, and last week's attendance (mostly present, some absences).
+async fn demo_schedule(
+    state: &AppState,
+    org: Uuid,
+    sites: &[Site],
+    tracks: &[Track],
+    facilitator: Option<Uuid>,
+    now: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    use openiop_core::attendance::{self, Recurrence, Status};
+    use openiop_store::schedule::{self as schedule_store, Room, Window};
+    use openiop_store::sessions::{self, Mark, Session};
+    let at = Instant::new(now);
+    let mut tx = state.store.begin().await?;
+    let mut rooms = Vec::new();
+    for site in sites {
+        let room = Room {
+            id: openiop_core::id::new_id(),
+            site_id: site.id,
+            name: "Group room".into(),
+            capacity: 14,
+        };
+        schedule_store::insert_room(&mut tx.db(), org, &room, at).await?;
+        rooms.push(room);
+    }
+    for (phase, topics) in [
+        (
+            "engagement",
+            &[
+                "Welcome and goals",
+                "How addiction changes the brain",
+                "Stages of change",
+            ][..],
+        ),
+        (
+            "early_recovery",
+            &[
+                "Triggers and cravings",
+                "Sleep and recovery",
+                "Naloxone and overdose",
+            ][..],
+        ),
+        (
+            "maintenance",
+            &["Relapse warning signs", "Building a sober network"][..],
+        ),
+        (
+            "community_integration",
+            &["Work, money and recovery", "Aftercare and mutual help"][..],
+        ),
+    ] {
+        let titles: Vec<String> = topics.iter().map(|t| (*t).to_owned()).collect();
+        schedule_store::set_curriculum(&mut tx.db(), org, phase, &titles).await?;
+    }
+    let today = now.date();
+    let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    let (from, to) = (monday - Duration::days(7), monday + Duration::days(13));
+    let mut by_track: Vec<(Uuid, Vec<Session>)> = Vec::new();
+    for track in tracks {
+        let Some(site) = sites.iter().find(|s| s.id == track.site_id) else {
+            continue;
+        };
+        let room = rooms.iter().find(|r| r.site_id == site.id).map(|r| r.id);
+        let evening = track.name.contains("Evening");
+        let (days, start, minutes): (&[u8], u16, u16) = match track.level {
+            openiop_core::program::Level::Php => (&[0, 1, 2, 3, 4], 9 * 60, 240),
+            openiop_core::program::Level::Op => (&[1, 3], 17 * 60, 90),
+            _ if evening => (&[0, 2, 3], 18 * 60, 180),
+            _ => (&[0, 2, 3], 9 * 60 + 30, 180),
+        };
+        let mut dated = Vec::new();
+        for &weekday in days {
+            let recurrence = Recurrence {
+                weekday,
+                start,
+                minutes,
+            };
+            for (starts, ends) in attendance::expand(recurrence, &site.time_zone, from, to) {
+                let (kind, title, modality, topic) = match weekday {
+                    0 => ("group_therapy", "CBT group", Some("cbt"), None),
+                    2 => ("group_therapy", "DBT skills group", Some("dbt"), None),
+                    1 => (
+                        "psychoeducation",
+                        "Psychoeducation",
+                        None,
+                        Some("Triggers and cravings"),
+                    ),
+                    4 => ("wellness", "Mindfulness and movement", None, None),
+                    _ => (
+                        "psychoeducation",
+                        "Psychoeducation",
+                        None,
+                        Some("How addiction changes the brain"),
+                    ),
+                };
+                let session = Session {
+                    id: openiop_core::id::new_id(),
+                    track_id: track.id,
+                    kind: kind.into(),
+                    title: title.into(),
+                    starts_at: Instant::new(starts),
+                    ends_at: Instant::new(ends),
+                    capacity: 14,
+                    facilitator_id: facilitator
+                        .filter(|_| track.site_id == sites[0].id && !evening),
+                    template_id: None,
+                    room_id: room.filter(|_| !(evening && track.site_id == sites[0].id)),
+                    modality: modality.map(Into::into),
+                    topic: topic.map(Into::into),
+                    video_url: (evening && track.site_id == sites[0].id)
+                        .then(|| "https://video.example.org/openiop-demo-evening".to_owned()),
+                    checkin_code: Some(crate::api::sessions::checkin_code()?),
+                };
+                sessions::insert_session(&mut tx.db(), org, &session, at).await?;
+                dated.push(session);
+            }
+        }
+        by_track.push((track.id, dated));
+    }
+    let census = store_patients::active_episodes(&mut tx.db(), org).await?;
+    let mut rng = Lcg(0x5e55_1045);
+    for (n, episode) in census.iter().take(SCHEDULED_PATIENTS).enumerate() {
+        let Some((_, dated)) = by_track.iter().find(|(t, _)| *t == episode.track_id) else {
+            continue;
+        };
+        let track = tracks.iter().find(|t| t.id == episode.track_id);
+        let evening = track.is_some_and(|t| t.name.contains("Evening"));
+        let outpatient = track.is_some_and(|t| t.level == openiop_core::program::Level::Op);
+        // Evening people work days; outpatients come after work; the rest come in the day.
+        let (start, end) = match (evening, outpatient) {
+            (true, _) => (17 * 60, 22 * 60),
+            (_, true) => (16 * 60, 20 * 60),
+            _ => (8 * 60, 15 * 60),
+        };
+        let windows: Vec<Window> = (0..5)
+            .map(|weekday| Window {
+                weekday,
+                start_minute: start,
+                end_minute: end,
+            })
+            .collect();
+        schedule_store::set_availability(&mut tx.db(), org, episode.patient_id, &windows).await?;
+        for session in dated {
+            if session.starts_at >= Instant::new(now + Duration::days(7)) {
+                continue; // next week is left for "build next week"
+            }
+            let seats = sessions::enrolled(&mut tx.db(), session.id).await?.len();
+            if seats >= 14 {
+                continue;
+            }
+            sessions::enroll(&mut tx.db(), org, session.id, episode.patient_id, at).await?;
+            if session.ends_at.get() > now {
+                continue; // attendance only for sessions that are over
+            }
+            let roll = rng.next(20);
+            let status = match (roll, n % 9) {
+                (_, 0) => Status::AbsentUnexcused,
+                (0, _) => Status::AbsentExcused,
+                (1, _) => Status::Late,
+                _ => Status::Present,
+            };
+            let check_in =
+                (status == Status::Late).then(|| session.starts_at.get() + Duration::minutes(25));
+            let minutes = attendance::attended_minutes(
+                status,
+                session.starts_at.get(),
+                session.ends_at.get(),
+                check_in,
+                None,
+            );
+            let mark = Mark {
+                session_id: session.id,
+                patient_id: episode.patient_id,
+                status: status.as_str().into(),
+                check_in: check_in.map(Instant::new),
+                check_out: None,
+                minutes: i32::try_from(minutes).unwrap_or(0),
+                recorded_by: facilitator.unwrap_or(Uuid::nil()),
+                recorded_at: session.ends_at,
+                absence_reason: (status == Status::AbsentExcused).then(|| "Sick child".to_owned()),
+            };
+            if facilitator.is_some() {
+                sessions::insert_mark(&mut tx.db(), org, &mark).await?;
+            }
         }
     }
     tx.commit().await?;
