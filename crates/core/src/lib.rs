@@ -16,6 +16,7 @@ pub mod id;
 pub mod instrument;
 pub mod intensity;
 pub mod login;
+pub mod monitoring;
 pub mod patient;
 pub mod placement;
 pub mod program;

@@ -13,6 +13,7 @@ pub mod clinical;
 pub mod files;
 pub mod inquiries;
 mod instant;
+pub mod monitoring;
 pub mod organization;
 pub mod patients;
 pub mod records;

@@ -366,6 +366,29 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/me/calendar-feeds", "A secret calendar feed of the sessions the caller runs (staff)", post(api::calendar::post_my_feed))
             .body(|| object(&[], json!({"full_titles": {"type": "boolean"}}))),
         route(M::DELETE, "/api/v1/calendar-feeds/{id}", "Revoke a calendar feed", delete(api::calendar::delete_feed)).status(204),
+        route(M::GET, "/api/v1/patients/{id}/medications", "A patient's medications (MAT flagged)", get(api::monitoring::list_medications)),
+        route(M::POST, "/api/v1/patients/{id}/medications", "Add a medication", post(api::monitoring::post_medication))
+            .body(|| object(&["name", "dose", "started_on"], json!({"name": string(), "dose": string(), "prescriber": string(),
+                "started_on": {"type": "string", "format": "date"}, "naloxone_on_hand": {"type": "boolean"}, "adherence_note": string()}))),
+        route(M::POST, "/api/v1/patients/{id}/medications/{medication_id}/stop", "Stop a medication", post(api::monitoring::post_stop))
+            .status(200)
+            .body(|| object(&["stopped_on"], json!({"stopped_on": {"type": "string", "format": "date"}, "adherence_note": string()}))),
+        route(M::GET, "/api/v1/drug-panels", "Drug test panels", get(api::monitoring::list_panels)),
+        route(M::POST, "/api/v1/drug-panels", "Create a drug test panel (admin)", post(api::monitoring::post_panel))
+            .body(|| object(&["name", "analytes"], json!({"name": string(), "analytes": {"type": "array", "items": string()}}))),
+        route(M::GET, "/api/v1/patients/{id}/drug-tests", "A patient's drug and alcohol tests and the last use that counts", get(api::monitoring::list_tests)),
+        route(M::POST, "/api/v1/patients/{id}/drug-tests", "Record a drug or alcohol test (results flagged against the medications)", post(api::monitoring::post_test))
+            .body(|| object(&["specimen", "observed", "collected_at", "source", "results"], json!({
+                "specimen": {"enum": ["urine", "oral_fluid", "breath"]}, "observed": {"type": "boolean"},
+                "collected_at": {"type": "string", "format": "date-time"}, "source": {"enum": ["lab", "point_of_care"]}, "panel": string(),
+                "results": {"type": "array", "items": object(&["analyte", "outcome"], json!({"analyte": string(),
+                    "outcome": {"enum": ["negative", "positive", "invalid"]}, "level": string()}))}}))),
+        route(M::POST, "/api/v1/patients/{id}/drug-tests/{test_id}/results/{analyte}/review", "Confirm a result or mark it a false positive", post(api::monitoring::post_review))
+            .status(200)
+            .body(|| object(&["review"], json!({"review": {"enum": ["confirmed", "false_positive"]}, "reason": string()}))),
+        route(M::POST, "/api/v1/patients/{id}/testing-draws", "Draw a week's random testing days (seeded, recorded)", post(api::monitoring::post_draw))
+            .body(|| object(&["week"], json!({"week": string(), "count": {"type": "integer", "minimum": 1, "maximum": 7},
+                "days": {"type": "array", "items": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}}}))),
         route(M::GET, "/api/v1/rooms", "Rooms of every site", get(api::program::list_rooms)).lists("Room"),
         route(M::POST, "/api/v1/rooms", "Create a room (admin)", post(api::program::post_room))
             .body(|| object(&["site_id", "name", "capacity"], json!({"site_id": {"type": "string", "format": "uuid"}, "name": string(),

@@ -284,6 +284,23 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/me/calendar-feeds", staff),
         (M::DELETE, "/api/v1/calendar-feeds/{id}", calendar_feed),
         (M::GET, "/calendar/{secret}", public),
+        (M::GET, "/api/v1/patients/{id}/medications", clinical),
+        (M::POST, "/api/v1/patients/{id}/medications", clinical),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/medications/{medication_id}/stop",
+            clinical,
+        ),
+        (M::GET, "/api/v1/drug-panels", staff),
+        (M::POST, "/api/v1/drug-panels", admin_only),
+        (M::GET, "/api/v1/patients/{id}/drug-tests", clinical),
+        (M::POST, "/api/v1/patients/{id}/drug-tests", clinical),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/drug-tests/{test_id}/results/{analyte}/review",
+            clinical,
+        ),
+        (M::POST, "/api/v1/patients/{id}/testing-draws", clinical),
         (M::GET, "/api/v1/rooms", staff),
         (M::GET, "/sessions", schedule_staff),
         (M::POST, "/sessions", schedule_staff),
@@ -429,6 +446,8 @@ struct World {
     session: String,
     template: String,
     feed: String,
+    medication: String,
+    drug_test: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -481,6 +500,23 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         "/api/v1/check-in" => {
             json!({"code": "ABC234", "family_name": "Nobody", "birth_date": "1990-01-01"})
         }
+        "/api/v1/patients/{id}/medications" => {
+            json!({"name": "Buprenorphine/naloxone", "dose": "8/2 mg daily", "started_on": "2026-11-02"})
+        }
+        "/api/v1/patients/{id}/medications/{medication_id}/stop" => {
+            json!({"stopped_on": "2026-11-20"})
+        }
+        "/api/v1/drug-panels" => {
+            json!({"name": format!("Panel {n}"), "analytes": ["fentanyl", "buprenorphine"]})
+        }
+        "/api/v1/patients/{id}/drug-tests" => {
+            json!({"specimen": "urine", "observed": true, "collected_at": "2026-11-20T09:00:00Z", "source": "lab",
+            "results": [{"analyte": "fentanyl", "outcome": "negative"}]})
+        }
+        "/api/v1/patients/{id}/drug-tests/{test_id}/results/{analyte}/review" => {
+            json!({"review": "confirmed"})
+        }
+        "/api/v1/patients/{id}/testing-draws" => json!({"week": "2026-W49"}),
         "/api/v1/rooms" => json!({"site_id": w.site, "name": format!("Room {n}"), "capacity": 12}),
         "/api/v1/patients/{id}/availability" => {
             json!({"windows": [{"day": "mon", "start": "17:00", "end": "22:00"}]})
@@ -593,6 +629,9 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{code}", "phq9")
         .replace("{episode_id}", &w.episode)
         .replace("{phase}", "engagement")
+        .replace("{medication_id}", &w.medication)
+        .replace("{test_id}", &w.drug_test)
+        .replace("{analyte}", "fentanyl")
         .replace("{week}", "2026-W49")
         .replace("{secret}", "not-a-feed.ics")
 }
@@ -720,6 +759,25 @@ async fn every_route_times_every_role() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{feed}");
     let feed = feed["id"].as_str().unwrap().to_owned();
+    let (status, medication) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/medications"),
+            &admin,
+            json!({"name": "Naltrexone", "dose": "50 mg daily", "started_on": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{medication}");
+    let medication = medication["id"].as_str().unwrap().to_owned();
+    let (status, drug_test) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/drug-tests"),
+            &admin,
+            json!({"specimen": "urine", "observed": false, "collected_at": "2026-11-19T09:00:00Z", "source": "point_of_care",
+                "results": [{"analyte": "fentanyl", "outcome": "positive"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{drug_test}");
+    let drug_test = drug_test["id"].as_str().unwrap().to_owned();
     let template_body = json!({"track_id": track, "kind": "skills", "title": "Skills", "weekday": "tue", "start": "18:00", "minutes": 90, "capacity": 10});
     let template_id = app
         .post("/api/v1/session-templates", &admin, template_body)
@@ -747,6 +805,8 @@ async fn every_route_times_every_role() {
         session: session_id,
         template: template_id,
         feed,
+        medication,
+        drug_test,
     };
 
     let mut creds = Vec::new();

@@ -14,6 +14,7 @@ mod cli;
 mod inquiries;
 mod intake;
 mod login;
+mod monitoring;
 mod pages;
 mod program;
 mod roster;

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod config;
 pub mod inquiries;
 pub mod instruments;
+pub mod monitoring;
 pub mod patients;
 pub mod placement;
 pub mod program;

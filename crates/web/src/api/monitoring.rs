@@ -1,0 +1,756 @@
+//! Medications (MAT, naloxone on hand) and drug and alcohol testing: panels, tests with one
+//! result per analyte flagged against the medication list, reviews (lab confirmation or a
+//! clinician's review; false positives with a reason), the last use that counts, and the
+//! seeded random testing draw.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use openiop_core::Invalid;
+use openiop_core::access::{Access, Action, Part};
+use openiop_core::monitoring::{self, Outcome};
+use openiop_core::validate::Check;
+use openiop_store::Instant;
+use openiop_store::monitoring::{self as store, DrugTest, Medication, Panel, TestResult};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use super::instruments::rfc3339;
+use super::{ListPage, open_patient, require};
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicationBody {
+    pub name: String,
+    pub dose: String,
+    pub prescriber: Option<String>,
+    pub started_on: String,
+    #[serde(default)]
+    pub naloxone_on_hand: bool,
+    pub adherence_note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MedicationJson {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub name: String,
+    pub dose: String,
+    pub prescriber: Option<String>,
+    pub started_on: String,
+    pub stopped_on: Option<String>,
+    pub mat: bool,
+    pub naloxone_on_hand: bool,
+    pub adherence_note: Option<String>,
+}
+
+impl From<Medication> for MedicationJson {
+    fn from(m: Medication) -> Self {
+        MedicationJson {
+            id: m.id,
+            patient_id: m.patient_id,
+            name: m.name,
+            dose: m.dose,
+            prescriber: m.prescriber,
+            started_on: openiop_core::validate::format_date(m.started_on),
+            stopped_on: m.stopped_on.map(openiop_core::validate::format_date),
+            mat: m.mat,
+            naloxone_on_hand: m.naloxone_on_hand,
+            adherence_note: m.adherence_note,
+        }
+    }
+}
+
+async fn write_event(
+    state: &AppState,
+    caller: &Caller,
+    patient: Uuid,
+    action: &str,
+    resource: String,
+    detail: String,
+    write: impl AsyncFnOnce(&mut openiop_store::Tx) -> ApiResult<()>,
+) -> ApiResult<()> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    write(&mut tx).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action(action, resource)
+        .patient(patient)
+        .detail(detail);
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /api/v1/patients/{id}/medications`
+pub async fn post_medication(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MedicationBody>,
+) -> ApiResult<(StatusCode, Json<MedicationJson>)> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Medications,
+        Access::Write,
+        "medication.create",
+    )
+    .await?;
+    let mut check = Check::new();
+    let name = check.text("name", &body.name, 120);
+    let dose = check.text("dose", &body.dose, 120);
+    let prescriber = check.optional_text("prescriber", body.prescriber.as_deref(), 120);
+    let note = check.optional_text("adherence_note", body.adherence_note.as_deref(), 1000);
+    let started = check.date("started_on", &body.started_on);
+    if started.is_some_and(|d| d > state.now().date() + time::Duration::days(1)) {
+        check.fail("started_on", "must not be in the future");
+    }
+    let (name, dose, prescriber, note, started) =
+        check.finish(|| Some((name?, dose?, prescriber?, note?, started?)))?;
+    let medication = Medication {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        mat: monitoring::is_mat(&name),
+        name,
+        dose,
+        prescriber,
+        started_on: started,
+        stopped_on: None,
+        naloxone_on_hand: body.naloxone_on_hand,
+        adherence_note: note,
+        recorded_by: caller.user_id,
+        recorded_at: Instant::new(state.now()),
+    };
+    let org = caller.organization_id;
+    write_event(
+        &state,
+        &caller,
+        patient.id,
+        "medication.create",
+        format!("medications/{}", medication.id),
+        if medication.mat {
+            "mat".into()
+        } else {
+            "other".into()
+        },
+        async |tx| Ok(store::insert_medication(&mut tx.db(), org, &medication).await?),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(medication.into())))
+}
+
+/// `GET /api/v1/patients/{id}/medications`
+pub async fn list_medications(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListPage<MedicationJson>>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Medications,
+        Access::Read,
+        "medication.list",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let list = store::medications_of(&mut conn.db(), patient.id).await?;
+    Ok(Json(ListPage::whole(
+        list.into_iter().map(Into::into).collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopBody {
+    pub stopped_on: String,
+    pub adherence_note: Option<String>,
+}
+
+/// `POST /api/v1/patients/{id}/medications/{medication_id}/stop`
+pub async fn post_stop(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, medication_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<StopBody>,
+) -> ApiResult<Json<MedicationJson>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Medications,
+        Access::Write,
+        "medication.stop",
+    )
+    .await?;
+    let medication_id = openiop_core::id::parse_id(&medication_id).ok_or(ApiError::NotFound)?;
+    let mut conn = state.store.read().await?;
+    let current = store::medications_of(&mut conn.db(), patient.id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == medication_id)
+        .ok_or(ApiError::NotFound)?;
+    drop(conn);
+    let mut check = Check::new();
+    let stopped = check.date("stopped_on", &body.stopped_on);
+    if stopped.is_some_and(|d| d < current.started_on) {
+        check.fail("stopped_on", "must not be before started_on");
+    }
+    let note = check.optional_text("adherence_note", body.adherence_note.as_deref(), 1000);
+    let (stopped, note) = check.finish(|| Some((stopped?, note?)))?;
+    write_event(
+        &state,
+        &caller,
+        patient.id,
+        "medication.stop",
+        format!("medications/{medication_id}"),
+        String::new(),
+        async |tx| {
+            store::stop_medication(
+                &mut tx.db(),
+                patient.id,
+                medication_id,
+                stopped,
+                note.as_deref(),
+            )
+            .await?;
+            Ok(())
+        },
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let updated = store::medications_of(&mut conn.db(), patient.id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == medication_id)
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(updated.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelBody {
+    pub name: String,
+    pub analytes: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct PanelJson {
+    pub id: Uuid,
+    pub name: String,
+    pub analytes: Vec<String>,
+}
+
+fn panel_json(p: Panel) -> PanelJson {
+    PanelJson {
+        id: p.id,
+        name: p.name,
+        analytes: serde_json::from_str(&p.analytes).unwrap_or_default(),
+    }
+}
+
+fn check_analytes(check: &mut Check, field: &str, codes: &[String]) {
+    if codes.is_empty() {
+        check.fail(field, "must name at least one analyte");
+    }
+    for (i, code) in codes.iter().enumerate() {
+        if monitoring::analyte(code).is_none() {
+            let known: Vec<&str> = monitoring::ANALYTES.iter().map(|a| a.code).collect();
+            check.fail(
+                &format!("{field}[{i}]"),
+                format!("must be one of {}", known.join(", ")),
+            );
+        }
+    }
+}
+
+/// `POST /api/v1/drug-panels` (admins): a named set of analytes.
+pub async fn post_panel(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PanelBody>,
+) -> ApiResult<(StatusCode, Json<PanelJson>)> {
+    require(&state, &caller, Action::Configure, "drug_panel.create").await?;
+    let mut check = Check::new();
+    let name = check.text("name", &body.name, 100);
+    check_analytes(&mut check, "analytes", &body.analytes);
+    let name = check.finish(|| name)?;
+    let panel = Panel {
+        id: openiop_core::id::new_id(),
+        name,
+        analytes: serde_json::to_string(&body.analytes)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    store::insert_panel(&mut tx.db(), caller.organization_id, &panel)
+        .await
+        .map_err(|e| match e {
+            openiop_store::StoreError::Conflict(_) => {
+                Invalid::one("name", "a panel of that name exists").into()
+            }
+            other => ApiError::from(other),
+        })?;
+    tx.audit(
+        EventBuilder::for_caller(&caller)
+            .action("drug_panel.create", format!("drug-panels/{}", panel.id))
+            .build(now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(panel_json(panel))))
+}
+
+/// `GET /api/v1/drug-panels` (staff)
+pub async fn list_panels(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<ListPage<PanelJson>>> {
+    require(
+        &state,
+        &caller,
+        Action::ReadConfiguration,
+        "drug_panel.list",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let panels = store::list_panels(&mut conn.db(), caller.organization_id).await?;
+    Ok(Json(ListPage::whole(
+        panels.into_iter().map(panel_json).collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultBody {
+    pub analyte: String,
+    pub outcome: String,
+    pub level: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestBody {
+    pub specimen: String,
+    pub observed: bool,
+    pub collected_at: String,
+    /// `lab` or `point_of_care` (a point-of-care positive is presumptive).
+    pub source: String,
+    pub panel: Option<String>,
+    pub results: Vec<ResultBody>,
+}
+
+#[derive(Serialize)]
+pub struct ResultJson {
+    pub analyte: String,
+    pub outcome: String,
+    pub level: Option<String>,
+    pub flag: Option<String>,
+    pub presumptive: bool,
+    pub review: Option<String>,
+    pub review_reason: Option<String>,
+    /// Whether the result moves the sobriety date.
+    pub counts_as_use: bool,
+}
+
+#[derive(Serialize)]
+pub struct TestJson {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub specimen: String,
+    pub observed: bool,
+    pub collected_at: String,
+    pub source: String,
+    pub panel: Option<String>,
+    pub results: Vec<ResultJson>,
+    pub flagged: bool,
+}
+
+fn result_json(r: &TestResult) -> ResultJson {
+    let outcome = Outcome::parse(&r.outcome).unwrap_or(Outcome::Invalid);
+    let flag = match r.flag.as_deref() {
+        Some("unexpected_positive") => Some(monitoring::Flag::UnexpectedPositive),
+        Some("expected_medication_missing") => Some(monitoring::Flag::ExpectedMedicationMissing),
+        Some("invalid_specimen") => Some(monitoring::Flag::InvalidSpecimen),
+        _ => None,
+    };
+    ResultJson {
+        counts_as_use: monitoring::counts_as_use(
+            outcome,
+            flag,
+            r.presumptive,
+            r.review.as_deref() == Some("confirmed"),
+            r.review.as_deref() == Some("false_positive"),
+        ),
+        analyte: r.analyte.clone(),
+        outcome: r.outcome.clone(),
+        level: r.level.clone(),
+        flag: r.flag.clone(),
+        presumptive: r.presumptive,
+        review: r.review.clone(),
+        review_reason: r.review_reason.clone(),
+    }
+}
+
+fn test_json(t: DrugTest, results: &[TestResult]) -> TestJson {
+    let results: Vec<ResultJson> = results.iter().map(result_json).collect();
+    TestJson {
+        flagged: results
+            .iter()
+            .any(|r| r.flag.is_some() && r.review.as_deref() != Some("false_positive")),
+        id: t.id,
+        patient_id: t.patient_id,
+        specimen: t.specimen,
+        observed: t.observed,
+        collected_at: rfc3339(t.collected_at),
+        source: t.source,
+        panel: t.panel,
+        results,
+    }
+}
+
+/// `POST /api/v1/patients/{id}/drug-tests`: a test event; each result is flagged against the
+/// medications the patient was taking on the day of collection.
+pub async fn post_test(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TestBody>,
+) -> ApiResult<(StatusCode, Json<TestJson>)> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Results,
+        Access::Write,
+        "drug_test.create",
+    )
+    .await?;
+    let mut check = Check::new();
+    if !["urine", "oral_fluid", "breath"].contains(&body.specimen.as_str()) {
+        check.fail("specimen", "must be urine, oral_fluid or breath");
+    }
+    if !["lab", "point_of_care"].contains(&body.source.as_str()) {
+        check.fail("source", "must be lab or point_of_care");
+    }
+    let collected = OffsetDateTime::parse(body.collected_at.trim(), &Rfc3339).ok();
+    match collected {
+        None => check.fail(
+            "collected_at",
+            "must be a date and time with offset (RFC 3339)",
+        ),
+        Some(at) if at > state.now() + time::Duration::minutes(5) => {
+            check.fail("collected_at", "must not be in the future")
+        }
+        Some(_) => {}
+    }
+    let panel = check.optional_text("panel", body.panel.as_deref(), 100);
+    let codes: Vec<String> = body.results.iter().map(|r| r.analyte.clone()).collect();
+    if body.results.is_empty() || body.results.len() > 40 {
+        check.fail("results", "must have from 1 to 40 results");
+    }
+    for (i, r) in body.results.iter().enumerate() {
+        if monitoring::analyte(&r.analyte).is_none() {
+            check.fail(&format!("results[{i}].analyte"), "is not a known analyte");
+        } else if codes[..i].contains(&r.analyte) {
+            check.fail(&format!("results[{i}].analyte"), "appears twice");
+        }
+        if Outcome::parse(&r.outcome).is_none() {
+            check.fail(
+                &format!("results[{i}].outcome"),
+                "must be negative, positive or invalid",
+            );
+        }
+        if r.level.as_deref().is_some_and(|l| l.chars().count() > 40) {
+            check.fail(
+                &format!("results[{i}].level"),
+                "must be at most 40 characters",
+            );
+        }
+    }
+    let (collected, panel) = check.finish(|| Some((collected?, panel?)))?;
+    let mut conn = state.store.read().await?;
+    let day = collected.date();
+    let taking: Vec<String> = store::medications_of(&mut conn.db(), patient.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.started_on <= day && m.stopped_on.is_none_or(|s| s >= day))
+        .map(|m| m.name)
+        .collect();
+    drop(conn);
+    let expected = monitoring::expected_analytes(&taking);
+    let test = DrugTest {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        specimen: body.specimen.clone(),
+        observed: body.observed,
+        collected_at: Instant::new(collected),
+        source: body.source.clone(),
+        panel,
+        recorded_by: caller.user_id,
+        recorded_at: Instant::new(state.now()),
+    };
+    let presumptive = body.source == "point_of_care";
+    let results: Vec<TestResult> = body
+        .results
+        .iter()
+        .map(|r| {
+            let outcome = Outcome::parse(&r.outcome).unwrap_or(Outcome::Invalid);
+            TestResult {
+                test_id: test.id,
+                analyte: r.analyte.clone(),
+                outcome: outcome.as_str().into(),
+                level: r.level.clone().filter(|l| !l.trim().is_empty()),
+                flag: monitoring::flag(&r.analyte, outcome, &expected)
+                    .map(|f| f.as_str().to_owned()),
+                presumptive: presumptive && outcome == Outcome::Positive,
+                reviewed_by: None,
+                reviewed_at: None,
+                review: None,
+                review_reason: None,
+            }
+        })
+        .collect();
+    let flags = results.iter().filter(|r| r.flag.is_some()).count();
+    let org = caller.organization_id;
+    write_event(
+        &state,
+        &caller,
+        patient.id,
+        "drug_test.create",
+        format!("drug-tests/{}", test.id),
+        format!("results={} flags={flags}", results.len()),
+        async |tx| Ok(store::insert_test(&mut tx.db(), org, &test, &results).await?),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(test_json(test, &results))))
+}
+
+#[derive(Serialize)]
+pub struct TestsJson {
+    pub items: Vec<TestJson>,
+    pub next_cursor: Option<String>,
+    /// When the newest result that counts as use was collected (null: none recorded).
+    pub last_use_at: Option<String>,
+}
+
+/// `GET /api/v1/patients/{id}/drug-tests`: newest first, and the last use that counts.
+pub async fn list_tests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TestsJson>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Results,
+        Access::Read,
+        "drug_test.list",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let tests = store::tests_of(&mut conn.db(), patient.id).await?;
+    drop(conn);
+    let items: Vec<TestJson> = tests.into_iter().map(|(t, r)| test_json(t, &r)).collect();
+    let last_use_at = items
+        .iter()
+        .find(|t| t.results.iter().any(|r| r.counts_as_use))
+        .map(|t| t.collected_at.clone());
+    Ok(Json(TestsJson {
+        items,
+        next_cursor: None,
+        last_use_at,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    /// `confirmed` (a lab confirmed it, or a clinician reviewed it) or `false_positive`.
+    pub review: String,
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/patients/{id}/drug-tests/{test_id}/results/{analyte}/review`
+pub async fn post_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, test_id, analyte)): Path<(String, String, String)>,
+    ApiJson(body): ApiJson<ReviewBody>,
+) -> ApiResult<Json<TestJson>> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Results,
+        Access::Write,
+        "drug_test.review",
+    )
+    .await?;
+    let test_id = openiop_core::id::parse_id(&test_id).ok_or(ApiError::NotFound)?;
+    let mut check = Check::new();
+    if !["confirmed", "false_positive"].contains(&body.review.as_str()) {
+        check.fail("review", "must be confirmed or false_positive");
+    }
+    let reason = check
+        .optional_text("reason", body.reason.as_deref(), 1000)
+        .flatten();
+    if body.review == "false_positive" && reason.is_none() {
+        check.fail("reason", "a false positive needs a reason");
+    }
+    check.finish(|| Some(()))?;
+    let mut found = false;
+    let now = Instant::new(state.now());
+    write_event(
+        &state,
+        &caller,
+        patient.id,
+        "drug_test.review",
+        format!("drug-tests/{test_id}"),
+        format!("{analyte}:{}", body.review),
+        async |tx| {
+            found = store::review_result(
+                &mut tx.db(),
+                patient.id,
+                test_id,
+                &analyte,
+                &body.review,
+                reason.as_deref(),
+                caller.user_id,
+                now,
+            )
+            .await?;
+            if found {
+                Ok(())
+            } else {
+                Err(ApiError::NotFound)
+            }
+        },
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let (test, results) = store::tests_of(&mut conn.db(), patient.id)
+        .await?
+        .into_iter()
+        .find(|(t, _)| t.id == test_id)
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(test_json(test, &results)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawBody {
+    pub week: String,
+    /// How many testing days (default 2).
+    pub count: Option<u8>,
+    /// Which weekdays may be drawn (default mon..fri).
+    pub days: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+pub struct DrawJson {
+    pub patient_id: Uuid,
+    pub week: String,
+    /// The recorded seed: `core::monitoring::draw_days(seed, days, count)` repeats the draw.
+    pub seed: i64,
+    pub days: Vec<String>,
+    pub drawn_at: String,
+}
+
+/// `POST /api/v1/patients/{id}/testing-draws`: this patient's random testing days for a week,
+/// drawn once with a recorded seed (a second call returns the first draw, 200).
+pub async fn post_draw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DrawBody>,
+) -> ApiResult<(StatusCode, Json<DrawJson>)> {
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Results,
+        Access::Write,
+        "testing_draw.create",
+    )
+    .await?;
+    let mut check = Check::new();
+    if openiop_core::attendance::parse_week(&body.week, "UTC").is_none() {
+        check.fail("week", "must be an ISO week such as 2026-W49");
+    }
+    let count = body.count.unwrap_or(2);
+    if !(1..=7).contains(&count) {
+        check.fail("count", "must be from 1 to 7");
+    }
+    let pool: Vec<u8> = match &body.days {
+        None => vec![0, 1, 2, 3, 4],
+        Some(days) => days
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let parsed = openiop_core::schedule::parse_day(d);
+                if parsed.is_none() {
+                    check.fail(&format!("days[{i}]"), "must be one of mon..sun");
+                }
+                parsed
+            })
+            .collect(),
+    };
+    check.finish(|| Some(()))?;
+    let to_json = |d: &store::Draw| DrawJson {
+        patient_id: d.patient_id,
+        week: d.week.clone(),
+        seed: d.seed,
+        days: serde_json::from_str::<Vec<u8>>(&d.days)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|n| {
+                openiop_core::schedule::DAYS
+                    .get(usize::from(n))
+                    .map(|d| (*d).to_owned())
+            })
+            .collect(),
+        drawn_at: rfc3339(d.drawn_at),
+    };
+    let mut conn = state.store.read().await?;
+    if let Some(existing) = store::find_draw(&mut conn.db(), patient.id, &body.week).await? {
+        return Ok((StatusCode::OK, Json(to_json(&existing))));
+    }
+    drop(conn);
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    let seed = i64::from_le_bytes(bytes) & i64::MAX;
+    let days = monitoring::draw_days(u64::try_from(seed).unwrap_or(0), &pool, usize::from(count));
+    let draw = store::Draw {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        week: body.week.clone(),
+        seed,
+        days: serde_json::to_string(&days).map_err(|e| ApiError::Internal(e.to_string()))?,
+        drawn_by: caller.user_id,
+        drawn_at: Instant::new(state.now()),
+    };
+    let org = caller.organization_id;
+    write_event(
+        &state,
+        &caller,
+        patient.id,
+        "testing_draw.create",
+        format!("testing-draws/{}", draw.id),
+        format!("week={} seed={seed}", draw.week),
+        async |tx| Ok(store::insert_draw(&mut tx.db(), org, &draw).await?),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(to_json(&draw))))
+}
