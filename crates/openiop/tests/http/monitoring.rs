@@ -189,3 +189,60 @@ on_both!(the_random_testing_draw_is_recorded_and_repeatable, |app| {
             .any(|e| e.event.action == "testing_draw.create")
     );
 });
+
+on_both!(the_monitoring_page_records_and_reviews, |app| {
+    let admin = app.admin().await;
+    let patient = app.patient(&admin, "Page", "Tests").await;
+    let (cookie, csrf) = app.browser_session("admin", crate::support::ADMIN.1).await;
+    let form = |path: String, body: &'static str| {
+        let cookie = cookie.clone();
+        let csrf = csrf.clone();
+        async move {
+            app.form(&path, &cookie, &format!("csrf={csrf}&{body}"))
+                .await
+        }
+    };
+    let (status, _, html) = form(
+        format!("/patients/{patient}/medications"),
+        "name=Methadone&dose=80+mg+daily&started_on=2026-11-02&naloxone_on_hand=yes",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Added Methadone.") && html.contains("MAT"));
+    let (status, _, html) = form(
+        format!("/patients/{patient}/drug-tests"),
+        "specimen=urine&observed=yes&collected_at=2026-11-20T09%3A00&source=point_of_care&analyte0=methadone&outcome0=positive&analyte1=eddp&outcome1=positive&analyte2=fentanyl&outcome2=positive",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Recorded; some results are flagged."));
+    assert!(
+        html.contains("No confirmed use recorded."),
+        "presumptive until reviewed"
+    );
+    let (_, tests) = app
+        .get(&format!("/api/v1/patients/{patient}/drug-tests"), &admin)
+        .await;
+    let test = tests["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _, html) = form(
+        format!("/patients/{patient}/drug-tests/{test}/review"),
+        "analyte=fentanyl&review=confirmed",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Last confirmed use: 2026-11-20"), "{html}");
+    let (status, _, html) = form(
+        format!("/patients/{patient}/drug-tests"),
+        "specimen=urine&collected_at=&source=lab",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("collected_at"));
+    let (status, _, html) = form(
+        format!("/patients/{patient}/testing-draws"),
+        "week=2026-W50",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Testing days for 2026-W50"));
+});

@@ -96,10 +96,22 @@ pub async fn post_medication(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<MedicationBody>,
 ) -> ApiResult<(StatusCode, Json<MedicationJson>)> {
+    let medication = add_medication(&state, &caller, &id, &body).await?;
+    Ok((StatusCode::CREATED, Json(medication.into())))
+}
+
+/// Adds a medication (API and pages).
+/// `POST /api/v1/patients/{id}/medications`
+pub async fn add_medication(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &MedicationBody,
+) -> ApiResult<Medication> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Medications,
         Access::Write,
         "medication.create",
@@ -132,8 +144,8 @@ pub async fn post_medication(
     };
     let org = caller.organization_id;
     write_event(
-        &state,
-        &caller,
+        state,
+        caller,
         patient.id,
         "medication.create",
         format!("medications/{}", medication.id),
@@ -145,7 +157,7 @@ pub async fn post_medication(
         async |tx| Ok(store::insert_medication(&mut tx.db(), org, &medication).await?),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(medication.into())))
+    Ok(medication)
 }
 
 /// `GET /api/v1/patients/{id}/medications`
@@ -184,16 +196,29 @@ pub async fn post_stop(
     Path((id, medication_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<StopBody>,
 ) -> ApiResult<Json<MedicationJson>> {
+    Ok(Json(
+        stop(&state, &caller, &id, &medication_id, &body).await?,
+    ))
+}
+
+/// `POST /api/v1/patients/{id}/medications/{medication_id}/stop`
+pub async fn stop(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    medication_id: &str,
+    body: &StopBody,
+) -> ApiResult<MedicationJson> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Medications,
         Access::Write,
         "medication.stop",
     )
     .await?;
-    let medication_id = openiop_core::id::parse_id(&medication_id).ok_or(ApiError::NotFound)?;
+    let medication_id = openiop_core::id::parse_id(medication_id).ok_or(ApiError::NotFound)?;
     let mut conn = state.store.read().await?;
     let current = store::medications_of(&mut conn.db(), patient.id)
         .await?
@@ -209,8 +234,8 @@ pub async fn post_stop(
     let note = check.optional_text("adherence_note", body.adherence_note.as_deref(), 1000);
     let (stopped, note) = check.finish(|| Some((stopped?, note?)))?;
     write_event(
-        &state,
-        &caller,
+        state,
+        caller,
         patient.id,
         "medication.stop",
         format!("medications/{medication_id}"),
@@ -234,7 +259,7 @@ pub async fn post_stop(
         .into_iter()
         .find(|m| m.id == medication_id)
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(updated.into()))
+    Ok(updated.into())
 }
 
 #[derive(Deserialize)]
@@ -402,7 +427,7 @@ fn result_json(r: &TestResult) -> ResultJson {
     }
 }
 
-fn test_json(t: DrugTest, results: &[TestResult]) -> TestJson {
+pub fn test_json(t: DrugTest, results: &[TestResult]) -> TestJson {
     let results: Vec<ResultJson> = results.iter().map(result_json).collect();
     TestJson {
         flagged: results
@@ -419,18 +444,31 @@ fn test_json(t: DrugTest, results: &[TestResult]) -> TestJson {
     }
 }
 
-/// `POST /api/v1/patients/{id}/drug-tests`: a test event; each result is flagged against the
-/// medications the patient was taking on the day of collection.
+/// `POST /api/v1/patients/{id}/drug-tests`
 pub async fn post_test(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<TestBody>,
 ) -> ApiResult<(StatusCode, Json<TestJson>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(record_test(&state, &caller, &id, &body).await?),
+    ))
+}
+
+/// `POST /api/v1/patients/{id}/drug-tests`: a test event; each result is flagged against the
+/// medications the patient was taking on the day of collection.
+pub async fn record_test(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &TestBody,
+) -> ApiResult<TestJson> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Results,
         Access::Write,
         "drug_test.create",
@@ -524,8 +562,8 @@ pub async fn post_test(
     let flags = results.iter().filter(|r| r.flag.is_some()).count();
     let org = caller.organization_id;
     write_event(
-        &state,
-        &caller,
+        state,
+        caller,
         patient.id,
         "drug_test.create",
         format!("drug-tests/{}", test.id),
@@ -533,7 +571,7 @@ pub async fn post_test(
         async |tx| Ok(store::insert_test(&mut tx.db(), org, &test, &results).await?),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(test_json(test, &results))))
+    Ok(test_json(test, &results))
 }
 
 #[derive(Serialize)]
@@ -589,16 +627,28 @@ pub async fn post_review(
     Path((id, test_id, analyte)): Path<(String, String, String)>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> ApiResult<Json<TestJson>> {
+    Ok(Json(
+        review(&state, &caller, (&id, &test_id, &analyte), &body).await?,
+    ))
+}
+
+/// `POST /api/v1/patients/{id}/drug-tests/{test_id}/results/{analyte}/review`
+pub async fn review(
+    state: &AppState,
+    caller: &Caller,
+    (id, test_id, analyte): (&str, &str, &str),
+    body: &ReviewBody,
+) -> ApiResult<TestJson> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Results,
         Access::Write,
         "drug_test.review",
     )
     .await?;
-    let test_id = openiop_core::id::parse_id(&test_id).ok_or(ApiError::NotFound)?;
+    let test_id = openiop_core::id::parse_id(test_id).ok_or(ApiError::NotFound)?;
     let mut check = Check::new();
     if !["confirmed", "false_positive"].contains(&body.review.as_str()) {
         check.fail("review", "must be confirmed or false_positive");
@@ -613,8 +663,8 @@ pub async fn post_review(
     let mut found = false;
     let now = Instant::new(state.now());
     write_event(
-        &state,
-        &caller,
+        state,
+        caller,
         patient.id,
         "drug_test.review",
         format!("drug-tests/{test_id}"),
@@ -624,7 +674,7 @@ pub async fn post_review(
                 &mut tx.db(),
                 patient.id,
                 test_id,
-                &analyte,
+                analyte,
                 &body.review,
                 reason.as_deref(),
                 caller.user_id,
@@ -645,7 +695,7 @@ pub async fn post_review(
         .into_iter()
         .find(|(t, _)| t.id == test_id)
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(test_json(test, &results)))
+    Ok(test_json(test, &results))
 }
 
 #[derive(Deserialize)]
@@ -668,18 +718,29 @@ pub struct DrawJson {
     pub drawn_at: String,
 }
 
-/// `POST /api/v1/patients/{id}/testing-draws`: this patient's random testing days for a week,
-/// drawn once with a recorded seed (a second call returns the first draw, 200).
+/// `POST /api/v1/patients/{id}/testing-draws`
 pub async fn post_draw(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DrawBody>,
 ) -> ApiResult<(StatusCode, Json<DrawJson>)> {
+    let (status, drawn) = draw(&state, &caller, &id, &body).await?;
+    Ok((status, Json(drawn)))
+}
+
+/// `POST /api/v1/patients/{id}/testing-draws`: this patient's random testing days for a week,
+/// drawn once with a recorded seed (a second call returns the first draw, 200).
+pub async fn draw(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &DrawBody,
+) -> ApiResult<(StatusCode, DrawJson)> {
     let patient = open_patient(
-        &state,
-        &caller,
-        &id,
+        state,
+        caller,
+        id,
         Part::Results,
         Access::Write,
         "testing_draw.create",
@@ -725,7 +786,7 @@ pub async fn post_draw(
     };
     let mut conn = state.store.read().await?;
     if let Some(existing) = store::find_draw(&mut conn.db(), patient.id, &body.week).await? {
-        return Ok((StatusCode::OK, Json(to_json(&existing))));
+        return Ok((StatusCode::OK, to_json(&existing)));
     }
     drop(conn);
     let mut bytes = [0u8; 8];
@@ -743,8 +804,8 @@ pub async fn post_draw(
     };
     let org = caller.organization_id;
     write_event(
-        &state,
-        &caller,
+        state,
+        caller,
         patient.id,
         "testing_draw.create",
         format!("testing-draws/{}", draw.id),
@@ -752,5 +813,5 @@ pub async fn post_draw(
         async |tx| Ok(store::insert_draw(&mut tx.db(), org, &draw).await?),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(to_json(&draw))))
+    Ok((StatusCode::CREATED, to_json(&draw)))
 }

@@ -5,6 +5,7 @@ pub mod admissions;
 pub mod audit;
 pub mod clinical;
 pub mod config;
+pub mod monitoring;
 pub mod patients;
 pub mod placement;
 pub mod public;

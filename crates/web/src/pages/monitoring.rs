@@ -1,0 +1,239 @@
+//! The monitoring page of a chart: medications (MAT, naloxone) and drug and alcohol tests
+//! with their flags, reviews and the random testing draw.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use openiop_core::access::{Access, Part};
+use openiop_core::monitoring::ANALYTES;
+use uuid::Uuid;
+
+use super::{Chrome, FormData, PageCaller, PageResult, render};
+use crate::AppState;
+use crate::api::monitoring::{
+    self as api, MedicationBody, ResultBody, ReviewBody, TestBody, TestJson,
+};
+use crate::api::open_patient;
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+struct MonitoringPage {
+    chrome: Chrome,
+    patient_id: Uuid,
+    name: String,
+    medications: Vec<api::MedicationJson>,
+    tests: Vec<TestJson>,
+    last_use_at: String,
+    analytes: Vec<(&'static str, &'static str)>,
+    rows: [usize; 6],
+    next_week: String,
+    message: String,
+    errors: Vec<openiop_core::FieldError>,
+}
+
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    message: String,
+    errors: Vec<openiop_core::FieldError>,
+) -> Result<MonitoringPage, ApiError> {
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        Part::Results,
+        Access::Read,
+        "monitoring.read",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let medications = openiop_store::monitoring::medications_of(&mut conn.db(), patient.id).await?;
+    let tests = openiop_store::monitoring::tests_of(&mut conn.db(), patient.id).await?;
+    drop(conn);
+    let tests: Vec<TestJson> = tests
+        .into_iter()
+        .map(|(t, r)| api::test_json(t, &r))
+        .collect();
+    let last_use_at = tests
+        .iter()
+        .find(|t| t.results.iter().any(|r| r.counts_as_use))
+        .map(|t| t.collected_at.clone())
+        .unwrap_or_default();
+    let zone = super::schedule::home_zone(state, caller).await?;
+    let next_week =
+        openiop_core::attendance::week_containing(state.now() + time::Duration::days(7), &zone)
+            .map(|w| w.name)
+            .unwrap_or_default();
+    Ok(MonitoringPage {
+        chrome: Chrome::of(caller),
+        patient_id: patient.id,
+        name: format!("{} {}", patient.given_name, patient.family_name),
+        medications: medications.into_iter().map(Into::into).collect(),
+        tests,
+        last_use_at,
+        analytes: ANALYTES.iter().map(|a| (a.code, a.name)).collect(),
+        rows: [0, 1, 2, 3, 4, 5],
+        next_week,
+        message,
+        errors,
+    })
+}
+
+async fn after<T>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    outcome: Result<T, ApiError>,
+    message: impl FnOnce(T) -> String,
+) -> PageResult {
+    match outcome {
+        Ok(v) => Ok(render(
+            &page(state, caller, id, message(v), Vec::new()).await?,
+        )),
+        Err(ApiError::Invalid(invalid)) => {
+            let p = page(state, caller, id, String::new(), invalid.0).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /patients/{id}/monitoring`
+pub async fn monitoring(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    Ok(render(
+        &page(&state, &caller, &id, String::new(), Vec::new()).await?,
+    ))
+}
+
+/// `POST /patients/{id}/medications` (form)
+pub async fn medication_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = MedicationBody {
+        name: form.get("name").to_owned(),
+        dose: form.get("dose").to_owned(),
+        prescriber: form.optional("prescriber"),
+        started_on: form.get("started_on").to_owned(),
+        naloxone_on_hand: form.get("naloxone_on_hand") == "yes",
+        adherence_note: form.optional("adherence_note"),
+    };
+    let outcome = api::add_medication(&state, &caller, &id, &body).await;
+    after(&state, &caller, &id, outcome, |m| {
+        format!("Added {}.", m.name)
+    })
+    .await
+}
+
+/// `POST /patients/{id}/drug-tests` (form): up to six result rows.
+pub async fn test_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let zone = super::schedule::home_zone(&state, &caller).await?;
+    let collected = openiop_core::program::local_to_instant(&zone, form.get("collected_at"))
+        .map(|t| crate::api::instruments::rfc3339(openiop_store::Instant::new(t)))
+        .unwrap_or_else(|| form.get("collected_at").to_owned());
+    let results = (0..6)
+        .filter(|n| !form.get(&format!("analyte{n}")).is_empty())
+        .map(|n| ResultBody {
+            analyte: form.get(&format!("analyte{n}")).to_owned(),
+            outcome: form.get(&format!("outcome{n}")).to_owned(),
+            level: form.optional(&format!("level{n}")),
+        })
+        .collect();
+    let body = TestBody {
+        specimen: form.get("specimen").to_owned(),
+        observed: form.get("observed") == "yes",
+        collected_at: collected,
+        source: form.get("source").to_owned(),
+        panel: None,
+        results,
+    };
+    let outcome = api::record_test(&state, &caller, &id, &body).await;
+    after(&state, &caller, &id, outcome, |t| {
+        if t.flagged {
+            "Recorded; some results are flagged.".to_owned()
+        } else {
+            "Recorded; nothing flagged.".to_owned()
+        }
+    })
+    .await
+}
+
+/// `POST /patients/{id}/drug-tests/{test_id}/review` (form)
+pub async fn review_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, test_id)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = ReviewBody {
+        review: form.get("review").to_owned(),
+        reason: form.optional("reason"),
+    };
+    let outcome = api::review(&state, &caller, (&id, &test_id, form.get("analyte")), &body).await;
+    after(&state, &caller, &id, outcome, |_| {
+        "Review recorded.".to_owned()
+    })
+    .await
+}
+
+/// `POST /patients/{id}/medications/{medication_id}/stop` (form)
+pub async fn stop_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, medication_id)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = api::StopBody {
+        stopped_on: form.get("stopped_on").to_owned(),
+        adherence_note: form.optional("adherence_note"),
+    };
+    let outcome = api::stop(&state, &caller, &id, &medication_id, &body).await;
+    after(&state, &caller, &id, outcome, |m| {
+        format!("Stopped {}.", m.name)
+    })
+    .await
+}
+
+/// `POST /patients/{id}/testing-draws` (form): next week's random testing days.
+pub async fn draw_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let body = api::DrawBody {
+        week: form.get("week").to_owned(),
+        count: None,
+        days: None,
+    };
+    let outcome = api::draw(&state, &caller, &id, &body).await;
+    after(&state, &caller, &id, outcome, |(_, d)| {
+        format!(
+            "Testing days for {}: {} (seed {}).",
+            d.week,
+            d.days.join(", "),
+            d.seed
+        )
+    })
+    .await
+}
