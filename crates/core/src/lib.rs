@@ -20,6 +20,7 @@ pub mod monitoring;
 pub mod patient;
 pub mod placement;
 pub mod program;
+pub mod safety;
 pub mod schedule;
 pub mod selfcheck;
 pub mod settings;

@@ -183,3 +183,59 @@ pub async fn diagnoses_of(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Diagn
         .await
     })?)
 }
+
+/// A version of a patient's care document (safety plan, relapse-prevention plan).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CareDocument {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub kind: String,
+    pub version: i32,
+    pub body: String,
+    pub recorded_by: Uuid,
+    pub recorded_at: Instant,
+}
+
+/// Saves the next version of a document; the (patient, kind, version) key makes two
+/// concurrent saves of the same version fail rather than both win.
+pub async fn insert_document(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    d: &CareDocument,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO care_documents (id, organization_id, patient_id, kind, version, body, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(d.id)
+        .bind(organization_id)
+        .bind(d.patient_id)
+        .bind(&d.kind)
+        .bind(d.version)
+        .bind(&d.body)
+        .bind(d.recorded_by)
+        .bind(d.recorded_at)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn current_document(
+    db: &mut Db<'_>,
+    patient_id: Uuid,
+    kind: &str,
+) -> Result<Option<CareDocument>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, CareDocument>(
+            "SELECT id, patient_id, kind, version, body, recorded_by, recorded_at FROM care_documents \
+             WHERE patient_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(patient_id)
+        .bind(kind)
+        .fetch_optional(&mut **c)
+        .await
+    })?)
+}

@@ -301,6 +301,18 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
             clinical,
         ),
         (M::POST, "/api/v1/patients/{id}/testing-draws", clinical),
+        (M::GET, "/api/v1/patients/{id}/safety-plan", read_plans),
+        (M::PUT, "/api/v1/patients/{id}/safety-plan", clinical),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/relapse-prevention-plan",
+            read_plans,
+        ),
+        (
+            M::PUT,
+            "/api/v1/patients/{id}/relapse-prevention-plan",
+            clinical,
+        ),
         (M::GET, "/api/v1/rooms", staff),
         (M::GET, "/sessions", schedule_staff),
         (M::POST, "/sessions", schedule_staff),
@@ -531,6 +543,15 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"review": "confirmed"})
         }
         "/api/v1/patients/{id}/testing-draws" => json!({"week": "2026-W49"}),
+        "/api/v1/patients/{id}/safety-plan" => {
+            json!({"warning_signs": ["Not sleeping"], "internal_coping": ["Walk"], "distractions": [],
+            "help_contacts": [{"name": "Sister", "phone": "555 0100"}], "professionals": [], "environment": ["Lock meds"],
+            "reasons_for_living": ["Kids"]})
+        }
+        "/api/v1/patients/{id}/relapse-prevention-plan" => {
+            json!({"trigger_people": ["Old friends"], "trigger_places": [], "trigger_feelings": [], "trigger_times": [],
+            "warning_signs": [], "coping": ["Call sponsor"], "support_contacts": [], "craving_plan": "Wait 20 minutes"})
+        }
         "/api/v1/rooms" => json!({"site_id": w.site, "name": format!("Room {n}"), "capacity": 12}),
         "/api/v1/patients/{id}/availability" => {
             json!({"windows": [{"day": "mon", "start": "17:00", "end": "22:00"}]})
@@ -563,6 +584,26 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         "/api/v1/patients/{id}/care-team" => json!({"user_ids": w.team}),
         _ => json!({}),
     })
+}
+
+/// A world with no ids, for bodies that name none.
+fn placeholder_world() -> World {
+    World {
+        patient: String::new(),
+        site: String::new(),
+        track: String::new(),
+        team: [String::new(), String::new()],
+        episode: String::new(),
+        inquiry: String::new(),
+        attachment: String::new(),
+        program: String::new(),
+        alert: String::new(),
+        session: String::new(),
+        template: String::new(),
+        feed: String::new(),
+        medication: String::new(),
+        drug_test: String::new(),
+    }
 }
 
 fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
@@ -797,6 +838,18 @@ async fn every_route_times_every_role() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{drug_test}");
     let drug_test = drug_test["id"].as_str().unwrap().to_owned();
+    // The world's patient has both care documents, so reading them answers 200.
+    for kind in ["safety-plan", "relapse-prevention-plan"] {
+        let path = format!("/api/v1/patients/{patient}/{kind}");
+        let body = json_body(
+            &Method::PUT,
+            &format!("/api/v1/patients/{{id}}/{kind}"),
+            &placeholder_world(),
+            0,
+        );
+        let (status, saved) = app.call(Method::PUT, &path, Some(&admin), body).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+    }
     let template_body = json!({"track_id": track, "kind": "skills", "title": "Skills", "weekday": "tue", "start": "18:00", "minutes": 90, "capacity": 10});
     let template_id = app
         .post("/api/v1/session-templates", &admin, template_body)

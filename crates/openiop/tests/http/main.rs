@@ -18,6 +18,7 @@ mod monitoring;
 mod pages;
 mod program;
 mod roster;
+mod safety;
 mod sessions;
 mod story;
 mod week;

@@ -10,6 +10,7 @@ pub mod monitoring;
 pub mod patients;
 pub mod placement;
 pub mod program;
+pub mod safety;
 pub mod schedule;
 pub mod session;
 pub mod sessions;
