@@ -332,6 +332,9 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/patients/{id}/appointments", admit),
         (M::POST, "/patients/{id}/calendar-feeds", calendar_feed),
         (M::POST, "/calendar-feeds/{id}/revoke", calendar_feed),
+        (M::GET, "/patients/{id}/care-plans", read_plans),
+        (M::POST, "/patients/{id}/safety-plan", clinical),
+        (M::POST, "/patients/{id}/relapse-prevention-plan", clinical),
         (M::GET, "/patients/{id}/monitoring", clinical),
         (M::POST, "/patients/{id}/medications", clinical),
         (
@@ -650,6 +653,8 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/patients/{id}/drug-tests" => "specimen=breath&collected_at=2026-11-20T09:00&source=lab&analyte0=alcohol&outcome0=negative".to_owned(),
         "/patients/{id}/drug-tests/{test_id}/review" => "analyte=fentanyl&review=confirmed".to_owned(),
         "/patients/{id}/testing-draws" => "week=2026-W50".to_owned(),
+        "/patients/{id}/safety-plan" => "warning_signs=Not+sleeping&internal_coping=Walk&help_contacts=Sister%2C+555+0100&environment=Lock+meds".to_owned(),
+        "/patients/{id}/relapse-prevention-plan" => "trigger_places=Bar&coping=Call+sponsor&craving_plan=Wait".to_owned(),
         "/config/rooms" => format!("site_id={}&name=FormRoom{n}&capacity=10", w.site),
         "/config/curriculum" => "phase=engagement&topics=Welcome%0AThe+disease+model".to_owned(),
         "/patients/{id}/availability" => "day0=mon&start0=17:00&end0=22:00".to_owned(),

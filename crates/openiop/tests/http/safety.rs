@@ -91,3 +91,34 @@ on_both!(
         );
     }
 );
+
+on_both!(the_care_plans_page_saves_and_prints, |app| {
+    let admin = app.admin().await;
+    let patient = app.patient(&admin, "Page", "Plans").await;
+    let (cookie, csrf) = app.browser_session("admin", crate::support::ADMIN.1).await;
+    let (status, _, html) = app
+        .form(
+            &format!("/patients/{patient}/safety-plan"),
+            &cookie,
+            &format!("csrf={csrf}&warning_signs=Not+sleeping%0D%0AIsolating&internal_coping=Walk&help_contacts=Sister%2C+555+0100&environment=Meds+locked+away&reasons_for_living=My+kids"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Safety plan saved.") && html.contains("Isolating") && html.contains("988")
+    );
+    let (status, _, html) = app
+        .form(
+            &format!("/patients/{patient}/relapse-prevention-plan"),
+            &cookie,
+            &format!("csrf={csrf}&coping=Call+sponsor&craving_plan="),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("craving_plan") && html.contains("trigger_people"));
+    let (status, html) = app
+        .page(&format!("/patients/{patient}/care-plans"), &cookie)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Version 1") && html.contains("No relapse-prevention plan yet."));
+});

@@ -3,6 +3,7 @@
 
 pub mod admissions;
 pub mod audit;
+pub mod care_plans;
 pub mod clinical;
 pub mod config;
 pub mod monitoring;
