@@ -385,3 +385,27 @@ pub async fn active_feeds_of_patient(db: &mut Db<'_>, patient_id: Uuid) -> Resul
         .await
     })?)
 }
+
+/// Every patient's availability windows in an organization (for building a week without a
+/// query per patient).
+pub async fn availability_of_organization(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<(Uuid, Window)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        patient_id: Uuid,
+        #[sqlx(flatten)]
+        window: Window,
+    }
+    let rows = on_db!(db, |c| {
+        sqlx::query_as::<_, Row>(
+            "SELECT patient_id, weekday, start_minute, end_minute FROM availability_windows \
+             WHERE organization_id = $1 ORDER BY patient_id, weekday, start_minute",
+        )
+        .bind(organization_id)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.patient_id, r.window)).collect())
+}

@@ -309,67 +309,43 @@ pub async fn dated(db: &mut Db<'_>, template_id: Uuid, starts_at: Instant) -> Re
     Ok(n > 0)
 }
 
-/// Sessions of the organization starting in `[from, until)`, in time order.
-pub async fn sessions_between(
-    db: &mut Db<'_>,
-    organization_id: Uuid,
-    from: Instant,
-    until: Instant,
-) -> Result<Vec<Session>> {
-    Ok(on_db!(db, |c| {
-        sqlx::query_as::<_, Session>(concat!(
-            "SELECT ",
-            crate::session_columns!(""),
-            " FROM sessions WHERE organization_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at, id"
-        ))
-        .bind(organization_id)
-        .bind(from)
-        .bind(until)
-        .fetch_all(&mut **c)
-        .await
-    })?)
+/// Whose sessions a listing is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// Every session of an organization.
+    Organization(Uuid),
+    /// Sessions a patient is enrolled in.
+    Patient(Uuid),
+    /// Sessions a staff member facilitates.
+    Facilitator(Uuid),
 }
 
-/// Sessions a patient is enrolled in, starting in `[from, until)`.
-pub async fn sessions_of_patient(
+/// Sessions starting in `[from, until)`, in time order.
+pub async fn sessions_in(
     db: &mut Db<'_>,
-    patient_id: Uuid,
+    whose: Whose,
     from: Instant,
     until: Instant,
 ) -> Result<Vec<Session>> {
+    let (filter, id) = match whose {
+        Whose::Organization(id) => ("organization_id = $1", id),
+        Whose::Patient(id) => (
+            "id IN (SELECT session_id FROM session_enrollments WHERE patient_id = $1)",
+            id,
+        ),
+        Whose::Facilitator(id) => ("facilitator_id = $1", id),
+    };
+    let sql = format!(
+        "SELECT {} FROM sessions WHERE {filter} AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at, id",
+        crate::session_columns!("")
+    );
     Ok(on_db!(db, |c| {
-        sqlx::query_as::<_, Session>(concat!(
-            "SELECT ",
-            crate::session_columns!("s."),
-            " FROM sessions s JOIN session_enrollments e ON e.session_id = s.id \
-             WHERE e.patient_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 ORDER BY s.starts_at, s.id"
-        ))
-        .bind(patient_id)
-        .bind(from)
-        .bind(until)
-        .fetch_all(&mut **c)
-        .await
-    })?)
-}
-
-/// Sessions a staff member facilitates, starting in `[from, until)`.
-pub async fn sessions_of_facilitator(
-    db: &mut Db<'_>,
-    user_id: Uuid,
-    from: Instant,
-    until: Instant,
-) -> Result<Vec<Session>> {
-    Ok(on_db!(db, |c| {
-        sqlx::query_as::<_, Session>(concat!(
-            "SELECT ",
-            crate::session_columns!(""),
-            " FROM sessions WHERE facilitator_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at, id"
-        ))
-        .bind(user_id)
-        .bind(from)
-        .bind(until)
-        .fetch_all(&mut **c)
-        .await
+        sqlx::query_as::<_, Session>(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .bind(from)
+            .bind(until)
+            .fetch_all(&mut **c)
+            .await
     })?)
 }
 
@@ -473,4 +449,25 @@ pub async fn marks_between(
         }
     }
     Ok(out)
+}
+
+/// Every `(patient, session)` enrollment in sessions of the organization starting in
+/// `[from, until)`.
+pub async fn enrollments_between(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    from: Instant,
+    until: Instant,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, (Uuid, Uuid)>(
+            "SELECT e.patient_id, e.session_id FROM session_enrollments e JOIN sessions s ON s.id = e.session_id \
+             WHERE s.organization_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3",
+        )
+        .bind(organization_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&mut **c)
+        .await
+    })?)
 }

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use openiop_core::access::{Action, Role};
 use openiop_core::attendance::{self, NoShows, Status};
-use openiop_core::intensity::{self, Plan, StepDoc};
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
 use openiop_store::patients::{self as store_patients, Reach};
@@ -384,9 +383,6 @@ pub async fn program_view(
             .map(|s| s.time_zone.clone())
             .unwrap_or_else(|| zone.clone())
     };
-    let monday = attendance::local_date(week.start, &zone)
-        .and_then(|d| openiop_core::validate::parse_date(&d))
-        .ok_or(ApiError::Internal("week start".into()))?;
     // Minutes per patient per local date.
     let mut minutes: BTreeMap<Uuid, BTreeMap<String, u32>> = BTreeMap::new();
     for m in week_marks.iter().filter(|m| m.minutes > 0) {
@@ -403,21 +399,12 @@ pub async fn program_view(
         let Some(track) = track_of.get(&e.track_id) else {
             continue;
         };
-        let episode_week = intensity::episode_week(e.admitted_on, monday);
-        if episode_week < 1 {
+        let plan = plans.iter().find(|p| p.episode_id == e.id);
+        let targets = super::program::targets_from(plan, e, track, &week, &zone)?;
+        if targets.episode_week < 1 {
             continue;
         }
-        let step = plans
-            .iter()
-            .find(|p| p.episode_id == e.id)
-            .and_then(|p| {
-                let steps: Vec<StepDoc> = serde_json::from_str(&p.phases).ok()?;
-                Plan::parse(&steps, Some("recorded"), track.level, track.age_group).ok()
-            })
-            .and_then(|plan| plan.step_for(episode_week).copied());
-        let (target, min_days) = step
-            .map(|s| (s.target_minutes, s.min_days))
-            .unwrap_or((track.target_minutes, track.min_days));
+        let (target, min_days) = (targets.minutes, targets.min_days);
         let days = minutes.get(&e.patient_id);
         let total: u32 = days.map(|d| d.values().sum()).unwrap_or(0);
         let day_count = days.map(BTreeMap::len).unwrap_or(0);

@@ -216,9 +216,12 @@ pub async fn get_feed(
     let from = Instant::new(now - time::Duration::days(30));
     let until = Instant::new(now + time::Duration::days(180));
     let found = match (feed.patient_id, feed.user_id) {
-        (Some(p), _) => sessions::sessions_of_patient(&mut conn.db(), p, from, until).await?,
+        (Some(p), _) => {
+            sessions::sessions_in(&mut conn.db(), sessions::Whose::Patient(p), from, until).await?
+        }
         (None, Some(u)) => {
-            sessions::sessions_of_facilitator(&mut conn.db(), u, from, until).await?
+            sessions::sessions_in(&mut conn.db(), sessions::Whose::Facilitator(u), from, until)
+                .await?
         }
         (None, None) => Vec::new(),
     };

@@ -362,7 +362,7 @@ async fn episode_and_track(
 
 /// Parses a stored plan for a track (plans were checked when saved; the floor reason
 /// recorded then still stands).
-fn parse_stored(stored: &StoredPlan, track: &organization::Track) -> Option<Plan> {
+pub fn parse_stored(stored: &StoredPlan, track: &organization::Track) -> Option<Plan> {
     let steps: Vec<StepDoc> = serde_json::from_str(&stored.phases).ok()?;
     Plan::parse(
         &steps,
@@ -520,33 +520,56 @@ pub async fn targets(
     track: &organization::Track,
     week: &attendance::Week,
     zone: &str,
-) -> ApiResult<(u32, u8, i64, Option<Phase>, &'static str)> {
+) -> ApiResult<Targets> {
+    let mut conn = state.store.read().await?;
+    let stored = schedule_store::current_plan(&mut conn.db(), episode.id).await?;
+    drop(conn);
+    targets_from(stored.as_ref(), episode, track, week, zone)
+}
+
+/// A week's targets for an episode: the step of its plan in force, else its track's.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets {
+    pub minutes: u32,
+    pub min_days: u8,
+    /// Week of the episode (1 = the admission week).
+    pub episode_week: i64,
+    pub phase: Option<Phase>,
+    /// `plan` or `track`.
+    pub from: &'static str,
+}
+
+/// [`targets`] with the episode's current plan already loaded (for callers that load every
+/// plan of the organization at once).
+pub fn targets_from(
+    stored: Option<&StoredPlan>,
+    episode: &Episode,
+    track: &organization::Track,
+    week: &attendance::Week,
+    zone: &str,
+) -> ApiResult<Targets> {
     let monday = attendance::local_date(week.start, zone)
         .and_then(|d| openiop_core::validate::parse_date(&d))
         .ok_or(ApiError::Internal("week start".into()))?;
     let episode_week = intensity::episode_week(episode.admitted_on, monday);
-    let mut conn = state.store.read().await?;
-    let stored = schedule_store::current_plan(&mut conn.db(), episode.id).await?;
-    drop(conn);
     let step = stored
-        .as_ref()
         .and_then(|s| parse_stored(s, track))
         .and_then(|plan| plan.step_for(episode_week).copied());
     Ok(match step {
-        Some(step) => (
-            step.target_minutes,
-            step.min_days,
+        Some(step) => Targets {
+            minutes: step.target_minutes,
+            min_days: step.min_days,
             episode_week,
-            Some(step.phase),
-            "plan",
-        ),
-        None => (
-            track.target_minutes,
-            track.min_days,
+            phase: Some(step.phase),
+            from: "plan",
+        },
+        None => Targets {
+            minutes: track.target_minutes,
+            min_days: track.min_days,
             episode_week,
-            None,
-            "track",
-        ),
+            phase: None,
+            from: "track",
+        },
     })
 }
 
@@ -564,8 +587,13 @@ pub async fn week_intensity(
         None => attendance::week_containing(state.now(), &zone)
             .ok_or(ApiError::Internal("week".into()))?,
     };
-    let (target_minutes, min_days, episode_week, phase, targets_from) =
-        targets(state, &episode, &track, &week, &zone).await?;
+    let Targets {
+        minutes: target_minutes,
+        min_days,
+        episode_week,
+        phase,
+        from: targets_from,
+    } = targets(state, &episode, &track, &week, &zone).await?;
     let mut conn = state.store.read().await?;
     let marks = sessions::current_marks(
         &mut conn.db(),
@@ -696,6 +724,16 @@ pub struct TopicJson {
     pub title: String,
 }
 
+impl From<&intensity::Topic> for TopicJson {
+    fn from(t: &intensity::Topic) -> Self {
+        TopicJson {
+            phase: t.phase,
+            position: t.position,
+            title: t.title.clone(),
+        }
+    }
+}
+
 /// `PUT /api/v1/curriculum/{phase}` (admins): the ordered psychoeducation topics of a phase.
 pub async fn put_curriculum(
     State(state): State<AppState>,
@@ -799,14 +837,7 @@ pub async fn get_curriculum(
     .await?;
     let topics = load_curriculum(&state, caller.organization_id).await?;
     Ok(Json(ListPage::whole(
-        topics
-            .into_iter()
-            .map(|t| TopicJson {
-                phase: t.phase,
-                position: t.position,
-                title: t.title,
-            })
-            .collect(),
+        topics.iter().map(TopicJson::from).collect(),
     )))
 }
 
@@ -826,8 +857,10 @@ pub async fn topics_needed(
     let (episode, track, zone) = episode_context(state, organization_id, patient_id).await?;
     let week =
         attendance::week_containing(state.now(), &zone).ok_or(ApiError::Internal("week".into()))?;
-    let (_, _, _, phase, _) = targets(state, &episode, &track, &week, &zone).await?;
-    let phase = phase.unwrap_or(Phase::Engagement);
+    let phase = targets(state, &episode, &track, &week, &zone)
+        .await?
+        .phase
+        .unwrap_or(Phase::Engagement);
     let curriculum = load_curriculum(state, organization_id).await?;
     let mut conn = state.store.read().await?;
     let attended: BTreeSet<String> = schedule_store::attended_topics(&mut conn.db(), patient_id)
@@ -837,11 +870,7 @@ pub async fn topics_needed(
     drop(conn);
     let needed = intensity::topics_needed(&curriculum, phase, &attended)
         .into_iter()
-        .map(|t| TopicJson {
-            phase: t.phase,
-            position: t.position,
-            title: t.title.clone(),
-        })
+        .map(TopicJson::from)
         .collect();
     Ok(NeededJson {
         phase,

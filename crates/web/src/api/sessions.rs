@@ -8,7 +8,6 @@ use openiop_core::access::{Access, Action, Part};
 use openiop_core::attendance::{self, SESSION_KINDS, Status};
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
-use openiop_store::patients as store_patients;
 use openiop_store::schedule::{self as schedule_store, Booked};
 use openiop_store::sessions::{self, Mark, Session};
 use openiop_store::{Instant, organization};
@@ -485,25 +484,17 @@ pub async fn book_appointment(
     let title = check
         .optional_text("title", body.title.as_deref(), 200)
         .flatten();
-    let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
-    drop(conn);
-    let episode = episodes
-        .iter()
-        .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
-        .or(episodes.first());
-    if episode.is_none() {
+    let context =
+        match super::program::episode_context(state, caller.organization_id, patient.id).await {
+            Ok(context) => Some(context),
+            Err(ApiError::Invalid(_)) => None,
+            Err(other) => return Err(other),
+        };
+    if context.is_none() {
         check.fail("patient_id", "the patient has no episode of care");
     }
-    let track_site = match episode {
-        Some(e) => {
-            let mut conn = state.store.read().await?;
-            organization::find_track(&mut conn.db(), caller.organization_id, e.track_id)
-                .await?
-                .map(|t| t.site_id)
-        }
-        None => None,
-    };
+    let track_site = context.as_ref().map(|(_, track, _)| track.site_id);
+    let episode = context.map(|(episode, _, _)| episode);
     let facts = check_facts(
         state,
         caller,
@@ -597,9 +588,9 @@ pub async fn list_sessions(
     }
     let (from, to) = check.finish(|| Some((from?, to?)))?;
     let mut conn = state.store.read().await?;
-    let found = sessions::sessions_between(
+    let found = sessions::sessions_in(
         &mut conn.db(),
-        caller.organization_id,
+        sessions::Whose::Organization(caller.organization_id),
         Instant::new(from.midnight().assume_utc()),
         Instant::new((to + time::Duration::days(1)).midnight().assume_utc()),
     )

@@ -18,7 +18,7 @@ use openiop_store::{Instant, organization, schedule as schedule_store};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::program::targets;
+use super::program::targets_from;
 use super::require;
 use crate::AppState;
 use crate::audit_log::EventBuilder;
@@ -126,9 +126,9 @@ async fn build(
             .unwrap_or_else(|| zone.clone())
     };
     let mut conn = state.store.read().await?;
-    let dated = sessions::sessions_between(
+    let dated = sessions::sessions_in(
         &mut conn.db(),
-        org,
+        sessions::Whose::Organization(org),
         Instant::new(week.start),
         Instant::new(week.end),
     )
@@ -166,12 +166,35 @@ async fn build(
         });
         kept.push(s);
     }
-    // Patients: one per active episode (the newest if several).
+    // Patients: one per active episode (the newest if several). Plans, availability and
+    // the week's enrollments are read once for the whole organization.
+    let mut conn = state.store.read().await?;
+    let plans = schedule_store::current_plans(&mut conn.db(), org).await?;
+    let mut availability: BTreeMap<Uuid, Vec<Window>> = BTreeMap::new();
+    for (patient, w) in schedule_store::availability_of_organization(&mut conn.db(), org).await? {
+        if let (Ok(day), Ok(start), Ok(end)) = (
+            u8::try_from(w.weekday),
+            u16::try_from(w.start_minute),
+            u16::try_from(w.end_minute),
+        ) {
+            availability
+                .entry(patient)
+                .or_default()
+                .push(Window { day, start, end });
+        }
+    }
+    let already: BTreeSet<(Uuid, Uuid)> = sessions::enrollments_between(
+        &mut conn.db(),
+        org,
+        Instant::new(week.start),
+        Instant::new(week.end),
+    )
+    .await?
+    .into_iter()
+    .collect();
     let mut seen = BTreeSet::new();
     let mut patients = Vec::new();
     let mut patient_ids = Vec::new();
-    let mut already = BTreeSet::new();
-    let mut conn = state.store.read().await?;
     for e in census.iter().rev() {
         if !seen.insert(e.patient_id) {
             continue;
@@ -179,37 +202,15 @@ async fn build(
         let Some(track) = tracks.iter().find(|t| t.id == e.track_id) else {
             continue;
         };
-        let z = zone_of_track(track.id);
-        drop(conn);
-        let (target, min_days, ..) = targets(state, e, track, &week, &z).await?;
-        conn = state.store.read().await?;
-        let windows = schedule_store::availability(&mut conn.db(), e.patient_id).await?;
-        for s in sessions::sessions_of_patient(
-            &mut conn.db(),
-            e.patient_id,
-            Instant::new(week.start),
-            Instant::new(week.end),
-        )
-        .await?
-        {
-            already.insert((e.patient_id, s.id));
-        }
+        let plan = plans.iter().find(|p| p.episode_id == e.id);
+        let target = targets_from(plan, e, track, &week, &zone_of_track(track.id))?;
         patients.push(Patient {
             id: e.patient_id.to_string(),
-            required_minutes: target,
-            min_days,
+            required_minutes: target.minutes,
+            min_days: target.min_days,
             max_minutes: None,
             tracks: vec![track.id.to_string()],
-            availability: windows
-                .iter()
-                .filter_map(|w| {
-                    Some(Window {
-                        day: u8::try_from(w.weekday).ok()?,
-                        start: u16::try_from(w.start_minute).ok()?,
-                        end: u16::try_from(w.end_minute).ok()?,
-                    })
-                })
-                .collect(),
+            availability: availability.remove(&e.patient_id).unwrap_or_default(),
         });
         patient_ids.push(e.patient_id);
     }

@@ -129,9 +129,9 @@ pub async fn today(state: &AppState, caller: &Caller) -> Result<Vec<SessionRow>,
         return Ok(Vec::new());
     };
     let mut conn = state.store.read().await?;
-    let found = sessions::sessions_between(
+    let found = sessions::sessions_in(
         &mut conn.db(),
-        caller.organization_id,
+        sessions::Whose::Organization(caller.organization_id),
         Instant::new(from),
         Instant::new(until + time::Duration::minutes(1)),
     )
@@ -155,9 +155,9 @@ async fn sessions_page(
     let zone = home_zone(state, caller).await?;
     let week = pick_week(week, &zone, state.now())?;
     let mut conn = state.store.read().await?;
-    let found = sessions::sessions_between(
+    let found = sessions::sessions_in(
         &mut conn.db(),
-        caller.organization_id,
+        sessions::Whose::Organization(caller.organization_id),
         Instant::new(week.start),
         Instant::new(week.end),
     )
@@ -796,9 +796,9 @@ async fn patient_schedule_page(
     };
     let now = state.now();
     let mut conn = state.store.read().await?;
-    let upcoming = sessions::sessions_of_patient(
+    let upcoming = sessions::sessions_in(
         &mut conn.db(),
-        patient.id,
+        sessions::Whose::Patient(patient.id),
         Instant::new(now - time::Duration::hours(12)),
         Instant::new(now + time::Duration::days(14)),
     )
