@@ -6,6 +6,7 @@
 //! Answers are points in item order; items count from 1 in prose and from 0 in error fields
 //! (`answers[8]` is item 9).
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use serde::Serialize;
@@ -54,6 +55,8 @@ pub enum Total {
         reversed: &'static [usize],
         counted: usize,
     },
+    /// No total: the instrument is read item by item and by its subscales (the BAM).
+    None,
 }
 
 /// How the band is chosen.
@@ -65,6 +68,15 @@ pub enum Banding {
     SexCutoff { male: u32, other: u32 },
     /// The C-SSRS screener's rule: the highest band whose items apply.
     Cssrs,
+    /// No band (instruments without a total).
+    None,
+}
+
+/// A subscale: the sum of the points of some items (zero-based).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscale {
+    pub code: &'static str,
+    pub items: &'static [usize],
 }
 
 /// When a flag is raised.
@@ -82,17 +94,64 @@ pub enum FlagRule {
         band: &'static str,
         flag: &'static str,
     },
+    /// A subscale is at least `min`.
+    SubscaleAtLeast {
+        subscale: &'static str,
+        min: u32,
+        flag: &'static str,
+    },
+    /// A subscale is at most `max` (for subscales where higher is better).
+    SubscaleAtMost {
+        subscale: &'static str,
+        max: u32,
+        flag: &'static str,
+    },
 }
 
-/// A rule between answers (C-SSRS skip logic): when item `when_item` is `when_points`,
-/// item `item` must not be `forbidden`.
+/// A rule between answers, checked before scoring.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Consistency {
-    pub when_item: usize,
-    pub when_points: u8,
-    pub item: usize,
-    pub forbidden: u8,
-    pub message: &'static str,
+pub enum Consistency {
+    /// Skip logic (C-SSRS): when item `when_item` is `when_points`, item `item` must not be
+    /// `forbidden`.
+    Forbids {
+        when_item: usize,
+        when_points: u8,
+        item: usize,
+        forbidden: u8,
+        message: &'static str,
+    },
+    /// Item `item` may not score above item `bound` (BAM: heavy-drinking days are drinking
+    /// days).
+    AtMost {
+        item: usize,
+        bound: usize,
+        message: &'static str,
+    },
+}
+
+impl Consistency {
+    /// The item this rule reports on, when the answers break it.
+    fn broken_by(&self, answers: &[i64]) -> Option<(usize, &'static str)> {
+        match *self {
+            Consistency::Forbids {
+                when_item,
+                when_points,
+                item,
+                forbidden,
+                message,
+            } => (answers.get(when_item) == Some(&i64::from(when_points))
+                && answers.get(item) == Some(&i64::from(forbidden)))
+            .then_some((item, message)),
+            Consistency::AtMost {
+                item,
+                bound,
+                message,
+            } => match (answers.get(item), answers.get(bound)) {
+                (Some(value), Some(limit)) if value > limit => Some((item, message)),
+                _ => None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +164,8 @@ pub struct Instrument {
     pub total: Total,
     pub banding: Banding,
     pub bands: Vec<Band>,
+    /// Subscales reported beside (or, with [`Total::None`], instead of) the total.
+    pub subscales: Vec<Subscale>,
     pub flags: Vec<FlagRule>,
     pub consistency: Vec<Consistency>,
     /// Whether `sex` is required.
@@ -119,9 +180,13 @@ pub struct Instrument {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Score {
     pub code: &'static str,
-    pub total: u32,
-    pub band: &'static str,
+    /// `None` for instruments without a validated total (the BAM).
+    pub total: Option<u32>,
+    pub band: Option<&'static str>,
     pub flags: Vec<&'static str>,
+    /// Subscale code -> sum, for instruments that have subscales.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub subscales: BTreeMap<&'static str, u32>,
 }
 
 /// Sex as AUDIT-C reads it.
@@ -201,15 +266,15 @@ pub fn score(
                 });
             }
         }
-        for rule in &instrument.consistency {
-            if answers.get(rule.when_item) == Some(&i64::from(rule.when_points))
-                && answers.get(rule.item) == Some(&i64::from(rule.forbidden))
-            {
-                errors.push(FieldError {
-                    field: format!("answers[{}]", rule.item),
-                    message: rule.message.into(),
-                });
-            }
+        for (item, message) in instrument
+            .consistency
+            .iter()
+            .filter_map(|rule| rule.broken_by(answers))
+        {
+            errors.push(FieldError {
+                field: format!("answers[{item}]"),
+                message: message.into(),
+            });
         }
     }
     if !errors.is_empty() {
@@ -221,36 +286,50 @@ pub fn score(
         .map(|&a| u32::try_from(a).unwrap_or(0))
         .collect();
     let total = match &instrument.total {
-        Total::Sum => points.iter().sum(),
-        Total::Yes { reversed, counted } => points
-            .iter()
-            .take(*counted)
-            .enumerate()
-            .filter(|(i, p)| {
-                if reversed.contains(i) {
-                    **p == 0
-                } else {
-                    **p == 1
-                }
-            })
-            .count() as u32,
+        Total::None => None,
+        Total::Sum => Some(points.iter().sum()),
+        Total::Yes { reversed, counted } => Some(
+            points
+                .iter()
+                .take(*counted)
+                .enumerate()
+                .filter(|(i, p)| {
+                    if reversed.contains(i) {
+                        **p == 0
+                    } else {
+                        **p == 1
+                    }
+                })
+                .count() as u32,
+        ),
     };
+    let subscales: BTreeMap<&'static str, u32> = instrument
+        .subscales
+        .iter()
+        .map(|s| {
+            let sum = s.items.iter().filter_map(|&i| points.get(i)).sum();
+            (s.code, sum)
+        })
+        .collect();
+    let sum = total.unwrap_or(0);
     let band = match &instrument.banding {
-        Banding::ByTotal => by_total(&instrument.bands, total),
+        Banding::None => None,
+        Banding::ByTotal => Some(by_total(&instrument.bands, sum)),
         Banding::SexCutoff { male, other } => {
             let cutoff = if sex == Some(Sex::Male) {
                 *male
             } else {
                 *other
             };
-            if total >= cutoff {
+            Some(if sum >= cutoff {
                 "positive"
             } else {
                 "negative"
-            }
+            })
         }
-        Banding::Cssrs => cssrs_band(&points),
+        Banding::Cssrs => Some(cssrs_band(&points)),
     };
+    let subscale = |code: &str| subscales.get(code).copied();
     let mut flags = Vec::new();
     for rule in &instrument.flags {
         let (raised, flag) = match rule {
@@ -258,8 +337,18 @@ pub fn score(
                 items.iter().any(|&i| points.get(i).is_some_and(|p| *p > 0)),
                 *flag,
             ),
-            FlagRule::TotalAtLeast { min, flag } => (total >= *min, *flag),
-            FlagRule::BandIs { band: b, flag } => (band == *b, *flag),
+            FlagRule::TotalAtLeast { min, flag } => (total.is_some_and(|t| t >= *min), *flag),
+            FlagRule::BandIs { band: b, flag } => (band == Some(*b), *flag),
+            FlagRule::SubscaleAtLeast {
+                subscale: code,
+                min,
+                flag,
+            } => (subscale(code).is_some_and(|v| v >= *min), *flag),
+            FlagRule::SubscaleAtMost {
+                subscale: code,
+                max,
+                flag,
+            } => (subscale(code).is_some_and(|v| v <= *max), *flag),
         };
         if raised && !flags.contains(&flag) {
             flags.push(flag);
@@ -270,6 +359,7 @@ pub fn score(
         total,
         band,
         flags,
+        subscales,
     })
 }
 
@@ -469,6 +559,215 @@ const PFIZER: &str = "PHQ and GAD-7 instruments: developed by Drs. Robert L. Spi
 Kurt Kroenke and colleagues, with an educational grant from Pfizer Inc. No permission required to reproduce, \
 translate, display or distribute. Full wording shown.";
 
+/// BAM answers that count days in the past 30, as the VA form's intervals.
+const BAM_DAYS: &[Choice] = &[
+    Choice {
+        points: 0,
+        label: "0 days",
+    },
+    Choice {
+        points: 1,
+        label: "1-3 days",
+    },
+    Choice {
+        points: 2,
+        label: "4-8 days",
+    },
+    Choice {
+        points: 3,
+        label: "9-15 days",
+    },
+    Choice {
+        points: 4,
+        label: "16-30 days",
+    },
+];
+const BAM_EXTENT: &[Choice] = &[
+    Choice {
+        points: 0,
+        label: "Not at all",
+    },
+    Choice {
+        points: 1,
+        label: "Slightly",
+    },
+    Choice {
+        points: 2,
+        label: "Moderately",
+    },
+    Choice {
+        points: 3,
+        label: "Considerably",
+    },
+    Choice {
+        points: 4,
+        label: "Extremely",
+    },
+];
+const BAM_HEALTH: &[Choice] = &[
+    Choice {
+        points: 0,
+        label: "Excellent",
+    },
+    Choice {
+        points: 1,
+        label: "Very good",
+    },
+    Choice {
+        points: 2,
+        label: "Good",
+    },
+    Choice {
+        points: 3,
+        label: "Fair",
+    },
+    Choice {
+        points: 4,
+        label: "Poor",
+    },
+];
+const BAM_INCOME: &[Choice] = &[
+    Choice {
+        points: 0,
+        label: "No",
+    },
+    Choice {
+        points: 4,
+        label: "Yes",
+    },
+];
+
+/// The Brief Addiction Monitor: 17 items, past 30 days (VA, public domain), scored as in the
+/// VA manual: day counts as intervals 0-4, subscales only.
+fn bam() -> Instrument {
+    let days = |label, wording| item(label, Some(wording), BAM_DAYS);
+    let extent = |label, wording| item(label, Some(wording), BAM_EXTENT);
+    Instrument {
+        code: "bam",
+        name: "BAM (Brief Addiction Monitor)",
+        stem: Some("In the past 30 days:"),
+        items: vec![
+            item(
+                "Physical health",
+                Some("In the past 30 days, would you say your physical health has been:"),
+                BAM_HEALTH,
+            ),
+            days(
+                "Sleep",
+                "In the past 30 days, how many nights did you have trouble falling asleep or staying asleep?",
+            ),
+            days(
+                "Mood",
+                "In the past 30 days, how many days have you felt depressed, anxious, angry or very upset throughout most of the day?",
+            ),
+            days(
+                "Any alcohol",
+                "In the past 30 days, how many days did you drink ANY alcohol?",
+            ),
+            days(
+                "Heavy drinking",
+                "In the past 30 days, how many days did you have at least 5 drinks (if you are a man) or at least 4 drinks (if you are a woman)? [One drink is considered one shot of hard liquor (1.5 oz.) or 12-ounce can/bottle of beer or 5-ounce glass of wine.]",
+            ),
+            days(
+                "Any drugs",
+                "In the past 30 days, how many days did you use any illegal/street drugs or abuse any prescription medications?",
+            ),
+            days(
+                "Drug details (7A-7G, not scored)",
+                "In the past 30 days, how many days did you use any of the following drugs: marijuana (cannabis, pot, weed); sedatives/tranquilizers (e.g. benzos, Valium, Xanax, Ativan, Ambien, barbs, Phenobarbital, downers, etc.); cocaine/crack; other stimulants (e.g. amphetamine, methamphetamine, Dexedrine, Ritalin, Adderall, speed, crystal meth, ice, etc.); opiates (e.g. heroin, morphine, Dilaudid, Demerol, Oxycontin, oxy, codeine (Tylenol 2,3,4), Percocet, Vicodin, Fentanyl, etc.); inhalants (glues, adhesives, nail polish or paint thinner, etc.); other drugs (steroids, non-prescription sleep/diet pills, Benadryl, Ephedra, other over-the-counter/unknown medications)? Record the most days of any one of them.",
+            ),
+            extent(
+                "Craving",
+                "In the past 30 days, how much were you bothered by cravings or urges to drink alcohol or use drugs?",
+            ),
+            extent(
+                "Confidence",
+                "How confident are you in your ability to be completely abstinent (clean) from alcohol and drugs in the next 30 days?",
+            ),
+            days(
+                "Self-help meetings",
+                "In the past 30 days, how many days did you attend self-help meetings like AA or NA to support your recovery?",
+            ),
+            days(
+                "Risky situations",
+                "In the past 30 days, how many days were you in any situations or with any people that might put you at an increased risk for using alcohol or drugs (i.e., around risky \"people, places or things\")?",
+            ),
+            extent(
+                "Religion or spirituality",
+                "Does your religion or spirituality help support your recovery?",
+            ),
+            days(
+                "Work, school or volunteering",
+                "In the past 30 days, how many days did you spend much of the time at work, school, or doing volunteer work?",
+            ),
+            item(
+                "Enough income",
+                Some(
+                    "Do you have enough income (from legal sources) to pay for necessities such as housing, transportation, food and clothing for yourself and your dependents?",
+                ),
+                BAM_INCOME,
+            ),
+            extent(
+                "Family or social problems",
+                "In the past 30 days, how much have you been bothered by arguments or problems getting along with any family members or friends?",
+            ),
+            days(
+                "Sober support",
+                "In the past 30 days, how many days were you in contact or spent time with any family members or friends who are supportive of your recovery?",
+            ),
+            extent(
+                "Satisfaction with progress",
+                "How satisfied are you with your progress toward achieving your recovery goals?",
+            ),
+        ],
+        total: Total::None,
+        banding: Banding::None,
+        bands: vec![],
+        subscales: vec![
+            Subscale {
+                code: "use",
+                items: &[3, 4, 5],
+            },
+            Subscale {
+                code: "risk",
+                items: &[0, 1, 2, 7, 10, 14],
+            },
+            Subscale {
+                code: "protective",
+                items: &[8, 9, 11, 12, 13, 15],
+            },
+        ],
+        // Cut-offs of the Likert (interval) form as used in practice: any use, risk 12 or
+        // more, protection 12 or less. The manual asks clinicians to read items first.
+        flags: vec![
+            FlagRule::SubscaleAtLeast {
+                subscale: "use",
+                min: 1,
+                flag: "substance_use",
+            },
+            FlagRule::SubscaleAtLeast {
+                subscale: "risk",
+                min: 12,
+                flag: "risk_elevated",
+            },
+            FlagRule::SubscaleAtMost {
+                subscale: "protective",
+                max: 12,
+                flag: "protection_low",
+            },
+        ],
+        consistency: vec![Consistency::AtMost {
+            item: 4,
+            bound: 3,
+            message: "heavy-drinking days cannot exceed the days with any alcohol (item 4)",
+        }],
+        needs_sex: false,
+        licence: "Brief Addiction Monitor: developed by the VA (Cacciola et al. 2013; VISN 4 MIRECC and \
+                  Philadelphia CESATE), a work of the US federal government, public domain. Full wording shown.",
+        loinc_total: None,
+    }
+}
+
 fn build() -> Vec<Instrument> {
     let phq = [
         ("Interest", "Little interest or pleasure in doing things"),
@@ -558,6 +857,7 @@ fn build() -> Vec<Instrument> {
                 (15, 19, "moderately_severe"),
                 (20, 27, "severe"),
             ]),
+            subscales: vec![],
             flags: vec![FlagRule::AnyItemPositive {
                 items: &[8],
                 flag: "suicidal_ideation",
@@ -585,6 +885,7 @@ fn build() -> Vec<Instrument> {
                 (10, 14, "moderate"),
                 (15, 21, "severe"),
             ]),
+            subscales: vec![],
             flags: vec![],
             consistency: vec![],
             needs_sex: false,
@@ -604,6 +905,7 @@ fn build() -> Vec<Instrument> {
                 (16, 19, "harmful"),
                 (20, 40, "possible_dependence"),
             ]),
+            subscales: vec![],
             flags: vec![FlagRule::AnyItemPositive {
                 items: &[3, 4, 5],
                 flag: "dependence_symptoms",
@@ -622,6 +924,7 @@ fn build() -> Vec<Instrument> {
             total: Total::Sum,
             banding: Banding::SexCutoff { male: 4, other: 3 },
             bands: vec![],
+            subscales: vec![],
             flags: vec![FlagRule::TotalAtLeast {
                 min: 8,
                 flag: "high_risk",
@@ -683,6 +986,7 @@ fn build() -> Vec<Instrument> {
                 (6, 8, "substantial"),
                 (9, 10, "severe"),
             ]),
+            subscales: vec![],
             flags: vec![],
             consistency: vec![],
             needs_sex: false,
@@ -717,6 +1021,7 @@ fn build() -> Vec<Instrument> {
             },
             banding: Banding::Cssrs,
             bands: vec![],
+            subscales: vec![],
             flags: vec![
                 FlagRule::BandIs {
                     band: "high",
@@ -732,14 +1037,14 @@ fn build() -> Vec<Instrument> {
                 },
             ],
             consistency: (2..5)
-                .map(|item| Consistency {
+                .map(|item| Consistency::Forbids {
                     when_item: 1,
                     when_points: 0,
                     item,
                     forbidden: 1,
                     message: "is not asked when item 2 (suicidal thoughts) is no",
                 })
-                .chain(std::iter::once(Consistency {
+                .chain(std::iter::once(Consistency::Forbids {
                     when_item: 5,
                     when_points: 0,
                     item: 6,
@@ -771,6 +1076,7 @@ fn build() -> Vec<Instrument> {
             total: Total::Sum,
             banding: Banding::ByTotal,
             bands: bands(&[(0, 9, "mild"), (10, 18, "moderate"), (19, 67, "severe")]),
+            subscales: vec![],
             flags: vec![],
             consistency: vec![],
             needs_sex: false,
@@ -803,6 +1109,7 @@ fn build() -> Vec<Instrument> {
                 (25, 36, "moderately_severe"),
                 (37, 48, "severe"),
             ]),
+            subscales: vec![],
             flags: vec![],
             consistency: vec![],
             needs_sex: false,
@@ -810,6 +1117,7 @@ fn build() -> Vec<Instrument> {
                       labels with points.",
             loinc_total: None,
         },
+        bam(),
     ]
 }
 
@@ -835,6 +1143,7 @@ impl Instrument {
                 .map(|i| u32::from(i.choices.iter().map(|c| c.points).max().unwrap_or(0)))
                 .sum(),
             Total::Yes { counted, .. } => *counted as u32,
+            Total::None => 0,
         }
     }
 }
@@ -913,11 +1222,11 @@ mod cutoffs {
             score(&stricter, &[1, 1, 1, 1, 0, 0, 0, 0, 0], None)
                 .unwrap()
                 .band,
-            "mild"
+            Some("mild")
         );
         assert_eq!(
             score(phq, &[1, 1, 1, 1, 0, 0, 0, 0, 0], None).unwrap().band,
-            "minimal"
+            Some("minimal")
         );
         assert!(
             phq.with_cutoffs(&[(0, 3), (5, 8), (9, 13), (14, 18), (19, 27)], "x")

@@ -15,10 +15,14 @@ pub struct Assessment {
     /// JSON array of points.
     pub answers: String,
     pub sex: Option<String>,
+    /// 0 for instruments without a total (those with `subscales`).
     pub total: i32,
+    /// Empty for instruments without a band.
     pub band: String,
     /// JSON array of flag codes.
     pub flags: String,
+    /// JSON object of subscale sums, for instruments read by subscales (the BAM).
+    pub subscales: Option<String>,
     pub administered_by: Uuid,
     pub administered_at: Instant,
 }
@@ -31,7 +35,7 @@ pub async fn insert_assessment(
     on_db!(db, |c| {
         sqlx::query(
             "INSERT INTO assessments (id, organization_id, patient_id, episode_id, code, answers, sex, total, band, flags, \
-             administered_by, administered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             subscales, administered_by, administered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(a.id)
         .bind(organization_id)
@@ -43,6 +47,7 @@ pub async fn insert_assessment(
         .bind(a.total)
         .bind(&a.band)
         .bind(&a.flags)
+        .bind(&a.subscales)
         .bind(a.administered_by)
         .bind(a.administered_at)
         .execute(&mut **c)
@@ -61,7 +66,7 @@ pub async fn assessments_of(
 ) -> Result<Vec<Assessment>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Assessment>(
-            "SELECT id, patient_id, episode_id, code, answers, sex, total, band, flags, administered_by, administered_at \
+            "SELECT id, patient_id, episode_id, code, answers, sex, total, band, flags, subscales, administered_by, administered_at \
              FROM assessments WHERE patient_id = $1 AND ($2 = 0 OR code = $3) \
              ORDER BY administered_at DESC, id DESC LIMIT $4",
         )

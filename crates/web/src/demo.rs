@@ -224,7 +224,7 @@ async fn demo_assessments(
     rng: &mut Lcg,
 ) -> Result<(), ApiError> {
     use openiop_core::instrument;
-    use openiop_store::clinical::{self, Alert, Assessment};
+    use openiop_store::clinical::{self, Alert};
     for (week, code) in [
         (4, "phq9"),
         (2, "phq9"),
@@ -250,19 +250,8 @@ async fn demo_assessments(
         };
         let at =
             Instant::new(now - Duration::weeks(week as i64) - Duration::hours(rng.next(48) as i64));
-        let row = Assessment {
-            id: openiop_core::id::new_id(),
-            patient_id: patient,
-            episode_id: None,
-            code: code.to_owned(),
-            answers: serde_json::to_string(&answers).unwrap_or_default(),
-            sex: None,
-            total: i32::try_from(scored.total).unwrap_or(0),
-            band: scored.band.to_owned(),
-            flags: serde_json::to_string(&scored.flags).unwrap_or_default(),
-            administered_by: by,
-            administered_at: at,
-        };
+        let row =
+            crate::api::instruments::assessment_row(patient, None, &scored, &answers, None, by, at);
         clinical::insert_assessment(&mut tx.db(), org, &row).await?;
         if scored.flags.iter().any(|f| instrument::is_crisis_flag(f)) {
             let alert = Alert {

@@ -53,7 +53,8 @@ fn the_catalog_has_every_instrument_with_its_item_count() {
             ("dast10", 10),
             ("cssrs", 7),
             ("ciwaar", 10),
-            ("cows", 11)
+            ("cows", 11),
+            ("bam", 17)
         ]
     );
 }
@@ -151,7 +152,11 @@ fn every_band_boundary() {
             let answers =
                 answers_for(inst(code), *total).unwrap_or_else(|| panic!("{code} total {total}"));
             let s = run(code, &answers);
-            assert_eq!((s.total, s.band), (*total, *band), "{code} {answers:?}");
+            assert_eq!(
+                (s.total.unwrap(), s.band.unwrap()),
+                (*total, *band),
+                "{code} {answers:?}"
+            );
         }
     }
 }
@@ -159,7 +164,10 @@ fn every_band_boundary() {
 #[test]
 fn gad7_example_from_the_contract() {
     let s = run("gad7", &[1, 1, 1, 1, 1, 0, 0]);
-    assert_eq!((s.total, s.band, s.flags.len()), (5, "mild", 0));
+    assert_eq!(
+        (s.total.unwrap(), s.band.unwrap(), s.flags.len()),
+        (5, "mild", 0)
+    );
 }
 
 #[test]
@@ -168,7 +176,10 @@ fn phq9_item_9_flags_whatever_the_total() {
         run("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1]).flags,
         ["suicidal_ideation"]
     );
-    assert_eq!(run("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1]).band, "minimal");
+    assert_eq!(
+        run("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1]).band.unwrap(),
+        "minimal"
+    );
     assert!(run("phq9", &[3, 3, 3, 3, 3, 3, 3, 3, 0]).flags.is_empty());
 }
 
@@ -198,11 +209,11 @@ fn audit_items_9_and_10_take_only_0_2_4_and_items_4_to_6_flag() {
 #[test]
 fn auditc_cutoff_depends_on_sex() {
     let s = |answers: &[i64], sex: &str| score(inst("auditc"), answers, Some(sex)).unwrap();
-    assert_eq!(s(&[1, 1, 1], "male").band, "negative");
-    assert_eq!(s(&[2, 1, 1], "male").band, "positive");
+    assert_eq!(s(&[1, 1, 1], "male").band.unwrap(), "negative");
+    assert_eq!(s(&[2, 1, 1], "male").band.unwrap(), "positive");
     for sex in ["female", "other", "unknown"] {
-        assert_eq!(s(&[1, 1, 0], sex).band, "negative");
-        assert_eq!(s(&[1, 1, 1], sex).band, "positive");
+        assert_eq!(s(&[1, 1, 0], sex).band.unwrap(), "negative");
+        assert_eq!(s(&[1, 1, 1], sex).band.unwrap(), "positive");
     }
     assert!(s(&[4, 3, 0], "male").flags.is_empty());
     assert_eq!(s(&[4, 4, 0], "female").flags, ["high_risk"]);
@@ -230,17 +241,24 @@ fn dast10_reverses_item_3_and_bands_at_every_boundary() {
         (8, "substantial"),
         (9, "severe"),
     ] {
-        assert_eq!(run("dast10", &yes(count)).band, band, "{count} yes");
-        assert_eq!(run("dast10", &yes(count)).total, count as u32);
+        assert_eq!(
+            run("dast10", &yes(count)).band.unwrap(),
+            band,
+            "{count} yes"
+        );
+        assert_eq!(run("dast10", &yes(count)).total.unwrap(), count as u32);
     }
     let mut all = vec![1i64; 10];
     all[2] = 0;
     assert_eq!(
-        (run("dast10", &all).total, run("dast10", &all).band),
+        (
+            run("dast10", &all).total.unwrap(),
+            run("dast10", &all).band.unwrap()
+        ),
         (10, "severe")
     );
     assert_eq!(
-        run("dast10", &[0; 10]).total,
+        run("dast10", &[0; 10]).total.unwrap(),
         1,
         "never able to stop counts"
     );
@@ -249,28 +267,28 @@ fn dast10_reverses_item_3_and_bands_at_every_boundary() {
 #[test]
 fn cssrs_bands_flags_and_skip_logic() {
     let s = |a: [i64; 7]| run("cssrs", &a);
-    assert_eq!(s([0; 7]).band, "none");
+    assert_eq!(s([0; 7]).band.unwrap(), "none");
     assert!(s([0; 7]).flags.is_empty());
-    assert_eq!(s([1, 0, 0, 0, 0, 0, 0]).band, "low");
+    assert_eq!(s([1, 0, 0, 0, 0, 0, 0]).band.unwrap(), "low");
     let low = s([1, 1, 0, 0, 0, 0, 0]);
     assert_eq!(
-        (low.band, low.total, low.flags.clone()),
+        (low.band.unwrap(), low.total.unwrap(), low.flags.clone()),
         ("low", 2, vec!["suicidal_ideation"])
     );
-    assert_eq!(s([1, 1, 1, 0, 0, 0, 0]).band, "moderate");
-    assert_eq!(s([0, 0, 0, 0, 0, 1, 0]).band, "moderate");
+    assert_eq!(s([1, 1, 1, 0, 0, 0, 0]).band.unwrap(), "moderate");
+    assert_eq!(s([0, 0, 0, 0, 0, 1, 0]).band.unwrap(), "moderate");
     assert_eq!(s([0, 0, 0, 0, 0, 1, 0]).flags, ["suicide_risk_moderate"]);
-    assert_eq!(s([1, 1, 0, 1, 0, 0, 0]).band, "high");
-    assert_eq!(s([1, 1, 0, 0, 1, 0, 0]).band, "high");
+    assert_eq!(s([1, 1, 0, 1, 0, 0, 0]).band.unwrap(), "high");
+    assert_eq!(s([1, 1, 0, 0, 1, 0, 0]).band.unwrap(), "high");
     let recent = s([0, 0, 0, 0, 0, 1, 1]);
     assert_eq!(
-        (recent.band, recent.total),
+        (recent.band.unwrap(), recent.total.unwrap()),
         ("high", 1),
         "item 7 is not counted in the total"
     );
     assert_eq!(recent.flags, ["suicide_risk_high"]);
     let all = s([1, 1, 1, 1, 1, 1, 1]);
-    assert_eq!((all.band, all.total), ("high", 6));
+    assert_eq!((all.band.unwrap(), all.total.unwrap()), ("high", 6));
     assert_eq!(all.flags, ["suicide_risk_high", "suicidal_ideation"]);
     assert_eq!(
         fields("cssrs", &[1, 0, 1, 1, 1, 0, 0], None),
@@ -292,7 +310,12 @@ fn cows_accepts_only_printed_points() {
         fields("cows", &[0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1], None),
         ["answers[2]", "answers[10]"]
     );
-    assert_eq!(run("cows", &[4, 4, 5, 5, 4, 4, 5, 4, 4, 4, 5]).total, 48);
+    assert_eq!(
+        run("cows", &[4, 4, 5, 5, 4, 4, 5, 4, 4, 4, 5])
+            .total
+            .unwrap(),
+        48
+    );
 }
 
 #[test]
@@ -337,21 +360,28 @@ proptest! {
         let sex = if male { "male" } else { "female" };
         match score(instrument, &answers, Some(sex)) {
             Ok(s) => {
-                prop_assert!(s.total <= instrument.max_total());
+                let total = s.total.unwrap_or(0);
+                prop_assert_eq!(s.total.is_none(), instrument.total == Total::None);
+                prop_assert!(total <= instrument.max_total());
                 match instrument.banding {
                     Banding::ByTotal => {
-                        let band = instrument.bands.iter().find(|b| (b.min..=b.max).contains(&s.total)).map(|b| b.code);
-                        prop_assert_eq!(Some(s.band), band);
+                        let band = instrument.bands.iter().find(|b| (b.min..=b.max).contains(&total)).map(|b| b.code);
+                        prop_assert_eq!(s.band, band);
                     }
                     Banding::SexCutoff { male: m, other } => {
                         let cut = if male { m } else { other };
-                        prop_assert_eq!(s.band, if s.total >= cut { "positive" } else { "negative" });
+                        prop_assert_eq!(s.band, Some(if total >= cut { "positive" } else { "negative" }));
                     }
-                    Banding::Cssrs => prop_assert!(["none", "low", "moderate", "high"].contains(&s.band)),
+                    Banding::Cssrs => prop_assert!(["none", "low", "moderate", "high"].contains(&s.band.unwrap_or(""))),
+                    Banding::None => prop_assert_eq!(s.band, None),
+                }
+                for sub in &instrument.subscales {
+                    let sum: u32 = sub.items.iter().map(|&i| u32::try_from(answers[i]).unwrap()).sum();
+                    prop_assert_eq!(s.subscales.get(sub.code), Some(&sum));
                 }
             }
-            // Only the C-SSRS skip logic can refuse allowed points.
-            Err(_) => prop_assert_eq!(instrument.code, "cssrs"),
+            // Only skip logic (C-SSRS) and the BAM's heavy-drinking rule refuse allowed points.
+            Err(_) => prop_assert!(["cssrs", "bam"].contains(&instrument.code)),
         }
     }
 
@@ -364,4 +394,82 @@ proptest! {
         let expected = format!("answers[{i}]");
         prop_assert!(err.0.iter().any(|e| e.field == expected));
     }
+}
+
+#[test]
+fn bam_has_subscales_and_no_total() {
+    // Items in order: 1 health, 2 sleep, 3 mood, 4 alcohol, 5 heavy drinking, 6 drugs,
+    // 7 drug details, 8 craving, 9 confidence, 10 meetings, 11 risky situations,
+    // 12 spirituality, 13 work/school, 14 income, 15 family problems, 16 sober support,
+    // 17 satisfaction.
+    let answers = [2, 1, 3, 1, 0, 2, 4, 3, 4, 3, 1, 2, 4, 4, 2, 4, 3];
+    let s = run("bam", &answers);
+    assert_eq!(s.total, None);
+    assert_eq!(s.band, None);
+    assert_eq!(s.subscales.get("use"), Some(&3), "items 4, 5, 6");
+    assert_eq!(
+        s.subscales.get("risk"),
+        Some(&(2 + 1 + 3 + 3 + 1 + 2)),
+        "items 1, 2, 3, 8, 11, 15"
+    );
+    assert_eq!(
+        s.subscales.get("protective"),
+        Some(&(4 + 3 + 2 + 4 + 4 + 4)),
+        "items 9, 10, 12, 13, 14, 16"
+    );
+    assert_eq!(s.subscales.len(), 3);
+    assert_eq!(s.flags, ["substance_use", "risk_elevated"]);
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["total"], serde_json::Value::Null);
+    assert_eq!(json["subscales"]["protective"], 21);
+}
+
+#[test]
+fn bam_item_7_and_item_17_are_not_scored() {
+    let base = [0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 4, 4, 4, 0, 4, 0];
+    let mut details = base;
+    details[6] = 4;
+    details[16] = 4;
+    assert_eq!(run("bam", &base).subscales, run("bam", &details).subscales);
+    assert!(
+        run("bam", &base).flags.is_empty(),
+        "no use, no risk, protected"
+    );
+}
+
+#[test]
+fn bam_flags_at_their_cut_offs() {
+    let flags = |answers: [i64; 17]| run("bam", &answers).flags;
+    // Risk 12 (items 1, 2, 3 at 4), protection 13 (4+4+4+1 on items 9, 10, 12, 13).
+    let risk = [4, 4, 4, 0, 0, 0, 0, 0, 4, 4, 0, 4, 1, 0, 0, 0, 0];
+    assert_eq!(flags(risk), ["risk_elevated"]);
+    let mut lower = risk;
+    lower[0] = 3;
+    assert!(flags(lower).is_empty(), "risk 11");
+    let mut unprotected = lower;
+    unprotected[12] = 0;
+    assert_eq!(flags(unprotected), ["protection_low"], "protection 12");
+}
+
+#[test]
+fn bam_refuses_what_the_form_cannot_say() {
+    // Income is asked yes (4) or no (0).
+    assert_eq!(
+        fields(
+            "bam",
+            &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0],
+            None
+        ),
+        ["answers[13]"]
+    );
+    // More heavy-drinking days than drinking days.
+    assert_eq!(
+        fields(
+            "bam",
+            &[0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            None
+        ),
+        ["answers[4]"]
+    );
+    assert_eq!(fields("bam", &[0; 16], None), ["answers"]);
 }

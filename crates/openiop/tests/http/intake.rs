@@ -147,6 +147,62 @@ on_both!(instruments_score_exactly_over_http, |app| {
     );
 });
 
+on_both!(the_bam_is_read_by_subscales_without_a_total, |app| {
+    let admin = app.admin().await;
+    let patient = app.patient(&admin, "Weekly", "Monitor").await;
+    // Items: health, sleep, mood, alcohol, heavy drinking, drugs, drug details, craving,
+    // confidence, meetings, risky situations, spirituality, work, income, family problems,
+    // sober support, satisfaction.
+    let answers = json!([2, 1, 3, 1, 0, 2, 4, 3, 4, 3, 1, 2, 4, 4, 2, 4, 3]);
+    let (status, score) = app
+        .post(
+            "/api/v1/instruments/bam/score",
+            &admin,
+            json!({"answers": answers}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{score}");
+    assert_eq!(score["total"], Value::Null);
+    assert_eq!(
+        score["subscales"],
+        json!({"use": 3, "risk": 12, "protective": 21})
+    );
+    let (status, problem) = app
+        .post(
+            "/api/v1/instruments/bam/score",
+            &admin,
+            json!({"answers": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields(&problem),
+        ["answers[13]"],
+        "income is yes (4) or no (0)"
+    );
+    let path = format!("/api/v1/patients/{patient}/assessments");
+    let (status, stored) = app
+        .post(&path, &admin, json!({"code": "bam", "answers": answers}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["subscales"]["protective"], 21);
+    let (_, list) = app.get(&format!("{path}?code=bam"), &admin).await;
+    assert_eq!(list["items"][0]["total"], Value::Null);
+    assert_eq!(list["items"][0]["band"], Value::Null);
+    assert_eq!(list["items"][0]["subscales"]["risk"], 12);
+    let (_, phq) = app
+        .post(
+            &path,
+            &admin,
+            json!({"code": "phq9", "answers": [1, 1, 1, 1, 1, 0, 0, 0, 0]}),
+        )
+        .await;
+    assert_eq!(
+        (phq["total"].clone(), phq.get("subscales")),
+        (json!(5), None)
+    );
+});
+
 on_both!(
     assessments_raise_crisis_alerts_that_must_be_acknowledged,
     |app| {

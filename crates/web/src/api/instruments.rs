@@ -10,6 +10,8 @@ use openiop_core::instrument::{self, Instrument, Score};
 use openiop_store::Instant;
 use openiop_store::clinical::{self, Alert, Assessment};
 use openiop_store::patients as store_patients;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -125,9 +127,13 @@ pub struct AssessmentJson {
     pub episode_id: Option<Uuid>,
     pub code: String,
     pub answers: Vec<i64>,
-    pub total: i32,
-    pub band: String,
+    /// `null` for instruments without a total (the BAM).
+    pub total: Option<i32>,
+    pub band: Option<String>,
     pub flags: Vec<String>,
+    /// Subscale sums, for instruments that have subscales.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscales: Option<BTreeMap<String, u32>>,
     pub administered_by: Uuid,
     pub administered_at: String,
     /// The crisis alert this assessment raised, if any.
@@ -139,17 +145,56 @@ pub(crate) fn rfc3339(at: Instant) -> String {
     at.get().format(&Rfc3339).unwrap_or_default()
 }
 
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// The stored row of a scored instrument. Instruments without a total keep their subscales
+/// instead (the row's total is then 0 and its band empty).
+pub(crate) fn assessment_row(
+    patient_id: Uuid,
+    episode_id: Option<Uuid>,
+    scored: &Score,
+    answers: &[i64],
+    sex: Option<String>,
+    by: Uuid,
+    at: Instant,
+) -> Assessment {
+    Assessment {
+        id: openiop_core::id::new_id(),
+        patient_id,
+        episode_id,
+        code: scored.code.to_owned(),
+        answers: json(answers),
+        sex,
+        total: scored
+            .total
+            .map_or(0, |t| i32::try_from(t).unwrap_or(i32::MAX)),
+        band: scored.band.unwrap_or_default().to_owned(),
+        flags: json(&scored.flags),
+        subscales: (!scored.subscales.is_empty()).then(|| json(&scored.subscales)),
+        administered_by: by,
+        administered_at: at,
+    }
+}
+
 impl AssessmentJson {
     pub fn from_row(a: Assessment, alert_id: Option<Uuid>) -> AssessmentJson {
+        let subscales: Option<BTreeMap<String, u32>> = a
+            .subscales
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok());
+        let scored_by_total = subscales.is_none();
         AssessmentJson {
             id: a.id,
             patient_id: a.patient_id,
             episode_id: a.episode_id,
             code: a.code,
             answers: serde_json::from_str(&a.answers).unwrap_or_default(),
-            total: a.total,
-            band: a.band,
+            total: scored_by_total.then_some(a.total),
+            band: (!a.band.is_empty()).then_some(a.band),
             flags: serde_json::from_str(&a.flags).unwrap_or_default(),
+            subscales,
             administered_by: a.administered_by,
             administered_at: rfc3339(a.administered_at),
             alert_id,
@@ -201,20 +246,15 @@ pub async fn administer(
     let scored = instrument::score(i, &body.answers, body.sex.as_deref())?;
     let now = state.now();
     let at = Instant::new(now);
-    let flags_json = serde_json::to_string(&scored.flags).unwrap_or_else(|_| "[]".into());
-    let row = Assessment {
-        id: openiop_core::id::new_id(),
-        patient_id: patient.id,
+    let row = assessment_row(
+        patient.id,
         episode_id,
-        code: i.code.to_owned(),
-        answers: serde_json::to_string(&body.answers).unwrap_or_else(|_| "[]".into()),
-        sex: if i.needs_sex { body.sex.clone() } else { None },
-        total: i32::try_from(scored.total).unwrap_or(i32::MAX),
-        band: scored.band.to_owned(),
-        flags: flags_json.clone(),
-        administered_by: caller.user_id,
-        administered_at: at,
-    };
+        &scored,
+        &body.answers,
+        if i.needs_sex { body.sex.clone() } else { None },
+        caller.user_id,
+        at,
+    );
     let crisis: Vec<&str> = scored
         .flags
         .iter()
@@ -229,7 +269,7 @@ pub async fn administer(
             format!("patients/{}/assessments/{}", patient.id, row.id),
         )
         .patient(patient.id)
-        .detail(format!("{} band={}", i.code, scored.band));
+        .detail(format!("{} band={}", i.code, scored.band.unwrap_or("none")));
     tx.audit(event.build(now)).await?;
     let alert_id = if crisis.is_empty() {
         None

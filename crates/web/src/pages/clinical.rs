@@ -1,6 +1,8 @@
 //! Clinical pages: administering an instrument (with a live score), crisis alerts, and the
 //! trend of a patient's scores as a server-rendered SVG chart.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,6 +12,7 @@ use openiop_core::instrument::{self, Instrument};
 use openiop_store::clinical::Assessment;
 use serde::Deserialize;
 
+use super::chart::escape as askama_escape;
 use super::{Chrome, FormData, PageCaller, PageResult, render};
 use crate::AppState;
 use crate::api::instruments::{ALERT_ACTIONS, AcknowledgeBody, AssessmentBody};
@@ -100,7 +103,18 @@ fn live_score(instrument: &Instrument, answers: &[Option<i64>], sex: Option<&str
             } else {
                 format!("; flags: {}", s.flags.join(", ").replace('_', " "))
             };
-            format!("Total {} ({}){flags}", s.total, s.band.replace('_', " "))
+            let scored = match s.total {
+                Some(total) => {
+                    format!("Total {total} ({})", s.band.unwrap_or("").replace('_', " "))
+                }
+                None => s
+                    .subscales
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            format!("{scored}{flags}")
         }
         Err(invalid) => invalid
             .0
@@ -177,13 +191,6 @@ pub async fn preview(
         askama_escape(&text)
     ))
     .into_response())
-}
-
-fn askama_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// `POST /patients/{id}/assessments?code=`: stores the assessment, back to the chart.
@@ -277,44 +284,52 @@ pub fn alert_actions() -> &'static [(&'static str, &'static str)] {
     &ALERT_ACTIONS
 }
 
-/// A small SVG line chart of one instrument's totals over time (oldest to newest).
+/// The trend of one instrument: its totals, or its subscales when it has no total (oldest to
+/// newest).
 pub fn trend_svg(instrument: &Instrument, history: &[&Assessment]) -> String {
-    let (w, h, pad) = (320.0_f64, 120.0_f64, 24.0_f64);
-    let max = f64::from(instrument.max_total().max(1));
-    let points: Vec<(f64, f64)> = history
+    use super::chart::{Series, line_chart};
+    let oldest_first = || history.iter().rev();
+    if instrument.subscales.is_empty() {
+        let values = oldest_first().map(|a| Some(f64::from(a.total))).collect();
+        let series = [Series {
+            label: "Total".into(),
+            values,
+        }];
+        return line_chart(instrument.name, f64::from(instrument.max_total()), &series);
+    }
+    let series: Vec<Series> = instrument
+        .subscales
         .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, a)| {
-            let x = if history.len() > 1 {
-                pad + (w - 2.0 * pad) * i as f64 / (history.len() - 1) as f64
-            } else {
-                w / 2.0
-            };
-            let y = h - pad - (h - 2.0 * pad) * f64::from(a.total) / max;
-            (x, y)
+        .map(|sub| Series {
+            label: sub.code.replace('_', " "),
+            values: oldest_first()
+                .map(|a| {
+                    let sums: Option<BTreeMap<String, u32>> = a
+                        .subscales
+                        .as_deref()
+                        .and_then(|text| serde_json::from_str(text).ok());
+                    sums.and_then(|s| s.get(sub.code).map(|v| f64::from(*v)))
+                })
+                .collect(),
         })
         .collect();
-    let path: Vec<String> = points
+    let max = instrument
+        .subscales
         .iter()
-        .map(|(x, y)| format!("{x:.1},{y:.1}"))
-        .collect();
-    let dots: String = points
-        .iter()
-        .map(|(x, y)| format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"/>"))
-        .collect();
-    let last = history.first().map(|a| a.total).unwrap_or(0);
-    format!(
-        "<svg class=\"trend\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{name}: {n} scores, latest {last} of {max}\">\
-         <line x1=\"{pad}\" y1=\"{base}\" x2=\"{right}\" y2=\"{base}\" class=\"axis\"/>\
-         <polyline points=\"{pts}\" fill=\"none\"/>{dots}\
-         <text x=\"2\" y=\"{top}\">{max}</text><text x=\"2\" y=\"{base}\">0</text></svg>",
-        name = askama_escape(instrument.name),
-        n = history.len(),
-        max = max as u32,
-        base = h - pad,
-        right = w - pad,
-        top = pad,
-        pts = path.join(" "),
-    )
+        .map(|sub| sub.items.len() as f64 * 4.0)
+        .fold(0.0, f64::max);
+    line_chart(instrument.name, max, &series)
+}
+
+/// How a stored score reads on the chart: the total, or the subscales.
+pub fn score_summary(a: &Assessment) -> String {
+    match a.subscales.as_deref() {
+        Some(text) => serde_json::from_str::<BTreeMap<String, u32>>(text)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| format!("{} {v}", k.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => a.total.to_string(),
+    }
 }

@@ -4,6 +4,7 @@
 pub mod admissions;
 pub mod audit;
 pub mod care_plans;
+pub mod chart;
 pub mod clinical;
 pub mod config;
 pub mod monitoring;

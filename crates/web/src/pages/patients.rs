@@ -254,7 +254,7 @@ struct ChartPage {
 
 struct AssessmentRow {
     name: &'static str,
-    total: i32,
+    total: String,
     band: String,
     flags: String,
     at: String,
@@ -358,7 +358,7 @@ async fn chart_page(
                 name: openiop_core::instrument::find(&a.code)
                     .map(|i| i.name)
                     .unwrap_or("?"),
-                total: a.total,
+                total: super::clinical::score_summary(a),
                 band: a.band.replace('_', " "),
                 flags: serde_json::from_str::<Vec<String>>(&a.flags)
                     .unwrap_or_default()
