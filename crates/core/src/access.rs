@@ -105,8 +105,11 @@ pub enum Part {
     Plans,
     /// Referrals to jobs, legal aid, housing.
     Referrals,
-    /// Progress notes.
+    /// Progress notes (individual, family and group notes).
     Notes,
+    /// SUD counseling notes (42 CFR 2.11): kept apart; beyond this role-level rule, only
+    /// their author and the staff the program names read them (`notes::may_read_counseling_note`).
+    CounselingNotes,
     /// Screening instruments and assessments.
     Assessments,
     /// Drug and alcohol test results.
@@ -262,7 +265,7 @@ mod tests {
     use Access::*;
     use Part::*;
 
-    const PARTS: [Part; 14] = [
+    const PARTS: [Part; 15] = [
         Demographics,
         Contacts,
         Admissions,
@@ -272,6 +275,7 @@ mod tests {
         Plans,
         Referrals,
         Notes,
+        CounselingNotes,
         Assessments,
         Results,
         Medications,
@@ -322,6 +326,7 @@ mod tests {
         assert_eq!(read(Role::FrontDesk, Attendance, rel), Decision::Allow);
         for part in [
             Notes,
+            CounselingNotes,
             Assessments,
             Results,
             Medications,
@@ -342,6 +347,10 @@ mod tests {
         let rel = Relationship::CareTeam;
         assert_eq!(read(Role::CaseManager, Notes, rel), Decision::Forbidden);
         assert_eq!(read(Role::CaseManager, Results, rel), Decision::Forbidden);
+        assert_eq!(
+            read(Role::CaseManager, CounselingNotes, rel),
+            Decision::Forbidden
+        );
         assert_eq!(read(Role::CaseManager, Referrals, rel), Decision::Allow);
     }
 

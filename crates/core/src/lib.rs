@@ -17,6 +17,7 @@ pub mod instrument;
 pub mod intensity;
 pub mod login;
 pub mod monitoring;
+pub mod notes;
 pub mod patient;
 pub mod placement;
 pub mod program;

@@ -22,6 +22,10 @@ pub struct SettingsDoc {
     /// The payer's billable-day thresholds (H0015-style: 180 minutes a day, 3 days a week).
     #[serde(default)]
     pub billable: Option<crate::intensity::BillableRule>,
+    /// Whether notes (and treatment plans) of staff who have a supervisor need the
+    /// supervisor's co-signature.
+    #[serde(default)]
+    pub cosignature_required: bool,
 }
 
 /// Checked settings, ready to use.
@@ -30,6 +34,7 @@ pub struct Settings {
     pub instruments: BTreeMap<String, Instrument>,
     pub policy: Option<Policy>,
     pub billable: crate::intensity::BillableRule,
+    pub cosignature_required: bool,
 }
 
 impl Settings {
@@ -73,6 +78,7 @@ impl Settings {
                 instruments,
                 policy,
                 billable,
+                cosignature_required: doc.cosignature_required,
             })
         } else {
             Err(Invalid(errors))

@@ -14,6 +14,7 @@ pub mod files;
 pub mod inquiries;
 mod instant;
 pub mod monitoring;
+pub mod notes;
 pub mod organization;
 pub mod patients;
 pub mod records;

@@ -166,6 +166,24 @@ fn clinical(who: Who) -> Expect {
     }
 }
 
+/// Changing a note: its author only (the world's note is the care-team clinician's).
+fn note_author(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Clinician => Allowed,
+        _ => Forbidden,
+    }
+}
+
+/// Lists of the caller's own clinical work: admins and clinicians.
+fn clinicians(who: Who) -> Expect {
+    if matches!(who, Who::Admin | Who::Clinician | Who::Outsider) {
+        Allowed
+    } else {
+        Forbidden
+    }
+}
+
 fn everyone(_: Who) -> Expect {
     Allowed
 }
@@ -313,6 +331,34 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
             "/api/v1/patients/{id}/relapse-prevention-plan",
             clinical,
         ),
+        (M::GET, "/api/v1/patients/{id}/notes", clinical),
+        (M::POST, "/api/v1/patients/{id}/notes", clinical),
+        (M::GET, "/api/v1/patients/{id}/notes/{note_id}", clinical),
+        (M::PUT, "/api/v1/patients/{id}/notes/{note_id}", note_author),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/notes/{note_id}/sign",
+            note_author,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/notes/{note_id}/cosign",
+            clinical,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/notes/{note_id}/addenda",
+            clinical,
+        ),
+        (M::GET, "/api/v1/patients/{id}/counseling-notes", clinical),
+        (M::POST, "/api/v1/patients/{id}/counseling-notes", clinical),
+        (M::GET, "/api/v1/sessions/{id}/group-note", admin_only),
+        (M::PUT, "/api/v1/sessions/{id}/group-note", admin_only),
+        (M::POST, "/api/v1/sessions/{id}/group-note/sign", admin_only),
+        (M::GET, "/api/v1/notes/unsigned", clinicians),
+        (M::PUT, "/api/v1/users/{user_id}/supervisor", admin_only),
+        (M::GET, "/api/v1/counseling-note-readers", admin_only),
+        (M::PUT, "/api/v1/counseling-note-readers", admin_only),
         (M::GET, "/api/v1/rooms", staff),
         (M::GET, "/sessions", schedule_staff),
         (M::POST, "/sessions", schedule_staff),
@@ -477,6 +523,8 @@ struct World {
     feed: String,
     medication: String,
     drug_test: String,
+    appointment: String,
+    note: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -556,6 +604,14 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             "warning_signs": [], "coping": ["Call sponsor"], "support_contacts": [], "craving_plan": "Wait 20 minutes"})
         }
         "/api/v1/rooms" => json!({"site_id": w.site, "name": format!("Room {n}"), "capacity": 12}),
+        "/api/v1/patients/{id}/notes" => {
+            json!({"session_id": w.appointment, "format": "soap", "sections": {"subjective": "Feels steadier"}})
+        }
+        "/api/v1/patients/{id}/notes/{note_id}" => json!({"sections": {"data": "Draft"}}),
+        "/api/v1/patients/{id}/notes/{note_id}/addenda" => json!({"text": "Addendum"}),
+        "/api/v1/patients/{id}/counseling-notes" => json!({"text": "Process note"}),
+        "/api/v1/users/{user_id}/supervisor" => json!({"supervisor_id": null}),
+        "/api/v1/counseling-note-readers" => json!({"user_ids": []}),
         "/api/v1/patients/{id}/availability" => {
             json!({"windows": [{"day": "mon", "start": "17:00", "end": "22:00"}]})
         }
@@ -606,6 +662,8 @@ fn placeholder_world() -> World {
         feed: String::new(),
         medication: String::new(),
         drug_test: String::new(),
+        appointment: String::new(),
+        note: String::new(),
     }
 }
 
@@ -699,6 +757,8 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{analyte}", "fentanyl")
         .replace("{week}", "2026-W49")
         .replace("{secret}", "not-a-feed.ics")
+        .replace("{note_id}", &w.note)
+        .replace("{user_id}", &w.team[0])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -863,7 +923,28 @@ async fn every_route_times_every_role() {
         .as_str()
         .unwrap()
         .to_owned();
+    let (status, appointment) = app
+        .post(
+            "/api/v1/appointments",
+            &admin,
+            json!({"patient_id": patient, "clinician_id": clinician_id, "kind": "individual",
+                "starts_at": "2026-11-18T15:00:00Z", "ends_at": "2026-11-18T15:50:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{appointment}");
+    let appointment = appointment["id"].as_str().unwrap().to_owned();
+    let (status, note) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/notes"),
+            &clinician,
+            json!({"session_id": appointment, "format": "dap"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{note}");
+    let note = note["id"].as_str().unwrap().to_owned();
     let world = World {
+        appointment,
+        note,
         patient,
         site,
         track,

@@ -15,6 +15,7 @@ mod inquiries;
 mod intake;
 mod login;
 mod monitoring;
+mod notes;
 mod pages;
 mod program;
 mod roster;

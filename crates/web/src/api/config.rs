@@ -412,7 +412,7 @@ pub async fn put_program_settings(
     require(&state, &caller, Action::Configure, "program.settings").await?;
     let id = openiop_core::id::parse_id(&id).ok_or(ApiError::NotFound)?;
     openiop_core::settings::Settings::parse(&doc)?;
-    let empty = doc.cutoffs.is_empty() && doc.placement_policy.is_none() && doc.billable.is_none();
+    let empty = doc == openiop_core::settings::SettingsDoc::default();
     let text = if empty {
         None
     } else {
@@ -439,6 +439,21 @@ pub async fn put_program_settings(
 }
 
 /// The clinical settings that apply to an episode (its program's, else the defaults).
+/// The settings of the program a patient is active in (the defaults when none).
+pub async fn settings_of_patient(
+    state: &AppState,
+    patient_id: Uuid,
+) -> ApiResult<openiop_core::settings::Settings> {
+    let mut conn = state.store.read().await?;
+    let episodes = openiop_store::patients::episodes_of(&mut conn.db(), patient_id).await?;
+    drop(conn);
+    let active = episodes
+        .iter()
+        .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
+        .map(|e| e.id);
+    settings_for(state, active).await
+}
+
 pub async fn settings_for(
     state: &AppState,
     episode_id: Option<Uuid>,

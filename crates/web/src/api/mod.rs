@@ -7,6 +7,7 @@ pub mod config;
 pub mod inquiries;
 pub mod instruments;
 pub mod monitoring;
+pub mod notes;
 pub mod patients;
 pub mod placement;
 pub mod program;

@@ -1,0 +1,1216 @@
+//! Progress notes: individual and family session notes (DAP, SOAP, BIRP) tied to the
+//! appointment, group notes written once per session and signed into each attendee's chart,
+//! the lifecycle (draft -> signed -> addenda, co-signature by the author's supervisor where
+//! the program requires it), late entries, documentation latency, and SUD counseling notes
+//! kept apart (their author and the named readers only).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use openiop_core::Invalid;
+use openiop_core::access::{Access, Action, Part, Role};
+use openiop_core::attendance::Status;
+use openiop_core::notes::{
+    self, GroupNote, NoteFormat, NoteKind, NoteStatus, Sections, check_sections,
+};
+use openiop_store::Instant;
+use openiop_store::notes::{self as store, Addendum, Note};
+use openiop_store::patients::Patient;
+use openiop_store::sessions::{self as store_sessions, Session};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::instruments::rfc3339;
+use super::{ListPage, body_id, open_patient, require};
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AddendumJson {
+    pub id: Uuid,
+    pub author_id: Uuid,
+    pub text: String,
+    pub written_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteJson {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub group_note_id: Option<Uuid>,
+    pub kind: String,
+    pub format: String,
+    pub sections: Sections,
+    pub status: &'static str,
+    pub service_start: String,
+    pub service_end: String,
+    pub author_id: Uuid,
+    pub created_at: String,
+    pub updated_at: String,
+    pub signed_at: Option<String>,
+    /// Signed more than 24 hours after the session ended; `signed_at` is when it was written.
+    pub late_entry: bool,
+    pub cosigner_id: Option<Uuid>,
+    pub cosigned_at: Option<String>,
+    pub addenda: Vec<AddendumJson>,
+}
+
+impl NoteJson {
+    pub fn new(n: &Note, addenda: &[Addendum]) -> NoteJson {
+        NoteJson {
+            id: n.id,
+            patient_id: n.patient_id,
+            session_id: n.session_id,
+            group_note_id: n.group_note_id,
+            kind: n.kind.clone(),
+            format: n.format.clone(),
+            sections: serde_json::from_str(&n.sections).unwrap_or_default(),
+            status: status(n).as_str(),
+            service_start: rfc3339(n.service_start),
+            service_end: rfc3339(n.service_end),
+            author_id: n.author_id,
+            created_at: rfc3339(n.created_at),
+            updated_at: rfc3339(n.updated_at),
+            signed_at: n.signed_at.map(rfc3339),
+            late_entry: n
+                .signed_at
+                .is_some_and(|at| notes::is_late_entry(n.service_end.get(), at.get())),
+            cosigner_id: n.cosigner_id,
+            cosigned_at: n.cosigned_at.map(rfc3339),
+            addenda: addenda
+                .iter()
+                .filter(|a| a.note_id == n.id)
+                .map(|a| AddendumJson {
+                    id: a.id,
+                    author_id: a.author_id,
+                    text: a.text.clone(),
+                    written_at: rfc3339(a.written_at),
+                })
+                .collect(),
+        }
+    }
+}
+
+pub fn status(n: &Note) -> NoteStatus {
+    NoteStatus::of(
+        n.signed_at.is_some(),
+        n.cosigner_id.is_some(),
+        n.cosigned_at.is_some(),
+    )
+}
+
+fn counseling(n: &Note) -> bool {
+    n.kind == NoteKind::SudCounseling.as_str()
+}
+
+/// Which part of the record a kind of note is.
+fn part_of(counseling: bool) -> Part {
+    if counseling {
+        Part::CounselingNotes
+    } else {
+        Part::Notes
+    }
+}
+
+/// Whether the caller may read this counseling note (any other note: yes).
+async fn may_read(state: &AppState, caller: &Caller, n: &Note) -> ApiResult<bool> {
+    if !counseling(n) {
+        return Ok(true);
+    }
+    let mut conn = state.store.read().await?;
+    let named = store::counseling_readers(&mut conn.db(), caller.organization_id).await?;
+    Ok(notes::may_read_counseling_note(
+        caller.user_id,
+        n.author_id,
+        &named,
+    ))
+}
+
+/// A patient's notes of one side of the record (progress notes, or counseling notes the
+/// caller may read), with their addenda. Used by the API and the pages.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    counseling_notes: bool,
+) -> ApiResult<(Patient, Vec<NoteJson>)> {
+    let action = if counseling_notes {
+        "counseling_note.list"
+    } else {
+        "note.list"
+    };
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        part_of(counseling_notes),
+        Access::Read,
+        action,
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let rows = store::notes_of(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+        counseling_notes,
+    )
+    .await?;
+    let addenda = store::addenda_of(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let named = if counseling_notes {
+        store::counseling_readers(&mut conn.db(), caller.organization_id).await?
+    } else {
+        Vec::new()
+    };
+    drop(conn);
+    let items = rows
+        .iter()
+        .filter(|n| {
+            !counseling_notes
+                || notes::may_read_counseling_note(caller.user_id, n.author_id, &named)
+        })
+        .map(|n| NoteJson::new(n, &addenda))
+        .collect();
+    Ok((patient, items))
+}
+
+/// `GET /api/v1/patients/{id}/notes`: progress and group notes, newest session first.
+pub async fn list_notes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListPage<NoteJson>>> {
+    let (_, items) = list(&state, &caller, &id, false).await?;
+    Ok(Json(ListPage::whole(items)))
+}
+
+/// `GET /api/v1/patients/{id}/counseling-notes`: the SUD counseling notes the caller may read.
+pub async fn list_counseling_notes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListPage<NoteJson>>> {
+    let (_, items) = list(&state, &caller, &id, true).await?;
+    Ok(Json(ListPage::whole(items)))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNoteBody {
+    /// The appointment (individual, family or medication-management session) documented.
+    pub session_id: String,
+    pub format: String,
+    #[serde(default)]
+    pub sections: Sections,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCounselingNoteBody {
+    pub text: String,
+    /// The session it concerns, if any.
+    #[serde(default)]
+    pub session_id: Option<String>,
+}
+
+/// The note kind that documents a session of this kind, if one does.
+fn appointment_note_kind(session_kind: &str) -> Option<NoteKind> {
+    match session_kind {
+        "individual" | "medication_management" => Some(NoteKind::Individual),
+        "family" => Some(NoteKind::Family),
+        _ => None,
+    }
+}
+
+/// The session a note documents: of this organization, with the patient enrolled.
+async fn enrolled_session(
+    state: &AppState,
+    caller: &Caller,
+    patient_id: Uuid,
+    text: &str,
+) -> ApiResult<Session> {
+    let id = body_id("session_id", text)?;
+    let mut conn = state.store.read().await?;
+    let session = store_sessions::find_session(&mut conn.db(), caller.organization_id, id).await?;
+    let enrolled = match &session {
+        Some(s) => store_sessions::enrolled(&mut conn.db(), s.id).await?,
+        None => Vec::new(),
+    };
+    match session {
+        Some(s) if enrolled.contains(&patient_id) => Ok(s),
+        _ => Err(Invalid::one(
+            "session_id",
+            "must be a session this patient is booked into",
+        )
+        .into()),
+    }
+}
+
+async fn insert(state: &AppState, caller: &Caller, note: &Note, action: &str) -> ApiResult<()> {
+    let mut tx = state.store.begin().await?;
+    store::insert_note(&mut tx.db(), caller.organization_id, note).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            action,
+            format!("patients/{}/notes/{}", note.patient_id, note.id),
+        )
+        .patient(note.patient_id)
+        .detail(format!("{} {}", note.kind, note.format));
+    tx.audit(event.build(state.now())).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts an individual or family session note (a draft) on its appointment.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &NewNoteBody,
+) -> ApiResult<NoteJson> {
+    let patient =
+        open_patient(state, caller, id, Part::Notes, Access::Write, "note.create").await?;
+    let format = NoteFormat::parse(&body.format)
+        .filter(|f| NoteFormat::CHOSEN.contains(f))
+        .ok_or_else(|| Invalid::one("format", "must be dap, soap or birp"))?;
+    let sections = check_sections(format, &body.sections, false)?;
+    let session = enrolled_session(state, caller, patient.id, &body.session_id).await?;
+    let kind = appointment_note_kind(&session.kind).ok_or_else(|| {
+        Invalid::one(
+            "session_id",
+            "must be an individual, family or medication-management appointment (group sessions have a group note)",
+        )
+    })?;
+    let now = Instant::new(state.now());
+    let note = Note {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        session_id: Some(session.id),
+        group_note_id: None,
+        kind: kind.as_str().to_owned(),
+        format: format.as_str().to_owned(),
+        sections: serde_json::to_string(&sections)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        service_start: session.starts_at,
+        service_end: session.ends_at,
+        author_id: caller.user_id,
+        created_at: now,
+        updated_at: now,
+        signed_at: None,
+        cosigner_id: None,
+        cosigned_at: None,
+    };
+    insert(state, caller, &note, "note.create").await?;
+    Ok(NoteJson::new(&note, &[]))
+}
+
+/// Starts a SUD counseling note (a draft).
+pub async fn create_counseling(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &NewCounselingNoteBody,
+) -> ApiResult<NoteJson> {
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        Part::CounselingNotes,
+        Access::Write,
+        "counseling_note.create",
+    )
+    .await?;
+    let mut sections = Sections::new();
+    sections.insert("text".into(), body.text.clone());
+    let sections = check_sections(NoteFormat::Process, &sections, false).map_err(|_| {
+        Invalid::one(
+            "text",
+            format!("must be at most {} characters", notes::MAX_SECTION),
+        )
+    })?;
+    let (start, end, session_id) = match body.session_id.as_deref() {
+        Some(text) => {
+            let s = enrolled_session(state, caller, patient.id, text).await?;
+            (s.starts_at, s.ends_at, Some(s.id))
+        }
+        None => {
+            let now = Instant::new(state.now());
+            (now, now, None)
+        }
+    };
+    let now = Instant::new(state.now());
+    let note = Note {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        session_id,
+        group_note_id: None,
+        kind: NoteKind::SudCounseling.as_str().to_owned(),
+        format: NoteFormat::Process.as_str().to_owned(),
+        sections: serde_json::to_string(&sections)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        service_start: start,
+        service_end: end,
+        author_id: caller.user_id,
+        created_at: now,
+        updated_at: now,
+        signed_at: None,
+        cosigner_id: None,
+        cosigned_at: None,
+    };
+    insert(state, caller, &note, "counseling_note.create").await?;
+    Ok(NoteJson::new(&note, &[]))
+}
+
+/// `POST /api/v1/patients/{id}/notes`
+pub async fn post_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewNoteBody>,
+) -> ApiResult<(StatusCode, Json<NoteJson>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(create(&state, &caller, &id, &body).await?),
+    ))
+}
+
+/// `POST /api/v1/patients/{id}/counseling-notes`
+pub async fn post_counseling_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewCounselingNoteBody>,
+) -> ApiResult<(StatusCode, Json<NoteJson>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(create_counseling(&state, &caller, &id, &body).await?),
+    ))
+}
+
+/// Opens one note of a patient for reading or writing: the policy for its side of the record
+/// (progress or counseling notes), then, for counseling notes, author or named reader
+/// (anyone else: 404, as if it did not exist). Every refusal is audited.
+pub async fn open_note(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    note_id: &str,
+    access: Access,
+    action: &str,
+) -> ApiResult<(Patient, Note, Vec<Addendum>)> {
+    // Read-only look-up first, to learn which side of the record the note is on.
+    let note_id = openiop_core::id::parse_id(note_id).ok_or(ApiError::NotFound)?;
+    let patient_id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let mut conn = state.store.read().await?;
+    let found =
+        store::find_note(&mut conn.db(), caller.organization_id, patient_id, note_id).await?;
+    drop(conn);
+    let is_counseling = found.as_ref().is_some_and(counseling);
+    let patient = open_patient(state, caller, id, part_of(is_counseling), access, action).await?;
+    let note = found.ok_or(ApiError::NotFound)?;
+    if !may_read(state, caller, &note).await? {
+        let event = EventBuilder::for_caller(caller)
+            .action(action, format!("patients/{}/notes/{}", patient.id, note.id))
+            .patient(patient.id)
+            .outcome(openiop_core::audit::Outcome::Denied)
+            .build(state.now());
+        state.store.record(vec![event]).await?;
+        return Err(ApiError::NotFound);
+    }
+    let mut conn = state.store.read().await?;
+    let addenda = store::addenda_of(&mut conn.db(), caller.organization_id, patient.id).await?;
+    Ok((patient, note, addenda))
+}
+
+/// `GET /api/v1/patients/{id}/notes/{note_id}`
+pub async fn get_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, note_id)): Path<(String, String)>,
+) -> ApiResult<Json<NoteJson>> {
+    let (_, note, addenda) =
+        open_note(&state, &caller, &id, &note_id, Access::Read, "note.read").await?;
+    Ok(Json(NoteJson::new(&note, &addenda)))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNoteBody {
+    pub sections: Sections,
+}
+
+/// Only a note's author writes or signs it (403 for anyone else).
+fn only_author(caller: &Caller, note: &Note) -> ApiResult<()> {
+    if note.author_id == caller.user_id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+fn locked() -> ApiError {
+    ApiError::Conflict("the note is signed and locked; add an addendum instead".into())
+}
+
+fn format_of(note: &Note) -> ApiResult<NoteFormat> {
+    NoteFormat::parse(&note.format).ok_or_else(|| ApiError::Internal("unknown note format".into()))
+}
+
+/// Saves a draft's sections (its author only; a signed note is locked: 409).
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    note_id: &str,
+    sections: &Sections,
+) -> ApiResult<NoteJson> {
+    let (patient, note, addenda) =
+        open_note(state, caller, id, note_id, Access::Write, "note.update").await?;
+    only_author(caller, &note)?;
+    if note.signed_at.is_some() {
+        return Err(locked());
+    }
+    let clean = check_sections(format_of(&note)?, sections, false)?;
+    let text = serde_json::to_string(&clean).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if !store::update_draft(&mut tx.db(), note.id, &text, Instant::new(now)).await? {
+        return Err(locked());
+    }
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "note.update",
+            format!("patients/{}/notes/{}", patient.id, note.id),
+        )
+        .patient(patient.id);
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    let updated = Note {
+        sections: text,
+        updated_at: Instant::new(now),
+        ..note
+    };
+    Ok(NoteJson::new(&updated, &addenda))
+}
+
+/// `PUT /api/v1/patients/{id}/notes/{note_id}`
+pub async fn put_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, note_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UpdateNoteBody>,
+) -> ApiResult<Json<NoteJson>> {
+    Ok(Json(
+        update(&state, &caller, &id, &note_id, &body.sections).await?,
+    ))
+}
+
+/// Signs a draft: every section filled; the author's supervisor becomes the co-signer when
+/// the program requires co-signatures. The note is locked from then on.
+pub async fn sign(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    note_id: &str,
+) -> ApiResult<NoteJson> {
+    let (patient, note, addenda) =
+        open_note(state, caller, id, note_id, Access::Write, "note.sign").await?;
+    only_author(caller, &note)?;
+    if note.signed_at.is_some() {
+        return Err(locked());
+    }
+    let sections: Sections = serde_json::from_str(&note.sections).unwrap_or_default();
+    check_sections(format_of(&note)?, &sections, true)?;
+    let cosigner = required_cosigner(state, patient.id, caller.user_id).await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if !store::sign_note(&mut tx.db(), note.id, cosigner, Instant::new(now)).await? {
+        return Err(locked());
+    }
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "note.sign",
+            format!("patients/{}/notes/{}", patient.id, note.id),
+        )
+        .patient(patient.id);
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    let signed = Note {
+        signed_at: Some(Instant::new(now)),
+        updated_at: Instant::new(now),
+        cosigner_id: cosigner,
+        ..note
+    };
+    Ok(NoteJson::new(&signed, &addenda))
+}
+
+/// The supervisor who must co-sign what `author` signs for this patient, if any.
+async fn required_cosigner(
+    state: &AppState,
+    patient_id: Uuid,
+    author: Uuid,
+) -> ApiResult<Option<Uuid>> {
+    let settings = super::config::settings_of_patient(state, patient_id).await?;
+    if !settings.cosignature_required {
+        return Ok(None);
+    }
+    let mut conn = state.store.read().await?;
+    let supervisor = store::supervisor_of(&mut conn.db(), author).await?;
+    Ok(notes::cosigner(settings.cosignature_required, supervisor))
+}
+
+/// `POST /api/v1/patients/{id}/notes/{note_id}/sign`
+pub async fn post_sign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, note_id)): Path<(String, String)>,
+) -> ApiResult<Json<NoteJson>> {
+    Ok(Json(sign(&state, &caller, &id, &note_id).await?))
+}
+
+/// Co-signs a signed note: only the supervisor it names, once.
+pub async fn cosign(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    note_id: &str,
+) -> ApiResult<NoteJson> {
+    let (patient, note, addenda) =
+        open_note(state, caller, id, note_id, Access::Write, "note.cosign").await?;
+    if status(&note) != NoteStatus::AwaitingCosignature {
+        return Err(ApiError::Conflict(
+            "the note is not awaiting a co-signature".into(),
+        ));
+    }
+    if note.cosigner_id != Some(caller.user_id) {
+        return Err(ApiError::Forbidden);
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if !store::cosign_note(&mut tx.db(), note.id, caller.user_id, Instant::new(now)).await? {
+        return Err(ApiError::Conflict(
+            "the note is not awaiting a co-signature".into(),
+        ));
+    }
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "note.cosign",
+            format!("patients/{}/notes/{}", patient.id, note.id),
+        )
+        .patient(patient.id);
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    let cosigned = Note {
+        cosigned_at: Some(Instant::new(now)),
+        ..note
+    };
+    Ok(NoteJson::new(&cosigned, &addenda))
+}
+
+/// `POST /api/v1/patients/{id}/notes/{note_id}/cosign`
+pub async fn post_cosign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, note_id)): Path<(String, String)>,
+) -> ApiResult<Json<NoteJson>> {
+    Ok(Json(cosign(&state, &caller, &id, &note_id).await?))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddendumBody {
+    pub text: String,
+}
+
+/// Adds an addendum to a signed note (a draft is edited instead). On a counseling note,
+/// only its author adds one.
+pub async fn add_addendum(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    note_id: &str,
+    text: &str,
+) -> ApiResult<NoteJson> {
+    let (patient, note, mut addenda) =
+        open_note(state, caller, id, note_id, Access::Write, "note.addendum").await?;
+    if note.signed_at.is_none() {
+        return Err(ApiError::Conflict("a draft is edited, not amended".into()));
+    }
+    if counseling(&note) {
+        only_author(caller, &note)?;
+    }
+    let text = notes::check_addendum(text)?;
+    let now = state.now();
+    let addendum = Addendum {
+        id: openiop_core::id::new_id(),
+        note_id: note.id,
+        author_id: caller.user_id,
+        text,
+        written_at: Instant::new(now),
+    };
+    let mut tx = state.store.begin().await?;
+    store::insert_addendum(&mut tx.db(), caller.organization_id, &addendum).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "note.addendum",
+            format!("patients/{}/notes/{}", patient.id, note.id),
+        )
+        .patient(patient.id);
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    addenda.push(addendum);
+    Ok(NoteJson::new(&note, &addenda))
+}
+
+/// `POST /api/v1/patients/{id}/notes/{note_id}/addenda`
+pub async fn post_addendum(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, note_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<AddendumBody>,
+) -> ApiResult<(StatusCode, Json<NoteJson>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(add_addendum(&state, &caller, &id, &note_id, &body.text).await?),
+    ))
+}
+
+// Group notes.
+
+/// Session kinds documented by one group note.
+pub fn is_group_session(kind: &str) -> bool {
+    matches!(
+        kind,
+        "group_therapy" | "psychoeducation" | "skills" | "wellness" | "peer_support"
+    )
+}
+
+/// One attendee as the group note shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttendeeJson {
+    pub patient_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupNoteJson {
+    pub session_id: Uuid,
+    pub title: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    /// `new` (nothing saved yet: prefilled from attendance), `draft` or `signed`.
+    pub status: &'static str,
+    pub author_id: Option<Uuid>,
+    pub signed_at: Option<String>,
+    /// Everyone marked present, late or left early; absent members get no note.
+    pub attendees: Vec<AttendeeJson>,
+    pub note: GroupNote,
+    /// After signing: each attendee's note.
+    pub notes: Vec<SignedCopy>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedCopy {
+    pub patient_id: Uuid,
+    pub note_id: Uuid,
+}
+
+/// A group session's note is written by its facilitator (or an admin).
+async fn open_group_session(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: &str,
+) -> ApiResult<Session> {
+    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let mut conn = state.store.read().await?;
+    let session = store_sessions::find_session(&mut conn.db(), caller.organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    drop(conn);
+    let allowed = caller.role == Role::Admin
+        || (caller.role == Role::Clinician && session.facilitator_id == Some(caller.user_id));
+    if !allowed {
+        require(state, caller, Action::Configure, action).await?;
+    }
+    if !is_group_session(&session.kind) {
+        return Err(ApiError::Conflict(
+            "this session is an appointment: write its note on the patient's chart".into(),
+        ));
+    }
+    Ok(session)
+}
+
+/// The session's attendees (current mark present, late or left early), in roster order.
+async fn attendees(state: &AppState, session: &Session) -> ApiResult<Vec<AttendeeJson>> {
+    let mut conn = state.store.read().await?;
+    let lines = store_sessions::roster(&mut conn.db(), session.id).await?;
+    Ok(lines
+        .into_iter()
+        .filter_map(|l| {
+            let status = l.status.as_deref().and_then(Status::parse)?;
+            status.attended().then(|| AttendeeJson {
+                patient_id: l.patient_id,
+                given_name: l.given_name,
+                family_name: l.family_name,
+                status: status.as_str().to_owned(),
+            })
+        })
+        .collect())
+}
+
+fn audit_each(
+    caller: &Caller,
+    action: &str,
+    session: &Session,
+    patients: &[Uuid],
+    now: OffsetDateTime,
+) -> Vec<openiop_core::audit::Event> {
+    patients
+        .iter()
+        .map(|p| {
+            EventBuilder::for_caller(caller)
+                .action(action, format!("sessions/{}/group-note", session.id))
+                .patient(*p)
+                .build(now)
+        })
+        .collect()
+}
+
+/// Reads a session's group note, or a new one prefilled from the session and its
+/// attendance. One audit event per attendee shown.
+pub async fn group_note(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupNoteJson> {
+    let session = open_group_session(state, caller, id, "group_note.read").await?;
+    let people = attendees(state, &session).await?;
+    let mut conn = state.store.read().await?;
+    let stored = store::group_note_of(&mut conn.db(), caller.organization_id, session.id).await?;
+    drop(conn);
+    let ids: Vec<Uuid> = people.iter().map(|a| a.patient_id).collect();
+    let now = state.now();
+    state
+        .store
+        .record(audit_each(caller, "group_note.read", &session, &ids, now))
+        .await?;
+    let json = match stored {
+        None => GroupNoteJson {
+            session_id: session.id,
+            title: session.title.clone(),
+            starts_at: rfc3339(session.starts_at),
+            ends_at: rfc3339(session.ends_at),
+            status: "new",
+            author_id: None,
+            signed_at: None,
+            note: GroupNote::prefilled(
+                session.topic.as_deref().unwrap_or(&session.title),
+                &session.modality.as_deref().unwrap_or("").to_uppercase(),
+                &ids,
+            ),
+            attendees: people,
+            notes: Vec::new(),
+        },
+        Some(g) => {
+            let note: GroupNote =
+                serde_json::from_str(&g.body).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let copies = if g.signed_at.is_some() {
+                note.entries
+                    .iter()
+                    .map(|e| e.patient_id)
+                    .collect::<Vec<_>>()
+            } else {
+                Vec::new()
+            };
+            let notes = signed_copies(state, caller, g.id, &copies).await?;
+            GroupNoteJson {
+                session_id: session.id,
+                title: session.title.clone(),
+                starts_at: rfc3339(session.starts_at),
+                ends_at: rfc3339(session.ends_at),
+                status: if g.signed_at.is_some() {
+                    "signed"
+                } else {
+                    "draft"
+                },
+                author_id: Some(g.author_id),
+                signed_at: g.signed_at.map(rfc3339),
+                note,
+                attendees: people,
+                notes,
+            }
+        }
+    };
+    Ok(json)
+}
+
+async fn signed_copies(
+    state: &AppState,
+    caller: &Caller,
+    group_note_id: Uuid,
+    patients: &[Uuid],
+) -> ApiResult<Vec<SignedCopy>> {
+    let mut out = Vec::new();
+    let mut conn = state.store.read().await?;
+    for p in patients {
+        let rows = store::notes_of(&mut conn.db(), caller.organization_id, *p, false).await?;
+        if let Some(n) = rows.iter().find(|n| n.group_note_id == Some(group_note_id)) {
+            out.push(SignedCopy {
+                patient_id: *p,
+                note_id: n.id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/sessions/{id}/group-note`
+pub async fn get_group_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<GroupNoteJson>> {
+    Ok(Json(group_note(&state, &caller, &id).await?))
+}
+
+/// Saves a group note, and signs it when `sign` is set: one signed note per attendee, each
+/// holding the shared narrative and that attendee's lines only, in one transaction.
+pub async fn save_group_note(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &GroupNote,
+    sign: bool,
+) -> ApiResult<GroupNoteJson> {
+    let action = if sign {
+        "group_note.sign"
+    } else {
+        "group_note.update"
+    };
+    let session = open_group_session(state, caller, id, action).await?;
+    let people = attendees(state, &session).await?;
+    let ids: Vec<Uuid> = people.iter().map(|a| a.patient_id).collect();
+    let note = body.checked(&ids, sign)?;
+    let mut conn = state.store.read().await?;
+    let stored = store::group_note_of(&mut conn.db(), caller.organization_id, session.id).await?;
+    drop(conn);
+    if stored.as_ref().is_some_and(|g| g.signed_at.is_some()) {
+        return Err(ApiError::Conflict(
+            "the group note is signed and locked; add an addendum to an attendee's note".into(),
+        ));
+    }
+    if stored
+        .as_ref()
+        .is_some_and(|g| g.author_id != caller.user_id && caller.role != Role::Admin)
+    {
+        return Err(ApiError::Forbidden);
+    }
+    let text = serde_json::to_string(&note).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let now = state.now();
+    let at = Instant::new(now);
+    let signed_at = sign.then_some(at);
+    let mut cosigners = Vec::new();
+    if sign {
+        for p in &ids {
+            cosigners.push(required_cosigner(state, *p, caller.user_id).await?);
+        }
+    }
+    let mut tx = state.store.begin().await?;
+    let group_id = match &stored {
+        Some(g) => {
+            if !store::update_group_note(&mut tx.db(), g.id, &text, at, signed_at).await? {
+                return Err(ApiError::Conflict(
+                    "the group note is signed and locked".into(),
+                ));
+            }
+            g.id
+        }
+        None => {
+            let g = store::GroupNote {
+                id: openiop_core::id::new_id(),
+                session_id: session.id,
+                author_id: caller.user_id,
+                body: text,
+                created_at: at,
+                updated_at: at,
+                signed_at,
+            };
+            store::insert_group_note(&mut tx.db(), caller.organization_id, &g).await?;
+            g.id
+        }
+    };
+    let mut copies = Vec::new();
+    if sign {
+        for (patient_id, cosigner) in ids.iter().zip(&cosigners) {
+            let sections = note
+                .copy_for(*patient_id)
+                .ok_or_else(|| ApiError::Internal("an attendee without an entry".into()))?;
+            let copy = Note {
+                id: openiop_core::id::new_id(),
+                patient_id: *patient_id,
+                session_id: Some(session.id),
+                group_note_id: Some(group_id),
+                kind: NoteKind::Group.as_str().to_owned(),
+                format: NoteFormat::Group.as_str().to_owned(),
+                sections: serde_json::to_string(&sections)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                service_start: session.starts_at,
+                service_end: session.ends_at,
+                author_id: caller.user_id,
+                created_at: at,
+                updated_at: at,
+                signed_at: Some(at),
+                cosigner_id: *cosigner,
+                cosigned_at: None,
+            };
+            store::insert_note(&mut tx.db(), caller.organization_id, &copy).await?;
+            copies.push(SignedCopy {
+                patient_id: *patient_id,
+                note_id: copy.id,
+            });
+        }
+    }
+    for event in audit_each(caller, action, &session, &ids, now) {
+        tx.audit(event).await?;
+    }
+    tx.commit().await?;
+    Ok(GroupNoteJson {
+        session_id: session.id,
+        title: session.title.clone(),
+        starts_at: rfc3339(session.starts_at),
+        ends_at: rfc3339(session.ends_at),
+        status: if sign { "signed" } else { "draft" },
+        author_id: Some(stored.map(|g| g.author_id).unwrap_or(caller.user_id)),
+        signed_at: signed_at.map(rfc3339),
+        attendees: people,
+        note,
+        notes: copies,
+    })
+}
+
+/// `PUT /api/v1/sessions/{id}/group-note`: save the draft.
+pub async fn put_group_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<GroupNote>,
+) -> ApiResult<Json<GroupNoteJson>> {
+    Ok(Json(
+        save_group_note(&state, &caller, &id, &body, false).await?,
+    ))
+}
+
+/// `POST /api/v1/sessions/{id}/group-note/sign`: save and sign; one note per attendee.
+pub async fn post_group_note_sign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<GroupNote>,
+) -> ApiResult<Json<GroupNoteJson>> {
+    Ok(Json(
+        save_group_note(&state, &caller, &id, &body, true).await?,
+    ))
+}
+
+// Documentation latency.
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnsignedJson {
+    pub session_id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub facilitator_id: Option<Uuid>,
+    /// Hours since the session ended.
+    pub hours_since: i64,
+}
+
+/// Sessions of the last 30 days that ended more than 24 hours ago with attendees and no
+/// signed note: the caller's own sessions for clinicians, every session for admins.
+pub async fn unsigned(state: &AppState, caller: &Caller) -> ApiResult<Vec<UnsignedJson>> {
+    let facilitator = match caller.role {
+        Role::Admin => None,
+        Role::Clinician => Some(caller.user_id),
+        _ => {
+            require(state, caller, Action::Configure, "note.unsigned").await?;
+            None
+        }
+    };
+    let now = state.now();
+    let mut conn = state.store.read().await?;
+    let rows = store::unsigned_sessions(
+        &mut conn.db(),
+        caller.organization_id,
+        facilitator,
+        Instant::new(now - Duration::days(30)),
+        Instant::new(now - notes::SIGN_WITHIN),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| UnsignedJson {
+            session_id: r.session_id,
+            title: r.title,
+            kind: r.kind,
+            starts_at: rfc3339(r.starts_at),
+            ends_at: rfc3339(r.ends_at),
+            facilitator_id: r.facilitator_id,
+            hours_since: (now - r.ends_at.get()).whole_hours(),
+        })
+        .collect())
+}
+
+/// `GET /api/v1/notes/unsigned`: documentation latency.
+pub async fn get_unsigned(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<ListPage<UnsignedJson>>> {
+    Ok(Json(ListPage::whole(unsigned(&state, &caller).await?)))
+}
+
+// Configuration: supervisors and the named readers of counseling notes.
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisorBody {
+    pub supervisor_id: Option<String>,
+}
+
+/// Sets a staff member's supervisor (admin); `null` clears it.
+pub async fn set_supervisor(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    supervisor: Option<&str>,
+) -> ApiResult<serde_json::Value> {
+    require(state, caller, Action::ManageUsers, "user.supervisor").await?;
+    let user = super::staff_in_org(state, caller.organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let supervisor_id = match supervisor {
+        None => None,
+        Some(text) => {
+            let s = super::staff_in_org(state, caller.organization_id, text)
+                .await?
+                .ok_or_else(|| Invalid::one("supervisor_id", "must be an active staff member"))?;
+            if s == user {
+                return Err(
+                    Invalid::one("supervisor_id", "cannot be the staff member themselves").into(),
+                );
+            }
+            Some(s)
+        }
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    store::set_supervisor(&mut tx.db(), caller.organization_id, user, supervisor_id).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action("user.supervisor", format!("users/{user}"))
+        .detail(
+            supervisor_id
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "none".into()),
+        );
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(serde_json::json!({"user_id": user, "supervisor_id": supervisor_id}))
+}
+
+/// `PUT /api/v1/users/{id}/supervisor`
+pub async fn put_supervisor(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SupervisorBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        set_supervisor(&state, &caller, &id, body.supervisor_id.as_deref()).await?,
+    ))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadersBody {
+    pub user_ids: Vec<String>,
+}
+
+/// `GET /api/v1/counseling-note-readers` (admin)
+pub async fn get_readers(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<serde_json::Value>> {
+    require(
+        &state,
+        &caller,
+        Action::ManageUsers,
+        "counseling_readers.read",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let ids = store::counseling_readers(&mut conn.db(), caller.organization_id).await?;
+    Ok(Json(serde_json::json!({"user_ids": ids})))
+}
+
+/// Replaces the staff named as readers of SUD counseling notes (admin).
+pub async fn set_readers(
+    state: &AppState,
+    caller: &Caller,
+    user_ids: &[String],
+) -> ApiResult<Vec<Uuid>> {
+    require(
+        state,
+        caller,
+        Action::ManageUsers,
+        "counseling_readers.update",
+    )
+    .await?;
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for (i, text) in user_ids.iter().enumerate() {
+        let mut conn = state.store.read().await?;
+        let user = match openiop_core::id::parse_id(text) {
+            Some(id) => {
+                openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, id).await?
+            }
+            None => None,
+        };
+        match user {
+            Some(u) if u.active && matches!(u.role, Role::Clinician | Role::Admin) => {
+                if !ids.contains(&u.id) {
+                    ids.push(u.id);
+                }
+            }
+            _ => errors.push(openiop_core::FieldError {
+                field: format!("user_ids[{i}]"),
+                message: "must be an active clinician or admin".into(),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Invalid(errors).into());
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    store::set_counseling_readers(&mut tx.db(), caller.organization_id, &ids).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action("counseling_readers.update", "counseling-note-readers")
+        .detail(format!("{} named", ids.len()));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// `PUT /api/v1/counseling-note-readers` (admin)
+pub async fn put_readers(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ReadersBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let ids = set_readers(&state, &caller, &body.user_ids).await?;
+    Ok(Json(serde_json::json!({"user_ids": ids})))
+}
