@@ -298,6 +298,8 @@ pub struct UnsignedSession {
     pub starts_at: Instant,
     pub ends_at: Instant,
     pub facilitator_id: Option<Uuid>,
+    /// The first patient enrolled (an appointment's patient).
+    pub first_patient: Option<Uuid>,
 }
 
 /// Sessions that ended in `[from, until)` with at least one attendee marked present, late or
@@ -312,7 +314,9 @@ pub async fn unsigned_sessions(
 ) -> Result<Vec<UnsignedSession>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, UnsignedSession>(
-            "SELECT s.id AS session_id, s.title, s.kind, s.starts_at, s.ends_at, s.facilitator_id FROM sessions s \
+            "SELECT s.id AS session_id, s.title, s.kind, s.starts_at, s.ends_at, s.facilitator_id, \
+             (SELECT e.patient_id FROM session_enrollments e WHERE e.session_id = s.id ORDER BY e.enrolled_at, e.patient_id LIMIT 1) \
+             AS first_patient FROM sessions s \
              WHERE s.organization_id = $1 AND ($2 = 0 OR s.facilitator_id = $3) AND s.ends_at >= $4 AND s.ends_at < $5 \
              AND s.kind <> 'mutual_help' \
              AND EXISTS (SELECT 1 FROM attendance_marks m WHERE m.session_id = s.id \
@@ -351,6 +355,18 @@ pub async fn set_supervisor(
             .map(|r| r.rows_affected())
     })?;
     Ok(n == 1)
+}
+
+/// Every supervised staff member of an organization and their supervisor.
+pub async fn supervisors(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, (Uuid, Uuid)>(
+            "SELECT id, supervisor_id FROM users WHERE organization_id = $1 AND supervisor_id IS NOT NULL ORDER BY id",
+        )
+        .bind(organization_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
 }
 
 pub async fn supervisor_of(db: &mut Db<'_>, user_id: Uuid) -> Result<Option<Uuid>> {

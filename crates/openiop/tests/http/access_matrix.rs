@@ -498,6 +498,17 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/config/users", admin_only),
         (M::POST, "/config/users", admin_only),
         (M::GET, "/audit", admin_only),
+        (M::GET, "/patients/{id}/notes", clinical),
+        (M::POST, "/patients/{id}/notes", clinical),
+        (M::GET, "/patients/{id}/notes/{note_id}", clinical),
+        (M::POST, "/patients/{id}/notes/{note_id}", note_author),
+        (M::POST, "/patients/{id}/notes/{note_id}/cosign", clinical),
+        (M::POST, "/patients/{id}/notes/{note_id}/addenda", clinical),
+        (M::POST, "/patients/{id}/counseling-notes", clinical),
+        (M::GET, "/sessions/{id}/group-note", admin_only),
+        (M::POST, "/sessions/{id}/group-note", admin_only),
+        (M::POST, "/config/users/supervisor", admin_only),
+        (M::POST, "/config/counseling-readers", admin_only),
     ]
 }
 
@@ -725,6 +736,13 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
             1 + n % 28
         ),
         "/check-in" => "code=ZZZZZZ&family_name=Nobody&birth_date=1990-01-01".to_owned(),
+        "/patients/{id}/notes" => format!("session_id={}&format=birp", w.appointment),
+        "/patients/{id}/notes/{note_id}" => "action=save&data=Draft+text".to_owned(),
+        "/patients/{id}/notes/{note_id}/addenda" => "text=Addendum".to_owned(),
+        "/patients/{id}/counseling-notes" => "text=Process+note".to_owned(),
+        "/sessions/{id}/group-note" => "action=save&topic=Coping".to_owned(),
+        "/config/users/supervisor" => format!("user_id={}&supervisor_id=", w.team[0]),
+        "/config/counseling-readers" => String::new(),
         _ => String::new(),
     };
     format!("csrf={csrf}&{fields}")

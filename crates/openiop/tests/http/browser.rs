@@ -610,3 +610,102 @@ async fn build_next_week_previews_forbids_and_applies() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facilitator_writes_and_signs_a_group_note_for_three_attendees() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let track = app.track(&admin, "Evening IOP").await;
+    let facilitator = app.user(&admin, "facilitator", "clinician", None).await;
+    let body = json!({"track_id": track, "kind": "group_therapy", "title": "Relapse prevention group",
+        "modality": "cbt", "topic": "High-risk situations", "facilitator_id": facilitator,
+        "starts_at": "2026-11-23T18:00:00-06:00", "ends_at": "2026-11-23T21:00:00-06:00", "capacity": 10});
+    let session = app.post("/api/v1/sessions", &admin, body).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ids = Vec::new();
+    for family in ["Alder", "Birch", "Cedar", "Dogwood"] {
+        let p = app.patient(&admin, "Pat", family).await;
+        app.post(
+            &format!("/api/v1/sessions/{session}/enrollments"),
+            &admin,
+            json!({"patient_id": p}),
+        )
+        .await;
+        ids.push(p);
+    }
+    // Dogwood did not come: no entry, no note.
+    for (p, status) in ids
+        .iter()
+        .zip(["present", "late", "present", "absent_excused"])
+    {
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/sessions/{session}/attendance"),
+                &admin,
+                json!({"patient_id": p, "status": status}),
+            )
+            .await;
+        assert_eq!(s, reqwest::StatusCode::OK);
+    }
+    let b = Browser::start().await;
+    b.login(&app, "facilitator", crate::support::PASSWORD).await;
+    b.goto(&app.url(&format!("/sessions/{session}"))).await;
+    b.click("#group-note-link").await;
+    b.wait_for("document.querySelector('#group-note-form') !== null")
+        .await;
+    assert_eq!(b.text("#group-status").await, "Not started");
+    assert_eq!(
+        b.script("return document.querySelectorAll('fieldset.attendee').length;")
+            .await,
+        json!(3)
+    );
+    assert!(!b.page_text().await.contains("Dogwood"));
+    b.type_into(
+        "textarea[name=interventions]",
+        "Mapping high-risk situations; refusal skills role-play",
+    )
+    .await;
+    b.type_into(
+        "textarea[name=narrative]",
+        "Members mapped their high-risk situations and practised refusal skills.",
+    )
+    .await;
+    for (i, p) in ids[..3].iter().enumerate() {
+        b.type_into(
+            &format!("textarea[name='observation_{p}']"),
+            &format!("Named two triggers (member {i})"),
+        )
+        .await;
+        b.script(&format!(
+            "document.querySelector(\"select[name='participation_{p}']\").value = 'active'; return true;"
+        ))
+        .await;
+        b.type_into(
+            &format!("textarea[name='plan_{p}']"),
+            "Practise refusal script",
+        )
+        .await;
+    }
+    b.click("button[name=action][value=sign]").await;
+    b.wait_for("document.querySelector('#group-message') !== null")
+        .await;
+    assert_eq!(
+        b.text("#group-message").await,
+        "Signed: one note in each of 3 charts."
+    );
+    assert_eq!(b.text("#group-status").await, "Signed");
+    assert_eq!(app.count("notes").await, 3);
+    // Each attendee's chart holds their own signed copy.
+    b.click("#signed-notes li:nth-child(2) a").await;
+    b.wait_for("document.querySelector('#note-body') !== null")
+        .await;
+    assert!(b.text("#note-status").await.starts_with("Signed"));
+    let text = b.text("#note-body").await;
+    assert!(text.contains("Named two triggers (member 1)"), "{text}");
+    assert!(!text.contains("member 0") && !text.contains("member 2"));
+    assert!(text.contains("Active"));
+    b.quit().await;
+    app.stop().await;
+}

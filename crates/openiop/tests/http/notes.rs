@@ -555,3 +555,80 @@ on_both!(counseling_notes_are_kept_apart, |app| {
         StatusCode::FORBIDDEN
     );
 });
+
+on_both!(notes_are_written_signed_and_amended_from_the_pages, |app| {
+    let c = clinic(app).await;
+    let patient = app.patient(&c.admin, "Robin", "Pages").await;
+    on_team(app, &c, &patient, &[&c.clinician_id]).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/episodes"),
+            &c.admin,
+            json!({"track_id": c.track, "admitted_on": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, appointment) = app
+        .post(
+            "/api/v1/appointments",
+            &c.admin,
+            json!({"patient_id": patient, "clinician_id": c.clinician_id, "kind": "individual",
+                "starts_at": at(-5), "ends_at": at(-4)}),
+        )
+        .await;
+    let session = appointment["id"].as_str().unwrap();
+    let (cookie, csrf) = app.browser_session("author", PASSWORD).await;
+    let (status, html) = app
+        .page(&format!("/patients/{patient}/notes"), &cookie)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Write a session note") && html.contains("SUD counseling notes"));
+    let (status, location, _) = app
+        .form(
+            &format!("/patients/{patient}/notes"),
+            &cookie,
+            &format!("csrf={csrf}&session_id={session}&format=soap"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with(&format!("/patients/{patient}/notes/")));
+    // Signing with an empty section is refused with the section named, and saves the rest.
+    let (status, _, html) = app
+        .form(
+            &location,
+            &cookie,
+            &format!("csrf={csrf}&action=sign&subjective=Slept+better&objective=Calm&assessment=Stable&plan="),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("sections.plan"));
+    assert!(html.contains("Slept better"), "the draft was saved");
+    let (status, _, html) = app
+        .form(
+            &location,
+            &cookie,
+            &format!("csrf={csrf}&action=sign&subjective=Slept+better&objective=Calm&assessment=Stable&plan=Weekly"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Signed. The note is now locked."));
+    assert!(!html.contains("id=\"note-form\""), "no more editing");
+    let (status, _, html) = app
+        .form(
+            &format!("{location}/addenda"),
+            &cookie,
+            &format!("csrf={csrf}&text=Phoned+to+confirm+the+next+visit"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Phoned to confirm the next visit"));
+    let (_, html) = app
+        .page(&format!("/patients/{patient}/notes"), &cookie)
+        .await;
+    assert!(html.contains("Individual session") && html.contains("Signed"));
+    // The front desk reads no notes, not even the page.
+    app.user(&c.admin, "desk", "front_desk", None).await;
+    let (desk, _) = app.browser_session("desk", PASSWORD).await;
+    let (status, _) = app.page(&format!("/patients/{patient}/notes"), &desk).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});

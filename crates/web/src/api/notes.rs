@@ -1026,6 +1026,8 @@ pub struct UnsignedJson {
     pub starts_at: String,
     pub ends_at: String,
     pub facilitator_id: Option<Uuid>,
+    /// For an appointment, its patient (whose chart holds the note).
+    pub patient_id: Option<Uuid>,
     /// Hours since the session ended.
     pub hours_since: i64,
 }
@@ -1054,6 +1056,7 @@ pub async fn unsigned(state: &AppState, caller: &Caller) -> ApiResult<Vec<Unsign
     Ok(rows
         .into_iter()
         .map(|r| UnsignedJson {
+            patient_id: r.first_patient.filter(|_| !is_group_session(&r.kind)),
             session_id: r.session_id,
             title: r.title,
             kind: r.kind,

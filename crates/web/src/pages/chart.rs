@@ -1,7 +1,7 @@
 //! Trend charts as server-rendered SVG (no scripts): instrument totals, the BAM's subscales,
 //! daily check-ins. One function draws them all.
 
-/// One line of a chart: a label and its values, oldest first (`None` leaves a gap).
+/// One line of a chart: a label and its values, oldest first (`None` draws no point there).
 pub struct Series {
     pub label: String,
     pub values: Vec<Option<f64>>,
@@ -108,7 +108,7 @@ mod tests {
         assert!(svg.contains("Check-ins &lt;daily&gt;"));
         assert!(svg.contains("Mood latest 7"));
         assert!(svg.contains(">Craving</text>"));
-        // The top of the scale is y = pad, the bottom y = h - pad.
-        assert!(svg.contains("cx=\"296.0\" cy=\"43.2\""), "{svg}");
+        // 0 is drawn at y = 96 and 10 at y = 24: mood 7 at 96 - 72 * 0.7.
+        assert!(svg.contains("cx=\"296.0\" cy=\"45.6\""), "{svg}");
     }
 }

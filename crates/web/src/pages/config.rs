@@ -234,6 +234,10 @@ struct UsersPage {
     chrome: Chrome,
     users: Vec<User>,
     roles: [Role; 6],
+    /// Staff member -> supervisor, by username.
+    supervised: Vec<(String, String)>,
+    /// Clinicians and admins, and whether they read SUD counseling notes.
+    readers: Vec<(uuid::Uuid, String, bool)>,
     errors: Vec<FieldError>,
 }
 
@@ -255,9 +259,26 @@ async fn users_page(
         return Err(ApiError::Forbidden);
     }
     let mut conn = state.store.read().await?;
+    let users = users::list_users(&mut conn.db(), caller.organization_id).await?;
+    let pairs = openiop_store::notes::supervisors(&mut conn.db(), caller.organization_id).await?;
+    let named =
+        openiop_store::notes::counseling_readers(&mut conn.db(), caller.organization_id).await?;
+    let name = |id: uuid::Uuid| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.username.clone())
+            .unwrap_or_default()
+    };
     Ok(UsersPage {
         chrome: Chrome::of(caller),
-        users: users::list_users(&mut conn.db(), caller.organization_id).await?,
+        supervised: pairs.iter().map(|(u, s)| (name(*u), name(*s))).collect(),
+        readers: users
+            .iter()
+            .filter(|u| u.active && matches!(u.role, Role::Clinician | Role::Admin))
+            .map(|u| (u.id, u.username.clone(), named.contains(&u.id)))
+            .collect(),
+        users,
         roles: Role::ALL,
         errors,
     })
@@ -266,6 +287,37 @@ async fn users_page(
 /// `GET /config/users`
 pub async fn users(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult {
     Ok(render(&users_page(&state, &caller, Vec::new()).await?))
+}
+
+/// `POST /config/users/supervisor` (form): set or clear a staff member's supervisor.
+pub async fn set_supervisor(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let result = crate::api::notes::set_supervisor(
+        &state,
+        &caller,
+        form.get("user_id"),
+        form.optional("supervisor_id").as_deref(),
+    )
+    .await
+    .map(|_| ());
+    after(&state, &caller, "user", result, "/config/users").await
+}
+
+/// `POST /config/counseling-readers` (form): the staff who read SUD counseling notes.
+pub async fn set_counseling_readers(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let result = crate::api::notes::set_readers(&state, &caller, &form.all("user_ids"))
+        .await
+        .map(|_| ());
+    after(&state, &caller, "user", result, "/config/users").await
 }
 
 /// `POST /config/users`

@@ -8,6 +8,7 @@ pub mod chart;
 pub mod clinical;
 pub mod config;
 pub mod monitoring;
+pub mod notes;
 pub mod patients;
 pub mod placement;
 pub mod public;
@@ -225,6 +226,8 @@ struct HomePage {
     attention: Vec<(uuid::Uuid, String, String)>,
     attention_week: String,
     today: Vec<schedule::SessionRow>,
+    /// Sessions whose note is not signed within 24 h: link, what, hours since the end.
+    unsigned: Vec<(String, String, i64)>,
 }
 
 /// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
@@ -284,6 +287,28 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         )
     }));
     crate::api::attendance::audit_shown(&state, &caller, "dashboard", &ids).await?;
+    let unsigned = if matches!(caller.role, Role::Admin | Role::Clinician) {
+        let zone = schedule::home_zone(&state, &caller).await?;
+        crate::api::notes::unsigned(&state, &caller)
+            .await?
+            .into_iter()
+            .map(|u| {
+                let link = match u.patient_id {
+                    Some(p) => format!("/patients/{p}/notes"),
+                    None => format!("/sessions/{}/group-note", u.session_id),
+                };
+                let when = time::OffsetDateTime::parse(
+                    &u.starts_at,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map(|at| openiop_core::attendance::local_label(at, &zone))
+                .unwrap_or_default();
+                (link, format!("{when} {}", u.title), u.hours_since)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(&HomePage {
         chrome: Chrome::of(&caller),
         patients: rows,
@@ -292,5 +317,6 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         attention,
         attention_week: view.week,
         today: schedule::today(&state, &caller).await?,
+        unsigned,
     }))
 }

@@ -214,6 +214,8 @@ struct RosterPage {
     title: String,
     when: String,
     code: String,
+    /// A group session whose note the caller writes (its facilitator, or an admin).
+    group_note: bool,
     lines: Vec<Line>,
     walk_ins: Vec<(Uuid, String)>,
     statuses: [(&'static str, &'static str); 5],
@@ -277,6 +279,10 @@ async fn roster_page(
                 .unwrap_or_default()
         ),
         code: session.checkin_code.clone().unwrap_or_default(),
+        group_note: crate::api::notes::is_group_session(&session.kind)
+            && (caller.role == openiop_core::access::Role::Admin
+                || (caller.role == openiop_core::access::Role::Clinician
+                    && session.facilitator_id == Some(caller.user_id))),
         lines: lines
             .into_iter()
             .map(|l| Line {
