@@ -26,6 +26,7 @@ pub mod schedule;
 pub mod selfcheck;
 pub mod settings;
 pub mod totp;
+pub mod treatment_plan;
 pub mod upload;
 pub mod validate;
 

@@ -26,15 +26,31 @@ pub struct SettingsDoc {
     /// supervisor's co-signature.
     #[serde(default)]
     pub cosignature_required: bool,
+    /// Days from a treatment plan's signature to its review (30 unless set).
+    #[serde(default)]
+    pub plan_review_days: Option<u32>,
 }
 
 /// Checked settings, ready to use.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub instruments: BTreeMap<String, Instrument>,
     pub policy: Option<Policy>,
     pub billable: crate::intensity::BillableRule,
     pub cosignature_required: bool,
+    pub plan_review_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            instruments: BTreeMap::new(),
+            policy: None,
+            billable: crate::intensity::BillableRule::default(),
+            cosignature_required: false,
+            plan_review_days: crate::treatment_plan::DEFAULT_REVIEW_DAYS,
+        }
+    }
 }
 
 impl Settings {
@@ -73,8 +89,18 @@ impl Settings {
         if let Err(Invalid(e)) = billable.check("billable") {
             errors.extend(e);
         }
+        let plan_review_days = doc
+            .plan_review_days
+            .unwrap_or(crate::treatment_plan::DEFAULT_REVIEW_DAYS);
+        if !(1..=365).contains(&plan_review_days) {
+            errors.push(FieldError {
+                field: "plan_review_days".into(),
+                message: "must be from 1 to 365".into(),
+            });
+        }
         if errors.is_empty() {
             Ok(Settings {
+                plan_review_days,
                 instruments,
                 policy,
                 billable,

@@ -17,6 +17,7 @@ pub mod monitoring;
 pub mod notes;
 pub mod organization;
 pub mod patients;
+pub mod plans;
 pub mod records;
 pub mod schedule;
 pub mod sessions;

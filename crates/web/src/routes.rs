@@ -412,6 +412,15 @@ pub fn table() -> Vec<Route> {
                     "support_contacts": {"type": "array", "items": object(&["name", "phone"], json!({"name": string(), "phone": string()}))},
                     "craving_plan": string()}))
             }),
+        route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan", "An episode's newest treatment plan version", get(api::treatment_plans::get_plan)),
+        route(M::PUT, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan", "Save the treatment plan: edits an unsigned draft, else starts the next version", put(api::treatment_plans::put_plan))
+            .body(treatment_plan_schema),
+        route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions", "Every version of an episode's treatment plan, newest first", get(api::treatment_plans::list_versions)),
+        route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/sign", "Sign a treatment plan version as its clinician or as the patient (typed name)", post(api::treatment_plans::post_sign))
+            .status(200)
+            .body(|| object(&["as"], json!({"as": {"enum": ["clinician", "patient"]}, "signature": {"type": "string", "description": "the patient's typed full name"}}))),
+        route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/cosign", "Co-sign a treatment plan version (the clinician's supervisor)", post(api::treatment_plans::post_cosign))
+            .status(200),
         route(M::GET, "/api/v1/patients/{id}/notes", "A patient's progress and group notes, newest session first", get(api::notes::list_notes)),
         route(M::POST, "/api/v1/patients/{id}/notes", "Start an individual or family session note (a draft) on its appointment", post(api::notes::post_note))
             .body(|| object(&["session_id", "format"], json!({"session_id": {"type": "string", "format": "uuid"},
@@ -562,6 +571,9 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/patients/{id}/care-plans", "Safety and relapse-prevention plans (printable)", get(pages::care_plans::care_plans)),
         route(M::POST, "/patients/{id}/safety-plan", "Save the safety plan (form)", post(pages::care_plans::safety_submit)),
         route(M::POST, "/patients/{id}/relapse-prevention-plan", "Save the relapse-prevention plan (form)", post(pages::care_plans::relapse_submit)),
+        route(M::GET, "/patients/{id}/episodes/{episode_id}/treatment-plan", "An episode's treatment plan (printable), signatures and versions", get(pages::treatment_plan::plan)),
+        route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan", "Save the treatment plan (form)", post(pages::treatment_plan::save_submit)),
+        route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan/sign", "Sign or co-sign the treatment plan (form)", post(pages::treatment_plan::sign_submit)),
         route(M::GET, "/patients/{id}/notes", "Progress, group and counseling notes", get(pages::notes::notes)),
         route(M::POST, "/patients/{id}/notes", "Start a session note (form)", post(pages::notes::create_submit)),
         route(M::GET, "/patients/{id}/notes/{note_id}", "One note: write, sign, co-sign, amend", get(pages::notes::note)),
@@ -584,6 +596,37 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/check-in", "Self check-in (form)", post(pages::schedule::check_in_submit)),
         route(M::GET, "/program", "Program view of attendance", get(pages::schedule::program)),
     ]
+}
+
+fn treatment_plan_schema() -> Value {
+    let text = || json!({"type": "string"});
+    let intervention = object(
+        &["modality", "frequency", "responsible_id"],
+        json!({"modality": text(), "frequency": text(),
+        "responsible_id": {"type": "string", "format": "uuid"}}),
+    );
+    let objective = object(
+        &["statement", "target_date"],
+        json!({"statement": text(), "target_date": {"type": "string", "format": "date"},
+        "interventions": {"type": "array", "items": intervention}}),
+    );
+    let goal = object(
+        &["statement"],
+        json!({"statement": {"type": "string", "description": "in the patient's own words"},
+        "objectives": {"type": "array", "items": objective}}),
+    );
+    let problem = object(
+        &["statement"],
+        json!({"statement": text(),
+        "dimensions": {"type": "array", "items": {"enum": ["withdrawal", "biomedical", "emotional", "readiness", "relapse", "environment"]}},
+        "diagnoses": {"type": "array", "items": {"type": "string", "description": "ICD-10-CM code"}},
+        "goals": {"type": "array", "items": goal}}),
+    );
+    object(
+        &[],
+        json!({"problems": {"type": "array", "items": problem}, "strengths": {"type": "array", "items": text()},
+        "preferences": object(&[], json!({"culture": text(), "spirituality": text(), "language": text(), "other": text()}))}),
+    )
 }
 
 fn sections_schema() -> Value {

@@ -175,6 +175,15 @@ fn note_author(who: Who) -> Expect {
     }
 }
 
+/// Signing a treatment plan: staff who write plans, and the patient (as themselves).
+fn sign_plan(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Admin | Who::Clinician | Who::Patient => Allowed,
+        _ => Forbidden,
+    }
+}
+
 /// Lists of the caller's own clinical work: admins and clinicians.
 fn clinicians(who: Who) -> Expect {
     if matches!(who, Who::Admin | Who::Clinician | Who::Outsider) {
@@ -329,6 +338,31 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (
             M::PUT,
             "/api/v1/patients/{id}/relapse-prevention-plan",
+            clinical,
+        ),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan",
+            read_plans,
+        ),
+        (
+            M::PUT,
+            "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan",
+            clinical,
+        ),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions",
+            read_plans,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/sign",
+            sign_plan,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/cosign",
             clinical,
         ),
         (M::GET, "/api/v1/patients/{id}/notes", clinical),
@@ -498,6 +532,21 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/config/users", admin_only),
         (M::POST, "/config/users", admin_only),
         (M::GET, "/audit", admin_only),
+        (
+            M::GET,
+            "/patients/{id}/episodes/{episode_id}/treatment-plan",
+            read_plans,
+        ),
+        (
+            M::POST,
+            "/patients/{id}/episodes/{episode_id}/treatment-plan",
+            clinical,
+        ),
+        (
+            M::POST,
+            "/patients/{id}/episodes/{episode_id}/treatment-plan/sign",
+            sign_plan,
+        ),
         (M::GET, "/patients/{id}/notes", clinical),
         (M::POST, "/patients/{id}/notes", clinical),
         (M::GET, "/patients/{id}/notes/{note_id}", clinical),
@@ -622,6 +671,12 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         "/api/v1/patients/{id}/notes/{note_id}/addenda" => json!({"text": "Addendum"}),
         "/api/v1/patients/{id}/counseling-notes" => json!({"text": "Process note"}),
         "/api/v1/users/{user_id}/supervisor" => json!({"supervisor_id": null}),
+        "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan" => {
+            json!({"strengths": ["Humour"]})
+        }
+        "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/sign" => {
+            json!({"as": "patient", "signature": "Matrix Patient"})
+        }
         "/api/v1/counseling-note-readers" => json!({"user_ids": []}),
         "/api/v1/patients/{id}/availability" => {
             json!({"windows": [{"day": "mon", "start": "17:00", "end": "22:00"}]})
@@ -743,6 +798,8 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/sessions/{id}/group-note" => "action=save&topic=Coping".to_owned(),
         "/config/users/supervisor" => format!("user_id={}&supervisor_id=", w.team[0]),
         "/config/counseling-readers" => String::new(),
+        "/patients/{id}/episodes/{episode_id}/treatment-plan" => "strengths=Humour".to_owned(),
+        "/patients/{id}/episodes/{episode_id}/treatment-plan/sign" => "version=1&as=patient&signature=Matrix+Patient".to_owned(),
         _ => String::new(),
     };
     format!("csrf={csrf}&{fields}")
@@ -777,6 +834,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{secret}", "not-a-feed.ics")
         .replace("{note_id}", &w.note)
         .replace("{user_id}", &w.team[0])
+        .replace("{version}", "1")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -960,6 +1018,19 @@ async fn every_route_times_every_role() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{note}");
     let note = note["id"].as_str().unwrap().to_owned();
+    // The world's episode has a treatment plan, so reading it answers 200.
+    let (status, plan) = app
+        .call(
+            Method::PUT,
+            &format!(
+                "/api/v1/patients/{patient}/episodes/{}/treatment-plan",
+                episode["id"].as_str().unwrap()
+            ),
+            Some(&admin),
+            Some(json!({"strengths": ["Curious"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
     let world = World {
         appointment,
         note,

@@ -22,4 +22,5 @@ mod roster;
 mod safety;
 mod sessions;
 mod story;
+mod treatment_plans;
 mod week;

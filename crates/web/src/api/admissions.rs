@@ -1064,7 +1064,12 @@ impl From<Diagnosis> for DiagnosisJson {
     }
 }
 
-async fn episode_of(state: &AppState, patient: &Patient, episode_id: &str) -> ApiResult<Uuid> {
+/// The episode of this patient that `episode_id` names (404 otherwise).
+pub(crate) async fn episode_of(
+    state: &AppState,
+    patient: &Patient,
+    episode_id: &str,
+) -> ApiResult<Uuid> {
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
     openiop_core::id::parse_id(episode_id)

@@ -15,6 +15,7 @@ pub mod safety;
 pub mod schedule;
 pub mod session;
 pub mod sessions;
+pub mod treatment_plans;
 pub mod week;
 
 use axum::extract::State;

@@ -15,6 +15,7 @@ pub mod public;
 pub mod records;
 pub mod schedule;
 pub mod session;
+pub mod treatment_plan;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -228,6 +229,8 @@ struct HomePage {
     today: Vec<schedule::SessionRow>,
     /// Sessions whose note is not signed within 24 h: link, what, hours since the end.
     unsigned: Vec<(String, String, i64)>,
+    /// Treatment plans in force whose review is overdue: link, patient, due date.
+    overdue_reviews: Vec<(String, String, String)>,
 }
 
 /// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
@@ -309,6 +312,23 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
     } else {
         Vec::new()
     };
+    let overdue = crate::api::treatment_plans::overdue(&state, &caller).await?;
+    let ids: Vec<uuid::Uuid> = overdue.iter().map(|o| o.patient_id).collect();
+    let names = schedule::names(&state, &caller, &ids).await?;
+    crate::api::attendance::audit_shown(&state, &caller, "dashboard.plan_reviews", &ids).await?;
+    let overdue_reviews = overdue
+        .into_iter()
+        .map(|o| {
+            (
+                format!(
+                    "/patients/{}/episodes/{}/treatment-plan",
+                    o.patient_id, o.episode_id
+                ),
+                names.get(&o.patient_id).cloned().unwrap_or_default(),
+                o.review_due_on,
+            )
+        })
+        .collect();
     Ok(render(&HomePage {
         chrome: Chrome::of(&caller),
         patients: rows,
@@ -318,5 +338,6 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         attention_week: view.week,
         today: schedule::today(&state, &caller).await?,
         unsigned,
+        overdue_reviews,
     }))
 }
