@@ -11,6 +11,7 @@ pub mod admissions;
 pub mod attendance;
 pub mod audit;
 pub mod calendar;
+pub mod checkin;
 pub mod diagnosis;
 pub mod id;
 pub mod instrument;

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod checkins;
 pub mod clinical;
 pub mod files;
 pub mod inquiries;

@@ -421,6 +421,12 @@ pub fn table() -> Vec<Route> {
             .body(|| object(&["as"], json!({"as": {"enum": ["clinician", "patient"]}, "signature": {"type": "string", "description": "the patient's typed full name"}}))),
         route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/cosign", "Co-sign a treatment plan version (the clinician's supervisor)", post(api::treatment_plans::post_cosign))
             .status(200),
+        route(M::GET, "/api/v1/patients/{id}/check-ins", "Daily check-ins, one per date (the newest), newest first", get(api::checkins::list_check_ins))
+            .query(&[("days", "How many days back, 1 to 366 (default 30)")]),
+        route(M::POST, "/api/v1/patients/{id}/check-ins", "Record a daily check-in (a second one for a date corrects it)", post(api::checkins::post_check_in))
+            .body(|| object(&["mood", "craving", "used"], json!({"on": {"type": "string", "format": "date"},
+                "mood": {"type": "integer", "minimum": 0, "maximum": 10}, "craving": {"type": "integer", "minimum": 0, "maximum": 10},
+                "used": {"type": "boolean"}, "substances": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"}}))),
         route(M::GET, "/api/v1/patients/{id}/notes", "A patient's progress and group notes, newest session first", get(api::notes::list_notes)),
         route(M::POST, "/api/v1/patients/{id}/notes", "Start an individual or family session note (a draft) on its appointment", post(api::notes::post_note))
             .body(|| object(&["session_id", "format"], json!({"session_id": {"type": "string", "format": "uuid"},
@@ -587,6 +593,7 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/patients/{id}/medications", "Add a medication (form)", post(pages::monitoring::medication_submit)),
         route(M::POST, "/patients/{id}/medications/{medication_id}/stop", "Stop a medication (form)", post(pages::monitoring::stop_submit)),
         route(M::POST, "/patients/{id}/drug-tests", "Record a drug test (form)", post(pages::monitoring::test_submit)),
+        route(M::POST, "/patients/{id}/check-ins", "Record a daily check-in (form)", post(pages::monitoring::check_in_submit)),
         route(M::POST, "/patients/{id}/drug-tests/{test_id}/review", "Review a result (form)", post(pages::monitoring::review_submit)),
         route(M::POST, "/patients/{id}/testing-draws", "Draw random testing days (form)", post(pages::monitoring::draw_submit)),
         route(M::GET, "/schedule/build", "Build next week: preview", get(pages::schedule::build)),

@@ -365,6 +365,9 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
             "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/cosign",
             clinical,
         ),
+        (M::GET, "/api/v1/patients/{id}/check-ins", clinical),
+        (M::POST, "/api/v1/patients/{id}/check-ins", clinical),
+        (M::POST, "/patients/{id}/check-ins", clinical),
         (M::GET, "/api/v1/patients/{id}/notes", clinical),
         (M::POST, "/api/v1/patients/{id}/notes", clinical),
         (M::GET, "/api/v1/patients/{id}/notes/{note_id}", clinical),
@@ -670,6 +673,7 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         "/api/v1/patients/{id}/notes/{note_id}" => json!({"sections": {"data": "Draft"}}),
         "/api/v1/patients/{id}/notes/{note_id}/addenda" => json!({"text": "Addendum"}),
         "/api/v1/patients/{id}/counseling-notes" => json!({"text": "Process note"}),
+        "/api/v1/patients/{id}/check-ins" => json!({"mood": 6, "craving": 2, "used": false}),
         "/api/v1/users/{user_id}/supervisor" => json!({"supervisor_id": null}),
         "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan" => {
             json!({"strengths": ["Humour"]})
@@ -795,6 +799,7 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/patients/{id}/notes/{note_id}" => "action=save&data=Draft+text".to_owned(),
         "/patients/{id}/notes/{note_id}/addenda" => "text=Addendum".to_owned(),
         "/patients/{id}/counseling-notes" => "text=Process+note".to_owned(),
+        "/patients/{id}/check-ins" => "mood=5&craving=4&used=no".to_owned(),
         "/sessions/{id}/group-note" => "action=save&topic=Coping".to_owned(),
         "/config/users/supervisor" => format!("user_id={}&supervisor_id=", w.team[0]),
         "/config/counseling-readers" => String::new(),

@@ -10,6 +10,7 @@ mod audit_trail;
 mod bad_input;
 mod browser;
 mod calendar;
+mod checkins;
 mod cli;
 mod inquiries;
 mod intake;

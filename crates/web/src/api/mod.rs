@@ -3,6 +3,7 @@
 pub mod admissions;
 pub mod attendance;
 pub mod calendar;
+pub mod checkins;
 pub mod config;
 pub mod inquiries;
 pub mod instruments;
@@ -125,6 +126,21 @@ pub async fn staff_in_org(
     let mut conn = state.store.read().await?;
     let user = openiop_store::auth::find_user(&mut conn.db(), organization_id, id).await?;
     Ok(user.filter(|u| u.role.is_staff() && u.active).map(|u| u.id))
+}
+
+/// The organization's local date (in its first site's zone): what "today" means to staff.
+pub async fn local_today(state: &AppState, caller: &Caller) -> ApiResult<time::Date> {
+    let mut conn = state.store.read().await?;
+    let sites =
+        openiop_store::organization::list_sites(&mut conn.db(), caller.organization_id).await?;
+    let zone = sites
+        .first()
+        .map(|s| s.time_zone.clone())
+        .unwrap_or_else(|| "UTC".into());
+    let now = state.now();
+    Ok(openiop_core::attendance::local_date(now, &zone)
+        .and_then(|d| openiop_core::validate::parse_date(&d))
+        .unwrap_or(now.date()))
 }
 
 /// Parses an id from a request body, naming the field when it is not one.

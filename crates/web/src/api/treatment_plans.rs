@@ -12,7 +12,6 @@ use openiop_store::Instant;
 use openiop_store::patients::Patient;
 use openiop_store::plans::{self as store, PlanVersion};
 use serde::{Deserialize, Serialize};
-use time::Date;
 use uuid::Uuid;
 
 use super::admissions::episode_of;
@@ -259,21 +258,6 @@ pub struct SignBody {
     pub signature: Option<String>,
 }
 
-/// The organization's local date (its first site's zone).
-async fn today(state: &AppState, caller: &Caller) -> ApiResult<Date> {
-    let mut conn = state.store.read().await?;
-    let sites =
-        openiop_store::organization::list_sites(&mut conn.db(), caller.organization_id).await?;
-    let zone = sites
-        .first()
-        .map(|s| s.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into());
-    let now = state.now();
-    Ok(openiop_core::attendance::local_date(now, &zone)
-        .and_then(|d| openiop_core::validate::parse_date(&d))
-        .unwrap_or(now.date()))
-}
-
 /// After a signature: when the version is now signed in full, it goes in force with its
 /// review date.
 async fn put_in_force(
@@ -284,7 +268,10 @@ async fn put_in_force(
 ) -> ApiResult<()> {
     if PlanStatus::of(signatures(v)) == PlanStatus::Signed {
         let settings = super::config::settings_for(state, Some(v.episode_id)).await?;
-        let due = core_plan::review_due(today(state, caller).await?, settings.plan_review_days);
+        let due = core_plan::review_due(
+            super::local_today(state, caller).await?,
+            settings.plan_review_days,
+        );
         store::set_review_due(&mut tx.db(), v.id, due).await?;
         v.review_due_on = Some(due);
     }
@@ -472,7 +459,7 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<Overdue
     ) {
         return Ok(Vec::new());
     }
-    let today = today(state, caller).await?;
+    let today = super::local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
     let rows = store::overdue_reviews(&mut conn.db(), caller.organization_id, today).await?;
     let mut out = Vec::new();

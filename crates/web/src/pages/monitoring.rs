@@ -30,8 +30,42 @@ struct MonitoringPage {
     analytes: Vec<(&'static str, &'static str)>,
     rows: [usize; 6],
     next_week: String,
+    /// The last 30 days of check-ins, newest first, and their trend.
+    check_ins: Vec<crate::api::checkins::CheckInJson>,
+    check_in_trend: String,
+    today: String,
     message: String,
     errors: Vec<openiop_core::FieldError>,
+}
+
+/// Days a check-in trend covers.
+pub const TREND_DAYS: i64 = 30;
+
+/// Mood and craving of the last days as a chart: one point per date with a check-in.
+pub fn check_in_trend(rows: &[openiop_store::checkins::CheckIn], today: time::Date) -> String {
+    use super::chart::{Series, line_chart};
+    let dates: Vec<time::Date> = (0..TREND_DAYS)
+        .rev()
+        .map(|back| today - time::Duration::days(back))
+        .collect();
+    let on = |d: &time::Date| rows.iter().find(|c| c.on_date == *d);
+    let series = [
+        Series {
+            label: "Mood".into(),
+            values: dates
+                .iter()
+                .map(|d| on(d).map(|c| f64::from(c.mood)))
+                .collect(),
+        },
+        Series {
+            label: "Craving".into(),
+            values: dates
+                .iter()
+                .map(|d| on(d).map(|c| f64::from(c.craving)))
+                .collect(),
+        },
+    ];
+    line_chart("Daily check-ins, last 30 days", 10.0, &series)
 }
 
 async fn page(
@@ -68,7 +102,15 @@ async fn page(
         openiop_core::attendance::week_containing(state.now() + time::Duration::days(7), &zone)
             .map(|w| w.name)
             .unwrap_or_default();
+    let (_, check_ins) = crate::api::checkins::recent(state, caller, id, TREND_DAYS).await?;
+    let today = crate::api::local_today(state, caller).await?;
     Ok(MonitoringPage {
+        check_in_trend: check_in_trend(&check_ins, today),
+        check_ins: check_ins
+            .iter()
+            .map(crate::api::checkins::CheckInJson::new)
+            .collect(),
+        today: openiop_core::validate::format_date(today),
         chrome: Chrome::of(caller),
         patient_id: patient.id,
         name: format!("{} {}", patient.given_name, patient.family_name),
@@ -132,6 +174,34 @@ pub async fn medication_submit(
     let outcome = api::add_medication(&state, &caller, &id, &body).await;
     after(&state, &caller, &id, outcome, |m| {
         format!("Added {}.", m.name)
+    })
+    .await
+}
+
+/// `POST /patients/{id}/check-ins` (form)
+pub async fn check_in_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let scale = |name: &str| form.get(name).trim().parse::<i64>().unwrap_or(-1);
+    let input = openiop_core::checkin::CheckInInput {
+        on: form.optional("on"),
+        mood: scale("mood"),
+        craving: scale("craving"),
+        used: form.get("used") == "yes",
+        substances: form
+            .get("substances")
+            .split(',')
+            .map(str::to_owned)
+            .collect(),
+        note: form.optional("note"),
+    };
+    let outcome = crate::api::checkins::record(&state, &caller, &id, &input).await;
+    after(&state, &caller, &id, outcome, |c| {
+        format!("Check-in for {} recorded.", c.on)
     })
     .await
 }

@@ -351,6 +351,24 @@ async fn chart_page(
                 ));
             }
         }
+        let today = crate::api::local_today(state, caller).await?;
+        let from = today - time::Duration::days(super::monitoring::TREND_DAYS - 1);
+        let check_ins = openiop_store::checkins::check_ins_since(
+            &mut conn.db(),
+            caller.organization_id,
+            patient.id,
+            from,
+        )
+        .await?;
+        if !check_ins.is_empty() {
+            trends.insert(
+                0,
+                (
+                    "Daily check-ins (mood and craving)".to_owned(),
+                    super::monitoring::check_in_trend(&check_ins, today),
+                ),
+            );
+        }
         let listed = rows
             .iter()
             .take(20)
