@@ -17,6 +17,7 @@ pub mod id;
 pub mod instrument;
 pub mod intensity;
 pub mod login;
+pub mod measures;
 pub mod monitoring;
 pub mod notes;
 pub mod patient;

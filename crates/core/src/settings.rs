@@ -29,6 +29,10 @@ pub struct SettingsDoc {
     /// Days from a treatment plan's signature to its review (30 unless set).
     #[serde(default)]
     pub plan_review_days: Option<u32>,
+    /// Days between repeated measures, per instrument code (0: not scheduled); the defaults
+    /// (PHQ-9 and GAD-7 every 30 days, the BAM every 7) apply to codes not named.
+    #[serde(default)]
+    pub measures: BTreeMap<String, u32>,
 }
 
 /// Checked settings, ready to use.
@@ -39,6 +43,8 @@ pub struct Settings {
     pub billable: crate::intensity::BillableRule,
     pub cosignature_required: bool,
     pub plan_review_days: u32,
+    /// Days between repeated measures per instrument (only scheduled ones, above 0).
+    pub measures: BTreeMap<String, u32>,
 }
 
 impl Default for Settings {
@@ -49,6 +55,7 @@ impl Default for Settings {
             billable: crate::intensity::BillableRule::default(),
             cosignature_required: false,
             plan_review_days: crate::treatment_plan::DEFAULT_REVIEW_DAYS,
+            measures: crate::measures::default_cadence(),
         }
     }
 }
@@ -98,8 +105,15 @@ impl Settings {
                 message: "must be from 1 to 365".into(),
             });
         }
+        if let Err(Invalid(e)) = crate::measures::check_cadence(&doc.measures, "measures") {
+            errors.extend(e);
+        }
+        let mut measures = crate::measures::default_cadence();
+        measures.extend(doc.measures.iter().map(|(k, v)| (k.clone(), *v)));
+        measures.retain(|_, days| *days > 0);
         if errors.is_empty() {
             Ok(Settings {
+                measures,
                 plan_review_days,
                 instruments,
                 policy,

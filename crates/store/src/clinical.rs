@@ -79,6 +79,22 @@ pub async fn assessments_of(
     })?)
 }
 
+/// The newest administration of each instrument for each patient of an organization.
+pub async fn latest_administrations(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<(Uuid, String, Instant)>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, (Uuid, String, Instant)>(
+            "SELECT patient_id, code, MAX(administered_at) FROM assessments WHERE organization_id = $1 \
+             GROUP BY patient_id, code",
+        )
+        .bind(organization_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
 /// A crisis alert raised by an assessment.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Alert {

@@ -191,6 +191,35 @@ pub async fn search_patients(
     Ok(PatientPage { items, next })
 }
 
+/// The ids of the patients a reach covers, for filtering lists in one query; `None` for the
+/// whole organization (no filter needed).
+pub async fn reached_ids(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    reach: Reach,
+) -> Result<Option<std::collections::BTreeSet<Uuid>>> {
+    let (scope, scope_id) = match reach {
+        Reach::Organization => return Ok(None),
+        Reach::RelatedTo(user) => (1_i32, user),
+        Reach::Only(patient) => return Ok(Some([patient].into_iter().collect())),
+        Reach::CareTeamOf(user) => (3, user),
+    };
+    let ids = on_db!(db, |c| {
+        sqlx::query_scalar::<_, Uuid>(
+            "SELECT p.id FROM patients p WHERE p.organization_id = $1 \
+             AND (p.id IN (SELECT patient_id FROM care_team_members WHERE user_id = $3) \
+                  OR ($2 = 1 AND p.id IN (SELECT e.patient_id FROM session_enrollments e JOIN sessions s ON s.id = e.session_id \
+                                          WHERE s.facilitator_id = $3)))",
+        )
+        .bind(organization_id)
+        .bind(scope)
+        .bind(scope_id)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    Ok(Some(ids.into_iter().collect()))
+}
+
 /// How a user stands to a patient (for the access policy).
 pub async fn relationship(
     db: &mut Db<'_>,

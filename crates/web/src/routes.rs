@@ -188,7 +188,10 @@ pub fn table() -> Vec<Route> {
                     "additionalProperties": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}}},
                 "placement_policy": {"type": ["object", "null"], "description": "a policy in the default file's format"},
                 "billable": {"type": ["object", "null"], "description": "billable-day thresholds"},
-                "cosignature_required": {"type": "boolean", "description": "notes of supervised staff need the supervisor's co-signature"}}))),
+                "cosignature_required": {"type": "boolean", "description": "notes of supervised staff need the supervisor's co-signature"},
+                "plan_review_days": {"type": "integer", "minimum": 1, "maximum": 365},
+                "measures": {"type": "object", "description": "instrument code -> days between administrations (0: not scheduled)",
+                    "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 365}}}))),
         route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users))
             .lists("Account"),
         route(M::POST, "/api/v1/users", "Create a user (admin)", post(api::config::post_user))
@@ -449,6 +452,7 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/sessions/{id}/group-note/sign", "Sign a group note: one signed note in each attendee's chart", post(api::notes::post_group_note_sign))
             .status(200)
             .body(group_note_schema),
+        route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)),
         route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),
         route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))
             .body(|| object(&["supervisor_id"], json!({"supervisor_id": {"type": ["string", "null"], "format": "uuid"}}))),

@@ -393,6 +393,7 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::PUT, "/api/v1/sessions/{id}/group-note", admin_only),
         (M::POST, "/api/v1/sessions/{id}/group-note/sign", admin_only),
         (M::GET, "/api/v1/notes/unsigned", clinicians),
+        (M::GET, "/api/v1/measures/overdue", staff),
         (M::PUT, "/api/v1/users/{user_id}/supervisor", admin_only),
         (M::GET, "/api/v1/counseling-note-readers", admin_only),
         (M::PUT, "/api/v1/counseling-note-readers", admin_only),

@@ -90,3 +90,110 @@ on_both!(daily_check_ins_are_recorded_corrected_and_charted, |app| {
         StatusCode::FORBIDDEN
     );
 });
+
+on_both!(repeated_measures_fall_due_on_the_programs_cadence, |app| {
+    let admin = app.admin().await;
+    let track = app.track(&admin, "Measured IOP").await;
+    let clinician_id = app.user(&admin, "measurer", "clinician", None).await;
+    let patient = app.patient(&admin, "Mel", "Measured").await;
+    let other = app.patient(&admin, "Nia", "Elsewhere").await;
+    let admitted = openiop_core::validate::format_date(
+        time::OffsetDateTime::now_utc().date() - time::Duration::days(10),
+    );
+    for p in [&patient, &other] {
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/patients/{p}/episodes"),
+                &admin,
+                json!({"track_id": track, "admitted_on": admitted}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/patients/{patient}/care-team"),
+            Some(&admin),
+            Some(json!({"user_ids": [clinician_id]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let clinician = app.login("measurer", PASSWORD).await;
+    let due = |list: &serde_json::Value, who: &str| -> Vec<String> {
+        let mut codes: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["patient_id"] == who)
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect();
+        codes.sort();
+        codes
+    };
+    // Never measured since admission: every default measure is overdue.
+    let (status, list) = app.get("/api/v1/measures/overdue", &clinician).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(due(&list, &patient), ["bam", "gad7", "phq9"]);
+    assert!(
+        due(&list, &other).is_empty(),
+        "only the clinician's own patients"
+    );
+    let (_, all) = app.get("/api/v1/measures/overdue", &admin).await;
+    assert_eq!(due(&all, &other), ["bam", "gad7", "phq9"]);
+
+    let assess = format!("/api/v1/patients/{patient}/assessments");
+    for (code, answers) in [
+        ("phq9", json!([1, 1, 0, 0, 0, 0, 0, 0, 0])),
+        ("gad7", json!([1, 1, 0, 0, 0, 0, 0])),
+        (
+            "bam",
+            json!([1, 0, 0, 0, 0, 0, 0, 1, 4, 2, 0, 3, 4, 4, 0, 4, 3]),
+        ),
+    ] {
+        let (status, body) = app
+            .post(
+                &assess,
+                &clinician,
+                json!({"code": code, "answers": answers}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (_, list) = app.get("/api/v1/measures/overdue", &clinician).await;
+    assert!(due(&list, &patient).is_empty());
+    // Eight days on, the weekly BAM is overdue; the monthly ones are not.
+    app.clock.advance(time::Duration::days(8));
+    let clinician = app.login("measurer", PASSWORD).await;
+    let (_, list) = app.get("/api/v1/measures/overdue", &clinician).await;
+    assert_eq!(due(&list, &patient), ["bam"]);
+    let (cookie, _) = app.browser_session("measurer", PASSWORD).await;
+    let (_, home) = app.page("/", &cookie).await;
+    assert!(home.contains("Measures overdue") && home.contains("BAM (Brief Addiction Monitor)"));
+    // A program may take a measure off its schedule.
+    let admin = app.admin().await;
+    let program = app.get("/api/v1/programs", &admin).await.1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/programs/{program}/settings"),
+            Some(&admin),
+            Some(json!({"measures": {"bam": 0, "nope": 3}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/programs/{program}/settings"),
+            Some(&admin),
+            Some(json!({"measures": {"bam": 0}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = app.get("/api/v1/measures/overdue", &clinician).await;
+    assert!(due(&list, &patient).is_empty());
+});

@@ -7,6 +7,7 @@ pub mod checkins;
 pub mod config;
 pub mod inquiries;
 pub mod instruments;
+pub mod measures;
 pub mod monitoring;
 pub mod notes;
 pub mod patients;

@@ -462,26 +462,22 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<Overdue
     let today = super::local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
     let rows = store::overdue_reviews(&mut conn.db(), caller.organization_id, today).await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let related = caller.role == Role::Admin || {
-            let relationship = openiop_store::patients::relationship(
-                &mut conn.db(),
-                caller.user_id,
-                caller.patient_id,
-                r.patient_id,
-            )
-            .await?;
-            openiop_core::access::sees_patient(caller.role, relationship)
-        };
-        if related {
-            out.push(OverdueJson {
-                patient_id: r.patient_id,
-                episode_id: r.episode_id,
-                version: r.version,
-                review_due_on: openiop_core::validate::format_date(r.review_due_on),
-            });
-        }
-    }
+    let reach = openiop_store::patients::Reach::of(caller.role, caller.user_id, caller.patient_id);
+    let reached =
+        openiop_store::patients::reached_ids(&mut conn.db(), caller.organization_id, reach).await?;
+    let out = rows
+        .into_iter()
+        .filter(|r| {
+            reached
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&r.patient_id))
+        })
+        .map(|r| OverdueJson {
+            patient_id: r.patient_id,
+            episode_id: r.episode_id,
+            version: r.version,
+            review_due_on: openiop_core::validate::format_date(r.review_due_on),
+        })
+        .collect();
     Ok(out)
 }

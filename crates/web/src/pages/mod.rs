@@ -231,6 +231,8 @@ struct HomePage {
     unsigned: Vec<(String, String, i64)>,
     /// Treatment plans in force whose review is overdue: link, patient, due date.
     overdue_reviews: Vec<(String, String, String)>,
+    /// Repeated measures overdue: link, patient, instrument, due date.
+    overdue_measures: Vec<(String, String, String, String)>,
 }
 
 /// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
@@ -329,6 +331,23 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             )
         })
         .collect();
+    let due = crate::api::measures::overdue(&state, &caller).await?;
+    let ids: Vec<uuid::Uuid> = due.iter().map(|d| d.patient_id).collect();
+    let names = schedule::names(&state, &caller, &ids).await?;
+    crate::api::attendance::audit_shown(&state, &caller, "dashboard.measures", &ids).await?;
+    let overdue_measures = due
+        .into_iter()
+        .map(|d| {
+            (
+                format!("/patients/{}/assessments/new?code={}", d.patient_id, d.code),
+                names.get(&d.patient_id).cloned().unwrap_or_default(),
+                openiop_core::instrument::find(&d.code)
+                    .map(|i| i.name.to_owned())
+                    .unwrap_or(d.code),
+                d.due_on,
+            )
+        })
+        .collect();
     Ok(render(&HomePage {
         chrome: Chrome::of(&caller),
         patients: rows,
@@ -339,5 +358,6 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         today: schedule::today(&state, &caller).await?,
         unsigned,
         overdue_reviews,
+        overdue_measures,
     }))
 }
