@@ -55,9 +55,13 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<DueJson
             .as_ref()
             .is_none_or(|ids| ids.contains(&e.patient_id))
     }) {
-        if !cadence_of_track.contains_key(&e.track_id) {
-            let settings = super::config::settings_for(state, Some(e.id)).await?;
-            cadence_of_track.insert(e.track_id, settings.measures);
+        if let std::collections::btree_map::Entry::Vacant(slot) = cadence_of_track.entry(e.track_id)
+        {
+            slot.insert(
+                super::config::settings_for(state, Some(e.id))
+                    .await?
+                    .measures,
+            );
         }
         let Some(cadence) = cadence_of_track.get(&e.track_id) else {
             continue;
