@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod checkins;
 pub mod clinical;
+pub mod crisis;
 pub mod files;
 pub mod inquiries;
 mod instant;

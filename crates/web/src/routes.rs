@@ -452,6 +452,19 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/sessions/{id}/group-note/sign", "Sign a group note: one signed note in each attendee's chart", post(api::notes::post_group_note_sign))
             .status(200)
             .body(group_note_schema),
+        route(M::GET, "/api/v1/patients/{id}/crisis-events", "A patient's crisis events, newest first", get(api::crisis::list_events)),
+        route(M::POST, "/api/v1/patients/{id}/crisis-events", "Record a crisis event: resolves the open alert it answers, escalates to a placement review, notifies the care team", post(api::crisis::post_event))
+            .body(|| object(&["kind", "severity", "description", "actions_taken"], json!({
+                "kind": {"enum": ["suicidal_ideation", "suicide_attempt", "overdose", "return_to_use", "withdrawal", "violence", "medical", "other"]},
+                "severity": {"enum": ["low", "moderate", "high", "imminent"]}, "description": string(), "actions_taken": string(),
+                "occurred_at": {"type": "string", "format": "date-time"}, "alert_id": {"type": "string", "format": "uuid"},
+                "escalate": {"type": "boolean", "description": "open a placement review (always for imminent danger)"}}))),
+        route(M::POST, "/api/v1/patients/{id}/crisis-events/{event_id}/resolve", "Resolve a crisis event", post(api::crisis::post_resolve))
+            .status(200)
+            .body(|| object(&["resolution"], json!({"resolution": string()}))),
+        route(M::GET, "/api/v1/notifications", "The caller's notifications, unread first", get(api::crisis::get_notifications)),
+        route(M::POST, "/api/v1/notifications/{id}/read", "Mark a notification read", post(api::crisis::post_read)).status(204),
+        route(M::GET, "/api/v1/placement-reviews", "Open placement reviews (closed by the next placement decision)", get(api::crisis::get_reviews)),
         route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)),
         route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),
         route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))
@@ -584,6 +597,10 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/patients/{id}/episodes/{episode_id}/treatment-plan", "An episode's treatment plan (printable), signatures and versions", get(pages::treatment_plan::plan)),
         route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan", "Save the treatment plan (form)", post(pages::treatment_plan::save_submit)),
         route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan/sign", "Sign or co-sign the treatment plan (form)", post(pages::treatment_plan::sign_submit)),
+        route(M::GET, "/patients/{id}/crisis", "Crisis events: record, escalate, resolve", get(pages::crisis::crisis)),
+        route(M::POST, "/patients/{id}/crisis-events", "Record a crisis event (form)", post(pages::crisis::record_submit)),
+        route(M::POST, "/patients/{id}/crisis-events/{event_id}/resolve", "Resolve a crisis event (form)", post(pages::crisis::resolve_submit)),
+        route(M::POST, "/notifications/{id}/read", "Mark a notification read (form)", post(pages::crisis::read_submit)),
         route(M::GET, "/patients/{id}/notes", "Progress, group and counseling notes", get(pages::notes::notes)),
         route(M::POST, "/patients/{id}/notes", "Start a session note (form)", post(pages::notes::create_submit)),
         route(M::GET, "/patients/{id}/notes/{note_id}", "One note: write, sign, co-sign, amend", get(pages::notes::note)),

@@ -193,6 +193,11 @@ fn clinicians(who: Who) -> Expect {
     }
 }
 
+/// Someone else's notification (the matrix names one that is nobody's): 404 for all.
+fn nobody_elses(_: Who) -> Expect {
+    Hidden
+}
+
 fn everyone(_: Who) -> Expect {
     Allowed
 }
@@ -394,6 +399,24 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/sessions/{id}/group-note/sign", admin_only),
         (M::GET, "/api/v1/notes/unsigned", clinicians),
         (M::GET, "/api/v1/measures/overdue", staff),
+        (M::GET, "/api/v1/patients/{id}/crisis-events", clinical),
+        (M::POST, "/api/v1/patients/{id}/crisis-events", clinical),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/crisis-events/{event_id}/resolve",
+            clinical,
+        ),
+        (M::GET, "/api/v1/notifications", everyone),
+        (M::POST, "/api/v1/notifications/{id}/read", nobody_elses),
+        (M::GET, "/api/v1/placement-reviews", staff),
+        (M::GET, "/patients/{id}/crisis", clinical),
+        (M::POST, "/patients/{id}/crisis-events", clinical),
+        (
+            M::POST,
+            "/patients/{id}/crisis-events/{event_id}/resolve",
+            clinical,
+        ),
+        (M::POST, "/notifications/{id}/read", nobody_elses),
         (M::PUT, "/api/v1/users/{user_id}/supervisor", admin_only),
         (M::GET, "/api/v1/counseling-note-readers", admin_only),
         (M::PUT, "/api/v1/counseling-note-readers", admin_only),
@@ -675,6 +698,10 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         "/api/v1/patients/{id}/notes/{note_id}/addenda" => json!({"text": "Addendum"}),
         "/api/v1/patients/{id}/counseling-notes" => json!({"text": "Process note"}),
         "/api/v1/patients/{id}/check-ins" => json!({"mood": 6, "craving": 2, "used": false}),
+        "/api/v1/patients/{id}/crisis-events" => {
+            json!({"kind": "return_to_use", "severity": "moderate", "description": "Used after a funeral", "actions_taken": "Reviewed the relapse plan"})
+        }
+        "/api/v1/patients/{id}/crisis-events/{event_id}/resolve" => json!({"resolution": "Stable"}),
         "/api/v1/users/{user_id}/supervisor" => json!({"supervisor_id": null}),
         "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan" => {
             json!({"strengths": ["Humour"]})
@@ -801,6 +828,8 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/patients/{id}/notes/{note_id}/addenda" => "text=Addendum".to_owned(),
         "/patients/{id}/counseling-notes" => "text=Process+note".to_owned(),
         "/patients/{id}/check-ins" => "mood=5&craving=4&used=no".to_owned(),
+        "/patients/{id}/crisis-events" => "kind=other&severity=low&description=Argument&actions_taken=Talked+it+through".to_owned(),
+        "/patients/{id}/crisis-events/{event_id}/resolve" => "resolution=Calm".to_owned(),
         "/sessions/{id}/group-note" => "action=save&topic=Coping".to_owned(),
         "/config/users/supervisor" => format!("user_id={}&supervisor_id=", w.team[0]),
         "/config/counseling-readers" => String::new(),
@@ -841,6 +870,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{note_id}", &w.note)
         .replace("{user_id}", &w.team[0])
         .replace("{version}", "1")
+        .replace("{event_id}", "0193a3c2-0000-7000-8000-000000000000")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,7 @@ mod browser;
 mod calendar;
 mod checkins;
 mod cli;
+mod crisis;
 mod inquiries;
 mod intake;
 mod login;

@@ -231,6 +231,25 @@ pub async fn decide(
     };
     let mut tx = state.store.begin().await?;
     clinical::insert_placement(&mut tx.db(), caller.organization_id, &row).await?;
+    // A decision answers the episode's open placement reviews (opened by crisis events).
+    let closed = openiop_store::crisis::close_reviews(
+        &mut tx.db(),
+        episode.id,
+        caller.user_id,
+        &format!("decided {}", row.decided_level),
+        Instant::new(now),
+    )
+    .await?;
+    if closed > 0 {
+        let event = EventBuilder::for_caller(caller)
+            .action(
+                "placement_review.close",
+                format!("patients/{}/episodes/{}", patient.id, episode.id),
+            )
+            .patient(patient.id)
+            .detail(format!("closed={closed}"));
+        tx.audit(event.build(now)).await?;
+    }
     let event = EventBuilder::for_caller(caller)
         .action(
             "placement.create",

@@ -7,6 +7,7 @@ pub mod care_plans;
 pub mod chart;
 pub mod clinical;
 pub mod config;
+pub mod crisis;
 pub mod monitoring;
 pub mod notes;
 pub mod patients;
@@ -233,6 +234,10 @@ struct HomePage {
     overdue_reviews: Vec<(String, String, String)>,
     /// Repeated measures overdue: link, patient, instrument, due date.
     overdue_measures: Vec<(String, String, String, String)>,
+    /// The user's notifications: id, link, patient, message, when, read.
+    notifications: Vec<(uuid::Uuid, String, String, String, String, bool)>,
+    /// Open placement reviews: link, patient, reason.
+    reviews: Vec<(String, String, String)>,
 }
 
 /// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
@@ -348,6 +353,43 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             )
         })
         .collect();
+    let notes = crate::api::crisis::notifications(&state, &caller).await?;
+    let open_reviews = crate::api::crisis::open_reviews(&state, &caller).await?;
+    let ids: Vec<uuid::Uuid> = notes
+        .iter()
+        .filter_map(|n| n.patient_id)
+        .chain(open_reviews.iter().map(|r| r.patient_id))
+        .collect();
+    let names = schedule::names(&state, &caller, &ids).await?;
+    crate::api::attendance::audit_shown(&state, &caller, "dashboard.notifications", &ids).await?;
+    let name_of =
+        |p: Option<uuid::Uuid>| p.and_then(|p| names.get(&p).cloned()).unwrap_or_default();
+    let notifications = notes
+        .into_iter()
+        .map(|n| {
+            (
+                n.id,
+                n.link,
+                name_of(n.patient_id),
+                n.message,
+                n.created_at,
+                n.read,
+            )
+        })
+        .collect();
+    let reviews = open_reviews
+        .into_iter()
+        .map(|r| {
+            (
+                format!(
+                    "/patients/{}/episodes/{}/placement",
+                    r.patient_id, r.episode_id
+                ),
+                name_of(Some(r.patient_id)),
+                r.reason,
+            )
+        })
+        .collect();
     Ok(render(&HomePage {
         chrome: Chrome::of(&caller),
         patients: rows,
@@ -359,5 +401,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         unsigned,
         overdue_reviews,
         overdue_measures,
+        notifications,
+        reviews,
     }))
 }

@@ -45,6 +45,8 @@ struct PlacementPage {
     history: Vec<(String, String, String, String)>,
     errors: Vec<openiop_core::FieldError>,
     policy: String,
+    /// Why the level of care is under review (open placement reviews of the episode).
+    reviews: Vec<String>,
 }
 
 fn question_from(form: &FormData, age: i32) -> PlacementBody {
@@ -141,6 +143,15 @@ async fn page(
     let latest_cssrs =
         clinical::assessments_of(&mut conn.db(), patient.id, Some("cssrs"), 1).await?;
     let history = clinical::placements_of(&mut conn.db(), episode.id).await?;
+    let reviews = openiop_store::crisis::open_reviews(
+        &mut conn.db(),
+        caller.organization_id,
+        Some(episode.id),
+    )
+    .await?
+    .into_iter()
+    .map(|r| r.reason)
+    .collect();
     drop(conn);
     let age = age_on(patient.birth_date, state.now().date());
     let (risk, risk_source) = match latest_cssrs.first() {
@@ -187,6 +198,7 @@ async fn page(
     ];
     let policy = settings.policy();
     Ok(PlacementPage {
+        reviews,
         chrome: Chrome::of(caller),
         patient_id: patient.id.to_string(),
         episode_id: episode.id.to_string(),
