@@ -482,7 +482,59 @@ pub async fn born_on(
 /// Merges `duplicate` into `survivor`: every record that names the duplicate moves to the
 /// survivor; the duplicate's row stays, marked `merged_into`, so its audit events still
 /// resolve. Runs inside the caller's transaction.
+/// Every table with a `patient_id` that [`merge`] carries over to the survivor (a test checks
+/// the schema has no other, so a new patient table cannot be left behind by a merge).
+pub const MERGED_TABLES: &[&str] = &[
+    "alerts",
+    "assessments",
+    "attendance_marks",
+    "availability_windows",
+    "calendar_feeds",
+    "care_documents",
+    "care_team_members",
+    "check_ins",
+    "consents",
+    "crisis_events",
+    "diagnoses",
+    "drug_tests",
+    "episodes",
+    "inquiries",
+    "medical_evaluations",
+    "medications",
+    "notes",
+    "notifications",
+    "placement_reviews",
+    "placements",
+    "session_enrollments",
+    "testing_draws",
+    "treatment_plans",
+    "users",
+];
+
 pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<()> {
+    // Care documents keep their history: the duplicate's versions follow the survivor's,
+    // per kind (the offsets are read first, so both databases number them alike).
+    let offsets: Vec<(String, i32)> = on_db!(db, |c| {
+        sqlx::query_as::<_, (String, i32)>(
+            "SELECT kind, MAX(version) FROM care_documents WHERE patient_id = $1 GROUP BY kind",
+        )
+        .bind(survivor)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    for (kind, offset) in &offsets {
+        on_db!(db, |c| {
+            sqlx::query(
+                "UPDATE care_documents SET version = version + $1 WHERE patient_id = $2 AND kind = $3",
+            )
+            .bind(*offset)
+            .bind(duplicate)
+            .bind(kind)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+    }
     for sql in [
         "UPDATE episodes SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE assessments SET patient_id = $1 WHERE patient_id = $2",
@@ -493,7 +545,29 @@ pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<(
         "UPDATE diagnoses SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE inquiries SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE users SET patient_id = $1 WHERE patient_id = $2",
-        // Care-team members of the duplicate join the survivor's team once.
+        "UPDATE medications SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE drug_tests SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE care_documents SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE attendance_marks SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE calendar_feeds SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE notes SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE treatment_plans SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE check_ins SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE crisis_events SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE placement_reviews SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE notifications SET patient_id = $1 WHERE patient_id = $2",
+        // Rows keyed by patient move where the survivor has none of the same key; the rest
+        // stay on the merged record (kept, and pointing to the survivor), never deleted.
+        "UPDATE testing_draws SET patient_id = $1 WHERE patient_id = $2 \
+         AND week NOT IN (SELECT s.week FROM testing_draws s WHERE s.patient_id = $1)",
+        "UPDATE availability_windows SET patient_id = $1 WHERE patient_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM availability_windows s WHERE s.patient_id = $1 \
+             AND s.weekday = availability_windows.weekday AND s.start_minute = availability_windows.start_minute)",
+        // Enrollments and care-team members of the duplicate join the survivor's once.
+        "INSERT INTO session_enrollments (organization_id, session_id, patient_id, enrolled_at) \
+         SELECT organization_id, session_id, $1, enrolled_at FROM session_enrollments d WHERE d.patient_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM session_enrollments s WHERE s.patient_id = $1 AND s.session_id = d.session_id)",
+        "DELETE FROM session_enrollments WHERE patient_id = $2",
         "INSERT INTO care_team_members (organization_id, patient_id, user_id, added_at) \
          SELECT organization_id, $1, user_id, added_at FROM care_team_members d WHERE d.patient_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM care_team_members s WHERE s.patient_id = $1 AND s.user_id = d.user_id)",

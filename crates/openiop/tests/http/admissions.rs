@@ -250,6 +250,60 @@ on_both!(duplicates_are_merged_keeping_every_record, |app| {
         json!({"code": "gad7", "answers": [1, 1, 1, 1, 1, 1, 1]}),
     )
     .await;
+    // Everything recorded on the duplicate comes along: monitoring, check-ins, crisis events,
+    // care documents (versions after the survivor's), and session bookings (once).
+    app.post(
+        &format!("/api/v1/patients/{dup}/medications"),
+        &admin,
+        json!({"name": "Naltrexone", "dose": "50 mg daily", "started_on": "2026-02-03"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/patients/{dup}/check-ins"),
+        &admin,
+        json!({"mood": 4, "craving": 6, "used": false}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/patients/{dup}/crisis-events"),
+        &admin,
+        json!({"kind": "return_to_use", "severity": "low", "description": "One drink", "actions_taken": "Plan reviewed"}),
+    )
+    .await;
+    let relapse_plan = |craving_plan: &str| {
+        json!({"trigger_people": [], "trigger_places": ["Bars"], "trigger_feelings": [], "trigger_times": [],
+            "warning_signs": [], "coping": ["Call sponsor"], "support_contacts": [], "craving_plan": craving_plan})
+    };
+    for (who, text) in [(&keep, "Survivor's plan"), (&dup, "Duplicate's plan")] {
+        let (status, body) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/patients/{who}/relapse-prevention-plan"),
+                Some(&admin),
+                Some(relapse_plan(text)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, session) = app
+        .post(
+            "/api/v1/sessions",
+            &admin,
+            json!({"track_id": track, "kind": "skills", "title": "Skills", "starts_at": "2026-12-01T18:00:00Z",
+                "ends_at": "2026-12-01T19:00:00Z", "capacity": 10}),
+        )
+        .await;
+    let session = session["id"].as_str().unwrap().to_owned();
+    for who in [&keep, &dup] {
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/sessions/{session}/enrollments"),
+                &admin,
+                json!({"patient_id": who}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
     let clin = app.login("clin", PASSWORD).await;
     assert_eq!(
         app.post(
@@ -291,6 +345,31 @@ on_both!(duplicates_are_merged_keeping_every_record, |app| {
         .get(&format!("/api/v1/patients/{keep}/assessments"), &admin)
         .await;
     assert_eq!(assessments["items"].as_array().unwrap().len(), 1);
+    for part in ["medications", "check-ins", "crisis-events"] {
+        let (_, list) = app
+            .get(&format!("/api/v1/patients/{keep}/{part}"), &admin)
+            .await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{part}");
+    }
+    let (_, plan) = app
+        .get(
+            &format!("/api/v1/patients/{keep}/relapse-prevention-plan"),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        (
+            plan["version"].clone(),
+            plan["plan"]["craving_plan"].clone()
+        ),
+        (json!(2), json!("Duplicate's plan")),
+        "the duplicate's version follows the survivor's"
+    );
+    assert_eq!(app.count("care_documents").await, 2);
+    let (_, roster) = app
+        .get(&format!("/api/v1/sessions/{session}/roster"), &admin)
+        .await;
+    assert_eq!(roster["items"].as_array().unwrap().len(), 1, "booked once");
     assert_eq!(
         app.get(&format!("/api/v1/patients/{keep}"), &clin).await.0,
         StatusCode::OK,
@@ -426,3 +505,27 @@ on_both!(medical_evaluations_and_diagnoses, |app| {
         (json!(4), json!("moderate"))
     );
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_leaves_no_patient_table_behind() {
+    let app = crate::support::TestApp::start(crate::support::Backend::Postgres).await;
+    let mut conn = app.store.read().await.expect("conn");
+    let tables: Vec<String> = openiop_store::on_db!(conn.db(), |c| {
+        sqlx::query_scalar::<_, String>(
+            "SELECT table_name::text FROM information_schema.columns \
+             WHERE column_name = 'patient_id' AND table_schema = current_schema() ORDER BY table_name",
+        )
+        .fetch_all(&mut *c)
+        .await
+    })
+    .expect("schema");
+    drop(conn);
+    // The audit trail is sealed: its events keep naming the record they were about.
+    let tables: Vec<String> = tables.into_iter().filter(|t| t != "audit_events").collect();
+    assert_eq!(
+        tables,
+        openiop_store::patients::MERGED_TABLES,
+        "every table holding patient data must be carried over by patients::merge"
+    );
+    app.stop().await;
+}
