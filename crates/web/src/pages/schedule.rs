@@ -216,6 +216,8 @@ struct RosterPage {
     code: String,
     /// A group session whose note the caller writes (its facilitator, or an admin).
     group_note: bool,
+    /// A medication-management appointment: each patient's medications are a click away.
+    medication_management: bool,
     lines: Vec<Line>,
     walk_ins: Vec<(Uuid, String)>,
     statuses: [(&'static str, &'static str); 5],
@@ -279,6 +281,7 @@ async fn roster_page(
                 .unwrap_or_default()
         ),
         code: session.checkin_code.clone().unwrap_or_default(),
+        medication_management: session.kind == "medication_management",
         group_note: crate::api::notes::is_group_session(&session.kind)
             && (caller.role == openiop_core::access::Role::Admin
                 || (caller.role == openiop_core::access::Role::Clinician
