@@ -108,6 +108,23 @@ pub async fn notes_of(
     })?)
 }
 
+/// The attendee copies of a signed group note: (patient, note).
+pub async fn copies_of(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    group_note_id: Uuid,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, (Uuid, Uuid)>(
+            "SELECT patient_id, id FROM notes WHERE organization_id = $1 AND group_note_id = $2 ORDER BY patient_id",
+        )
+        .bind(organization_id)
+        .bind(group_note_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
 /// Replaces a draft's sections; false when the note is signed (or gone).
 pub async fn update_draft(db: &mut Db<'_>, id: Uuid, sections: &str, now: Instant) -> Result<bool> {
     let n = on_db!(db, |c| {

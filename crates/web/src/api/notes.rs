@@ -251,9 +251,44 @@ async fn enrolled_session(
     }
 }
 
-async fn insert(state: &AppState, caller: &Caller, note: &Note, action: &str) -> ApiResult<()> {
+/// What a new draft documents.
+struct Draft {
+    patient_id: Uuid,
+    session_id: Option<Uuid>,
+    kind: NoteKind,
+    format: NoteFormat,
+    sections: Sections,
+    service: (Instant, Instant),
+}
+
+/// Stores a new draft by the caller, audited as `action`.
+async fn start_draft(
+    state: &AppState,
+    caller: &Caller,
+    draft: Draft,
+    action: &str,
+) -> ApiResult<NoteJson> {
+    let now = Instant::new(state.now());
+    let note = Note {
+        id: openiop_core::id::new_id(),
+        patient_id: draft.patient_id,
+        session_id: draft.session_id,
+        group_note_id: None,
+        kind: draft.kind.as_str().to_owned(),
+        format: draft.format.as_str().to_owned(),
+        sections: serde_json::to_string(&draft.sections)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        service_start: draft.service.0,
+        service_end: draft.service.1,
+        author_id: caller.user_id,
+        created_at: now,
+        updated_at: now,
+        signed_at: None,
+        cosigner_id: None,
+        cosigned_at: None,
+    };
     let mut tx = state.store.begin().await?;
-    store::insert_note(&mut tx.db(), caller.organization_id, note).await?;
+    store::insert_note(&mut tx.db(), caller.organization_id, &note).await?;
     let event = EventBuilder::for_caller(caller)
         .action(
             action,
@@ -261,9 +296,9 @@ async fn insert(state: &AppState, caller: &Caller, note: &Note, action: &str) ->
         )
         .patient(note.patient_id)
         .detail(format!("{} {}", note.kind, note.format));
-    tx.audit(event.build(state.now())).await?;
+    tx.audit(event.build(now.get())).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(NoteJson::new(&note, &[]))
 }
 
 /// Starts an individual or family session note (a draft) on its appointment.
@@ -286,27 +321,15 @@ pub async fn create(
             "must be an individual, family or medication-management appointment (group sessions have a group note)",
         )
     })?;
-    let now = Instant::new(state.now());
-    let note = Note {
-        id: openiop_core::id::new_id(),
+    let draft = Draft {
         patient_id: patient.id,
         session_id: Some(session.id),
-        group_note_id: None,
-        kind: kind.as_str().to_owned(),
-        format: format.as_str().to_owned(),
-        sections: serde_json::to_string(&sections)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-        service_start: session.starts_at,
-        service_end: session.ends_at,
-        author_id: caller.user_id,
-        created_at: now,
-        updated_at: now,
-        signed_at: None,
-        cosigner_id: None,
-        cosigned_at: None,
+        kind,
+        format,
+        sections,
+        service: (session.starts_at, session.ends_at),
     };
-    insert(state, caller, &note, "note.create").await?;
-    Ok(NoteJson::new(&note, &[]))
+    start_draft(state, caller, draft, "note.create").await
 }
 
 /// Starts a SUD counseling note (a draft).
@@ -343,27 +366,15 @@ pub async fn create_counseling(
             (now, now, None)
         }
     };
-    let now = Instant::new(state.now());
-    let note = Note {
-        id: openiop_core::id::new_id(),
+    let draft = Draft {
         patient_id: patient.id,
         session_id,
-        group_note_id: None,
-        kind: NoteKind::SudCounseling.as_str().to_owned(),
-        format: NoteFormat::Process.as_str().to_owned(),
-        sections: serde_json::to_string(&sections)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-        service_start: start,
-        service_end: end,
-        author_id: caller.user_id,
-        created_at: now,
-        updated_at: now,
-        signed_at: None,
-        cosigner_id: None,
-        cosigned_at: None,
+        kind: NoteKind::SudCounseling,
+        format: NoteFormat::Process,
+        sections,
+        service: (start, end),
     };
-    insert(state, caller, &note, "counseling_note.create").await?;
-    Ok(NoteJson::new(&note, &[]))
+    start_draft(state, caller, draft, "counseling_note.create").await
 }
 
 /// `POST /api/v1/patients/{id}/notes`
@@ -556,6 +567,16 @@ async fn required_cosigner(
     author: Uuid,
 ) -> ApiResult<Option<Uuid>> {
     let settings = super::config::settings_of_patient(state, patient_id).await?;
+    cosigner_under(state, &settings, author).await
+}
+
+/// The supervisor who must co-sign what `author` signs under a program's settings, if any
+/// (notes and treatment plans).
+pub(crate) async fn cosigner_under(
+    state: &AppState,
+    settings: &openiop_core::settings::Settings,
+    author: Uuid,
+) -> ApiResult<Option<Uuid>> {
     if !settings.cosignature_required {
         return Ok(None);
     }
@@ -818,15 +839,15 @@ pub async fn group_note(state: &AppState, caller: &Caller, id: &str) -> ApiResul
         Some(g) => {
             let note: GroupNote =
                 serde_json::from_str(&g.body).map_err(|e| ApiError::Internal(e.to_string()))?;
-            let copies = if g.signed_at.is_some() {
-                note.entries
-                    .iter()
-                    .map(|e| e.patient_id)
-                    .collect::<Vec<_>>()
-            } else {
-                Vec::new()
-            };
-            let notes = signed_copies(state, caller, g.id, &copies).await?;
+            let mut conn = state.store.read().await?;
+            let notes = store::copies_of(&mut conn.db(), caller.organization_id, g.id)
+                .await?
+                .into_iter()
+                .map(|(patient_id, note_id)| SignedCopy {
+                    patient_id,
+                    note_id,
+                })
+                .collect();
             GroupNoteJson {
                 session_id: session.id,
                 title: session.title.clone(),
@@ -846,26 +867,6 @@ pub async fn group_note(state: &AppState, caller: &Caller, id: &str) -> ApiResul
         }
     };
     Ok(json)
-}
-
-async fn signed_copies(
-    state: &AppState,
-    caller: &Caller,
-    group_note_id: Uuid,
-    patients: &[Uuid],
-) -> ApiResult<Vec<SignedCopy>> {
-    let mut out = Vec::new();
-    let mut conn = state.store.read().await?;
-    for p in patients {
-        let rows = store::notes_of(&mut conn.db(), caller.organization_id, *p, false).await?;
-        if let Some(n) = rows.iter().find(|n| n.group_note_id == Some(group_note_id)) {
-            out.push(SignedCopy {
-                patient_id: *p,
-                note_id: n.id,
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// `GET /api/v1/sessions/{id}/group-note`

@@ -341,13 +341,7 @@ pub async fn sign(
         v.patient_signed_at = Some(at);
     } else {
         let settings = super::config::settings_for(state, Some(episode)).await?;
-        let supervisor = if settings.cosignature_required {
-            let mut conn = state.store.read().await?;
-            openiop_store::notes::supervisor_of(&mut conn.db(), caller.user_id).await?
-        } else {
-            None
-        };
-        let cosigner = openiop_core::notes::cosigner(settings.cosignature_required, supervisor);
+        let cosigner = super::notes::cosigner_under(state, &settings, caller.user_id).await?;
         if !store::sign_clinician(&mut tx.db(), v.id, caller.user_id, cosigner, at).await? {
             return Err(ApiError::Conflict(
                 "a clinician has already signed this version".into(),
