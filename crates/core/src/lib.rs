@@ -21,6 +21,7 @@ pub mod login;
 pub mod measures;
 pub mod monitoring;
 pub mod notes;
+pub mod password;
 pub mod patient;
 pub mod placement;
 pub mod program;

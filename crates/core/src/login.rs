@@ -176,25 +176,6 @@ mod tests {
     }
 }
 
-/// The shortest password accepted anywhere.
-pub const PASSWORD_MIN: usize = 12;
-/// The longest: bounds the work one login can cause.
-pub const PASSWORD_MAX: usize = 256;
-
-/// Checks a new password's length rules.
-pub fn check_password(check: &mut crate::validate::Check, field: &str, password: &str) -> bool {
-    let length = password.chars().count();
-    if length < PASSWORD_MIN {
-        check.fail(field, format!("must be at least {PASSWORD_MIN} characters"));
-        false
-    } else if length > PASSWORD_MAX {
-        check.fail(field, format!("must be at most {PASSWORD_MAX} characters"));
-        false
-    } else {
-        true
-    }
-}
-
 /// Usernames are compared case-insensitively: this is the stored form.
 pub fn normalize_username(username: &str) -> String {
     username.trim().to_lowercase()
@@ -221,18 +202,6 @@ pub fn check_username(
 mod account_rules {
     use super::*;
     use crate::validate::Check;
-
-    #[test]
-    fn passwords_need_twelve_characters() {
-        let mut check = Check::new();
-        assert!(!check_password(&mut check, "password", "eleven-char"));
-        assert!(check_password(&mut check, "password", "twelve-chars"));
-        assert!(!check_password(
-            &mut check,
-            "password",
-            &"x".repeat(PASSWORD_MAX + 1)
-        ));
-    }
 
     #[test]
     fn usernames_are_normalized_and_checked() {

@@ -321,3 +321,31 @@ async fn sqlite_is_configured_for_durability() {
     drop(conn);
     app.stop().await;
 }
+
+on_both!(common_and_predictable_passwords_are_refused, |app| {
+    let admin = app.admin().await;
+    for (password, username) in [
+        ("Password2024!", "weak1"),
+        ("qwerty123456", "weak2"),
+        ("aaaaaaaaaaaa", "weak3"),
+        ("nurse.jackie-2026", "nurse.jackie"),
+    ] {
+        let (status, problem) = app
+            .post(
+                "/api/v1/users",
+                &admin,
+                json!({"username": username, "password": password, "role": "clinician"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        assert_eq!(problem["errors"][0]["field"], "password", "{password}");
+    }
+    let (status, _) = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"username": "strong", "password": "river otter kayak dawn", "role": "clinician"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "no composition rules");
+});

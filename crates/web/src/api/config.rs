@@ -256,7 +256,12 @@ pub struct NewAccount {
 pub fn parse_account(body: &UserBody) -> Result<NewAccount, Invalid> {
     let mut check = Check::new();
     let username = login::check_username(&mut check, "username", &body.username);
-    login::check_password(&mut check, "password", &body.password);
+    openiop_core::password::check_password(
+        &mut check,
+        "password",
+        &body.password,
+        username.as_deref(),
+    );
     let role = Role::parse(&body.role);
     if role.is_none() {
         check.fail(
