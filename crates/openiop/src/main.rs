@@ -60,6 +60,24 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write a consistent copy of a SQLite database while the server runs (PostgreSQL: use
+    /// pg_dump, see the README). The audit key is not in it: back it up apart.
+    Backup {
+        /// The file to write (must not exist).
+        path: std::path::PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Restore a SQLite backup (server stopped), then verify its audit trail.
+    Restore {
+        /// The backup file.
+        path: std::path::PathBuf,
+        /// Replace an existing database file.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        db: Database,
+    },
     /// Print the OpenAPI 3.1 document of the JSON API.
     Openapi,
     /// Solve a schedule instance (the body of POST /api/v1/schedule/solve) from stdin; print
@@ -213,6 +231,38 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 ))?
             );
             eprintln!("solve_seconds {:.4}", took.as_secs_f64());
+        }
+        Command::Backup { path, db } => {
+            let store = openiop_store::Store::connect(&db.database_url, &options).await?;
+            let done = store.backup_to(&path).await;
+            store.close().await;
+            done?;
+            let migrations = openiop_store::backup::check_sqlite_copy(&path).await?;
+            println!(
+                "backup written to {} ({migrations} migrations, integrity ok); the audit key is not in it",
+                path.display()
+            );
+        }
+        Command::Restore { path, replace, db } => {
+            let migrations = setup::restore_sqlite(&path, &db.database_url, replace).await?;
+            let store = openiop_store::Store::connect(&db.database_url, &options).await?;
+            store.migrate(&options).await?;
+            let key_path = setup::audit_key_path(&db.database_url, key_file.as_deref());
+            let key = setup::load_audit_key(&key_path, false)?;
+            let verdict = openiop_store::audit::verify(&store, &key).await?;
+            store.close().await;
+            match verdict {
+                Ok(summary) => println!(
+                    "restored {} ({migrations} migrations); audit trail ok {} events (head {})",
+                    path.display(),
+                    summary.events,
+                    summary.head_hash
+                ),
+                Err(broken) => {
+                    println!("restored, but the audit trail is broken: {broken}");
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            }
         }
         Command::Openapi => {
             println!("{:#}", openiop_web::openapi_document());

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod checkins;
 pub mod clinical;
 pub mod crisis;
@@ -66,6 +67,9 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("audit writer: {0}")]
     AuditWriter(String),
+    /// An operation this database or situation does not allow, with what to do instead.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl From<sqlx::Error> for StoreError {

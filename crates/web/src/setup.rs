@@ -38,20 +38,65 @@ pub fn audit_key_path(database_url: &str, explicit: Option<&str>) -> PathBuf {
         return PathBuf::from(path);
     }
     let name = "openiop-audit.key";
-    if let Some(rest) = database_url.strip_prefix("sqlite:") {
-        let file = rest
-            .trim_start_matches("//")
-            .split('?')
-            .next()
-            .unwrap_or("");
-        if !file.is_empty()
-            && file != ":memory:"
-            && let Some(dir) = Path::new(file).parent()
-        {
-            return dir.join(name);
+    match sqlite_file(database_url).as_deref().and_then(Path::parent) {
+        Some(dir) => dir.join(name),
+        None => PathBuf::from(name),
+    }
+}
+
+/// The file of a `sqlite://FILE` URL (none for PostgreSQL or an in-memory database).
+pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let file = rest
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    (!file.is_empty() && file != ":memory:").then(|| PathBuf::from(file))
+}
+
+/// Restores a SQLite backup into the database file of `database_url`, with the server
+/// stopped: the copy is checked first (integrity, migrations), then written beside the target,
+/// synced, and renamed over it (the old write-ahead log removed), so an interrupted restore
+/// leaves either the old database or the new one. `replace` must be set when a database is
+/// already there.
+pub async fn restore_sqlite(
+    backup: &Path,
+    database_url: &str,
+    replace: bool,
+) -> Result<i64, SetupError> {
+    let config = |m: String| SetupError::Config(m);
+    let target = sqlite_file(database_url).ok_or_else(|| {
+        config(
+            "restore writes a SQLite file; for PostgreSQL use pg_restore (see the README)".into(),
+        )
+    })?;
+    let migrations = openiop_store::backup::check_sqlite_copy(backup).await?;
+    if target.exists() && !replace {
+        return Err(config(format!(
+            "{} exists: stop the server, then pass --replace to replace it",
+            target.display()
+        )));
+    }
+    let staging = target.with_extension("restoring");
+    let io = |e: std::io::Error| config(format!("restore: {e}"));
+    std::fs::copy(backup, &staging).map_err(io)?;
+    std::fs::File::open(&staging)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    for suffix in ["-wal", "-shm"] {
+        let stale = PathBuf::from(format!("{}{suffix}", target.display()));
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(io)?;
         }
     }
-    PathBuf::from(name)
+    std::fs::rename(&staging, &target).map_err(io)?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(migrations)
 }
 
 /// Where attachments live: `OPENIOP_FILES_DIR` if set, else `openiop-files` beside a SQLite
