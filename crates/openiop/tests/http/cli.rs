@@ -122,8 +122,12 @@ async fn serve_creates_everything_then_stops_gracefully_on_sigterm() {
         ])
         .env("OPENIOP_ADMIN", "boss:Boss-Password-1")
         .env("OPENIOP_TIME_ZONE", "America/Chicago")
+        // The most verbose logs the server writes: none may hold patient data or secrets.
+        .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.join("server.log")).unwrap(),
+        ))
         .spawn()
         .unwrap();
     // Wait for the line that says the server listens (no sleeping, no polling).
@@ -195,6 +199,51 @@ async fn serve_creates_everything_then_stops_gracefully_on_sigterm() {
         .unwrap();
     let patients: serde_json::Value = patients.json().await.unwrap();
     assert_eq!(patients["items"].as_array().unwrap().len(), 40);
+    // Touch every patient the ways staff do (reads, name searches, a new registration, a
+    // failed login), then read the server's whole log.
+    let mut secrets: Vec<String> = vec![
+        "Boss-Password-1".into(),
+        "Wrong-Password-For-Boss-9".into(),
+        token.clone(),
+        "Zebulon".into(),
+        "Quixotic".into(),
+    ];
+    for p in patients["items"].as_array().unwrap() {
+        let id = p["id"].as_str().unwrap();
+        let family = p["family_name"].as_str().unwrap().to_owned();
+        let given = p["given_name"].as_str().unwrap().to_owned();
+        for path in [
+            format!("/api/v1/patients/{id}"),
+            format!("/api/v1/patients?q={family}"),
+            format!("/api/v1/patients/{id}/notes"),
+            format!("/api/v1/patients/{id}/check-ins"),
+        ] {
+            let resp = client
+                .get(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "{path}");
+        }
+        secrets.push(format!("{given} {family}"));
+        secrets.push(family);
+    }
+    let created = client
+        .post(format!("{base}/api/v1/patients"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"given_name": "Zebulon", "family_name": "Quixotic", "birth_date": "1977-07-07"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let refused = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "boss", "password": "Wrong-Password-For-Boss-9"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -217,6 +266,26 @@ async fn serve_creates_everything_then_stops_gracefully_on_sigterm() {
             "demo login for {role} printed: {printed}"
         );
     }
+    // The demo logins are printed once on standard output, never logged.
+    secrets.extend(
+        printed
+            .lines()
+            .filter_map(|l| l.split("password: ").nth(1))
+            .map(|p| p.trim().to_owned()),
+    );
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap();
+    let lines = log.lines().count();
+    assert!(lines > 100, "debug logs were written ({lines} lines)");
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log holds {secret:?} (patient data or a secret)"
+        );
+    }
+    eprintln!(
+        "log scan: {lines} lines, {} names and secrets, none found",
+        secrets.len()
+    );
     let verify = openiop()
         .args(["audit", "verify", "--database-url", &url])
         .output()
