@@ -82,6 +82,9 @@ pub enum Relationship {
     Facilitator,
     /// The caller is the patient.
     Myself,
+    /// The caller broke the glass: a clinician outside the care team who stated an emergency
+    /// and holds time-limited access, audited and queued for review.
+    Emergency,
     /// None of the above.
     None,
 }
@@ -210,7 +213,7 @@ pub fn sees_patient(role: Role, relationship: Relationship) -> bool {
     use Relationship::*;
     match role {
         Role::Admin | Role::FrontDesk | Role::Billing => true,
-        Role::Clinician => matches!(relationship, CareTeam | Facilitator),
+        Role::Clinician => matches!(relationship, CareTeam | Facilitator | Emergency),
         Role::CaseManager => relationship == CareTeam,
         Role::Patient => relationship == Myself,
     }
@@ -282,10 +285,11 @@ mod tests {
         Coverage,
         Diagnoses,
     ];
-    const RELATIONSHIPS: [Relationship; 4] = [
+    const RELATIONSHIPS: [Relationship; 5] = [
         Relationship::CareTeam,
         Relationship::Facilitator,
         Relationship::Myself,
+        Relationship::Emergency,
         Relationship::None,
     ];
 
@@ -306,6 +310,20 @@ mod tests {
             );
             assert_eq!(
                 read(Role::CaseManager, part, Relationship::Facilitator),
+                Decision::Hidden
+            );
+        }
+    }
+
+    #[test]
+    fn broken_glass_opens_the_chart_to_that_clinician_only() {
+        assert_eq!(
+            read(Role::Clinician, Notes, Relationship::Emergency),
+            Decision::Allow
+        );
+        for role in [Role::CaseManager, Role::Patient] {
+            assert_eq!(
+                read(role, Demographics, Relationship::Emergency),
                 Decision::Hidden
             );
         }

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod checkin;
 pub mod crisis;
 pub mod diagnosis;
+pub mod emergency;
 pub mod id;
 pub mod instrument;
 pub mod intensity;

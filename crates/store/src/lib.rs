@@ -13,6 +13,7 @@ pub mod backup;
 pub mod checkins;
 pub mod clinical;
 pub mod crisis;
+pub mod emergency;
 pub mod files;
 pub mod inquiries;
 mod instant;

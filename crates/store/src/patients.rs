@@ -226,19 +226,22 @@ pub async fn relationship(
     user_id: Uuid,
     user_patient_id: Option<Uuid>,
     patient_id: Uuid,
+    now: Instant,
 ) -> Result<Relationship> {
     if user_patient_id == Some(patient_id) {
         return Ok(Relationship::Myself);
     }
-    // One round trip for both relationships: this runs on every patient read.
-    let (on_team, facilitating): (i64, i64) = on_db!(db, |c| {
+    // One round trip for every relationship: this runs on every patient read.
+    let (on_team, facilitating, emergency): (i64, i64, i64) = on_db!(db, |c| {
         sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM care_team_members WHERE user_id = $1 AND patient_id = $2), \
                     (SELECT COUNT(*) FROM session_enrollments e JOIN sessions s ON s.id = e.session_id \
-                     WHERE e.patient_id = $2 AND s.facilitator_id = $1)",
+                     WHERE e.patient_id = $2 AND s.facilitator_id = $1), \
+                    (SELECT COUNT(*) FROM emergency_access WHERE user_id = $1 AND patient_id = $2 AND expires_at > $3)",
         )
         .bind(user_id)
         .bind(patient_id)
+        .bind(now)
         .fetch_one(&mut **c)
         .await
     })?;
@@ -246,6 +249,8 @@ pub async fn relationship(
         Relationship::CareTeam
     } else if facilitating > 0 {
         Relationship::Facilitator
+    } else if emergency > 0 {
+        Relationship::Emergency
     } else {
         Relationship::None
     })
@@ -497,6 +502,8 @@ pub const MERGED_TABLES: &[&str] = &[
     "crisis_events",
     "diagnoses",
     "drug_tests",
+    "emergency_access",
+    "emergency_disclosures",
     "episodes",
     "inquiries",
     "medical_evaluations",
@@ -556,6 +563,8 @@ pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<(
         "UPDATE crisis_events SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE placement_reviews SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE notifications SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE emergency_access SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE emergency_disclosures SET patient_id = $1 WHERE patient_id = $2",
         // Rows keyed by patient move where the survivor has none of the same key; the rest
         // stay on the merged record (kept, and pointing to the survivor), never deleted.
         "UPDATE testing_draws SET patient_id = $1 WHERE patient_id = $2 \

@@ -465,6 +465,23 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/api/v1/notifications", "The caller's notifications, unread first", get(api::crisis::get_notifications)),
         route(M::POST, "/api/v1/notifications/{id}/read", "Mark a notification read", post(api::crisis::post_read)).status(204),
         route(M::GET, "/api/v1/placement-reviews", "Open placement reviews (closed by the next placement decision)", get(api::crisis::get_reviews)),
+        route(M::POST, "/api/v1/patients/{id}/emergency-access", "Break the glass: state the emergency, open the chart for 4 hours (clinicians; audited, reviewed)", post(api::emergency::post_break_glass))
+            .body(|| object(&["reason"], json!({"reason": {"type": "string", "minLength": 10}}))),
+        route(M::GET, "/api/v1/emergency-access", "Broken-glass openings awaiting review (admin)", get(api::emergency::list_access))
+            .query(&[("unreviewed", "true (default) or false for all")]),
+        route(M::POST, "/api/v1/emergency-access/{id}/review", "Review a broken-glass opening (admin)", post(api::emergency::post_access_review))
+            .status(204)
+            .body(|| object(&["note"], json!({"note": string()}))),
+        route(M::GET, "/api/v1/patients/{id}/emergency-disclosures", "A patient's medical-emergency disclosures (42 CFR 2.51)", get(api::emergency::list_patient_disclosures)),
+        route(M::POST, "/api/v1/patients/{id}/emergency-disclosures", "Record a medical-emergency disclosure to outside medical personnel (42 CFR 2.51)", post(api::emergency::post_disclosure))
+            .body(|| object(&["recipient_name", "recipient_facility", "nature_of_emergency", "information"], json!({
+                "recipient_name": string(), "recipient_facility": string(), "nature_of_emergency": string(), "information": string(),
+                "disclosed_at": {"type": "string", "format": "date-time"}}))),
+        route(M::GET, "/api/v1/emergency-disclosures", "Medical-emergency disclosures awaiting review (admin)", get(api::emergency::list_disclosures))
+            .query(&[("unreviewed", "true (default) or false for all")]),
+        route(M::POST, "/api/v1/emergency-disclosures/{id}/review", "Review a medical-emergency disclosure (admin)", post(api::emergency::post_disclosure_review))
+            .status(204)
+            .body(|| object(&["note"], json!({"note": string()}))),
         route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)),
         route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),
         route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))
@@ -597,6 +614,11 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/patients/{id}/episodes/{episode_id}/treatment-plan", "An episode's treatment plan (printable), signatures and versions", get(pages::treatment_plan::plan)),
         route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan", "Save the treatment plan (form)", post(pages::treatment_plan::save_submit)),
         route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan/sign", "Sign or co-sign the treatment plan (form)", post(pages::treatment_plan::sign_submit)),
+        route(M::GET, "/emergency", "Emergency access: break the glass (clinicians), the review queue (admin)", get(pages::emergency::emergency)),
+        route(M::POST, "/emergency-access", "Break the glass (form)", post(pages::emergency::break_glass_submit)),
+        route(M::POST, "/emergency-access/{id}/review", "Review a broken-glass opening (form)", post(pages::emergency::access_review_submit)),
+        route(M::POST, "/emergency-disclosures/{id}/review", "Review a 2.51 disclosure (form)", post(pages::emergency::disclosure_review_submit)),
+        route(M::POST, "/patients/{id}/emergency-disclosures", "Record a 2.51 disclosure (form)", post(pages::emergency::disclosure_submit)),
         route(M::GET, "/patients/{id}/crisis", "Crisis events: record, escalate, resolve", get(pages::crisis::crisis)),
         route(M::POST, "/patients/{id}/crisis-events", "Record a crisis event (form)", post(pages::crisis::record_submit)),
         route(M::POST, "/patients/{id}/crisis-events/{event_id}/resolve", "Resolve a crisis event (form)", post(pages::crisis::resolve_submit)),

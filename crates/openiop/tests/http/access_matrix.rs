@@ -193,6 +193,12 @@ fn clinicians(who: Who) -> Expect {
     }
 }
 
+/// The review of an emergency item (admin only; the matrix names none that exists, so the
+/// admin gets 404).
+fn review_queue(who: Who) -> Expect {
+    if who == Who::Admin { Hidden } else { Forbidden }
+}
+
 /// Someone else's notification (the matrix names one that is nobody's): 404 for all.
 fn nobody_elses(_: Who) -> Expect {
     Hidden
@@ -399,6 +405,38 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/sessions/{id}/group-note/sign", admin_only),
         (M::GET, "/api/v1/notes/unsigned", clinicians),
         (M::GET, "/api/v1/measures/overdue", staff),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/emergency-access",
+            clinicians,
+        ),
+        (M::GET, "/api/v1/emergency-access", admin_only),
+        (
+            M::POST,
+            "/api/v1/emergency-access/{id}/review",
+            review_queue,
+        ),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/emergency-disclosures",
+            clinical,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/emergency-disclosures",
+            clinical,
+        ),
+        (M::GET, "/api/v1/emergency-disclosures", admin_only),
+        (
+            M::POST,
+            "/api/v1/emergency-disclosures/{id}/review",
+            review_queue,
+        ),
+        (M::GET, "/emergency", clinicians),
+        (M::POST, "/emergency-access", clinicians),
+        (M::POST, "/emergency-access/{id}/review", review_queue),
+        (M::POST, "/emergency-disclosures/{id}/review", review_queue),
+        (M::POST, "/patients/{id}/emergency-disclosures", clinical),
         (M::GET, "/api/v1/patients/{id}/crisis-events", clinical),
         (M::POST, "/api/v1/patients/{id}/crisis-events", clinical),
         (
@@ -702,6 +740,15 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"kind": "return_to_use", "severity": "moderate", "description": "Used after a funeral", "actions_taken": "Reviewed the relapse plan"})
         }
         "/api/v1/patients/{id}/crisis-events/{event_id}/resolve" => json!({"resolution": "Stable"}),
+        // Too short to break the glass: the matrix must not open the chart to the outsider.
+        "/api/v1/patients/{id}/emergency-access" => json!({"reason": "short"}),
+        "/api/v1/emergency-access/{id}/review" | "/api/v1/emergency-disclosures/{id}/review" => {
+            json!({"note": "Reviewed"})
+        }
+        "/api/v1/patients/{id}/emergency-disclosures" => {
+            json!({"recipient_name": "Dr. Osei", "recipient_facility": "Mercy ED", "nature_of_emergency": "Unresponsive after overdose",
+            "information": "Current medications"})
+        }
         "/api/v1/users/{user_id}/supervisor" => json!({"supervisor_id": null}),
         "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan" => {
             json!({"strengths": ["Humour"]})
@@ -830,6 +877,9 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/patients/{id}/check-ins" => "mood=5&craving=4&used=no".to_owned(),
         "/patients/{id}/crisis-events" => "kind=other&severity=low&description=Argument&actions_taken=Talked+it+through".to_owned(),
         "/patients/{id}/crisis-events/{event_id}/resolve" => "resolution=Calm".to_owned(),
+        "/emergency-access" => format!("patient_id={}&reason=short", w.patient),
+        "/emergency-access/{id}/review" | "/emergency-disclosures/{id}/review" => "note=Reviewed".to_owned(),
+        "/patients/{id}/emergency-disclosures" => "recipient_name=Dr+Osei&recipient_facility=Mercy+ED&nature_of_emergency=Unresponsive+after+overdose&information=Medications".to_owned(),
         "/sessions/{id}/group-note" => "action=save&topic=Coping".to_owned(),
         "/config/users/supervisor" => format!("user_id={}&supervisor_id=", w.team[0]),
         "/config/counseling-readers" => String::new(),

@@ -13,6 +13,7 @@ mod calendar;
 mod checkins;
 mod cli;
 mod crisis;
+mod emergency;
 mod inquiries;
 mod intake;
 mod login;

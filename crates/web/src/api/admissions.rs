@@ -313,9 +313,14 @@ pub async fn duplicates(
             Reach::Organization => true,
             Reach::Only(id) => id == p.id,
             Reach::RelatedTo(_) | Reach::CareTeamOf(_) => {
-                let relationship =
-                    store_patients::relationship(&mut conn.db(), caller.user_id, None, p.id)
-                        .await?;
+                let relationship = store_patients::relationship(
+                    &mut conn.db(),
+                    caller.user_id,
+                    None,
+                    p.id,
+                    openiop_store::Instant::new(state.now()),
+                )
+                .await?;
                 openiop_core::access::sees_patient(caller.role, relationship)
             }
         };

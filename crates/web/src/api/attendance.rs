@@ -347,6 +347,7 @@ pub async fn program_view(
                     caller.user_id,
                     caller.patient_id,
                     id,
+                    Instant::new(state.now()),
                 )
                 .await?;
                 if openiop_core::access::sees_patient(caller.role, rel) {

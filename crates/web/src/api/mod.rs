@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod checkins;
 pub mod config;
 pub mod crisis;
+pub mod emergency;
 pub mod inquiries;
 pub mod instruments;
 pub mod measures;
@@ -90,8 +91,14 @@ pub async fn open_patient(
     let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let relationship =
-        store_patients::relationship(&mut conn.db(), caller.user_id, caller.patient_id, id).await?;
+    let relationship = store_patients::relationship(
+        &mut conn.db(),
+        caller.user_id,
+        caller.patient_id,
+        id,
+        openiop_store::Instant::new(state.now()),
+    )
+    .await?;
     drop(conn);
     let decision = decide(caller.role, Action::Record(part, access), relationship);
     let event = EventBuilder::for_caller(caller)

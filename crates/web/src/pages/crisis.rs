@@ -22,6 +22,8 @@ struct CrisisPage {
     patient_id: Uuid,
     name: String,
     events: Vec<CrisisJson>,
+    /// 2.51 disclosures, for those who may read the clinical record.
+    disclosures: Vec<crate::api::emergency::DisclosureJson>,
     /// Open crisis alerts of the patient: id and what raised them.
     open_alerts: Vec<(Uuid, String)>,
     kinds: [(&'static str, &'static str); 8],
@@ -64,7 +66,9 @@ async fn page(
             )
         })
         .collect();
+    let disclosures = crate::api::emergency::disclosures_of(state, caller, id).await?;
     Ok(CrisisPage {
+        disclosures,
         chrome: Chrome::of(caller),
         patient_id: patient.id,
         name: format!("{} {}", patient.given_name, patient.family_name),
@@ -153,6 +157,19 @@ pub async fn resolve_submit(
     caller.check_csrf(form.get("csrf"))?;
     let outcome = api::resolve(&state, &caller, &id, &event_id, form.get("resolution")).await;
     after(&state, &caller, &id, outcome, |_| "Resolved.".to_owned()).await
+}
+
+/// After a 2.51 disclosure form: the crisis page again, with the outcome.
+pub async fn after_disclosure<T>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    outcome: Result<T, ApiError>,
+) -> PageResult {
+    after(state, caller, id, outcome, |_| {
+        "Disclosure recorded; it is queued for the program director's review.".to_owned()
+    })
+    .await
 }
 
 /// `POST /notifications/{id}/read` (form): back to the dashboard.

@@ -8,6 +8,7 @@ pub mod chart;
 pub mod clinical;
 pub mod config;
 pub mod crisis;
+pub mod emergency;
 pub mod monitoring;
 pub mod notes;
 pub mod patients;

@@ -299,6 +299,7 @@ async fn chart_page(
         caller.user_id,
         caller.patient_id,
         patient.id,
+        openiop_store::Instant::new(state.now()),
     )
     .await?;
     let may =

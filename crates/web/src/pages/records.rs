@@ -190,6 +190,7 @@ async fn diagnoses_page(
         caller.user_id,
         caller.patient_id,
         patient.id,
+        openiop_store::Instant::new(state.now()),
     )
     .await?;
     Ok(DiagnosesPage {
