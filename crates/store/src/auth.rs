@@ -368,6 +368,17 @@ pub async fn delete_session(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
     Ok(())
 }
 
+/// Ends every session and token of a user (an admin's revocation); how many ended.
+pub async fn delete_sessions_of(db: &mut Db<'_>, user_id: Uuid) -> Result<u64> {
+    Ok(on_db!(db, |c| {
+        sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}
+
 /// Removes sessions idle since before `idle_before` or past their absolute expiry.
 pub async fn delete_stale_sessions(
     db: &mut Db<'_>,

@@ -486,6 +486,8 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),
         route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))
             .body(|| object(&["supervisor_id"], json!({"supervisor_id": {"type": ["string", "null"], "format": "uuid"}}))),
+        route(M::POST, "/api/v1/users/{user_id}/sessions/revoke", "End every session and token of a user (admin)", post(api::config::post_revoke_sessions))
+            .status(200),
         route(M::GET, "/api/v1/counseling-note-readers", "Staff named to read SUD counseling notes (admin)", get(api::notes::get_readers)),
         route(M::PUT, "/api/v1/counseling-note-readers", "Name the staff who read SUD counseling notes (admin)", put(api::notes::put_readers))
             .body(|| object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))),
@@ -593,6 +595,7 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/config/curriculum", "Replace a phase's curriculum (form)", post(pages::config::set_curriculum)),
         route(M::GET, "/config/users", "Configuration: users", get(pages::config::users)),
         route(M::POST, "/config/users", "Create a user (form)", post(pages::config::create_user)),
+        route(M::POST, "/config/users/{user_id}/revoke", "End every session of a user (form, admin)", post(pages::config::revoke_sessions)),
         route(M::POST, "/config/users/supervisor", "Set a staff member's supervisor (form)", post(pages::config::set_supervisor)),
         route(M::POST, "/config/counseling-readers", "Name the readers of SUD counseling notes (form)", post(pages::config::set_counseling_readers)),
         route(M::GET, "/audit", "Audit trail (admin)", get(pages::audit::page)),

@@ -456,6 +456,12 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         ),
         (M::POST, "/notifications/{id}/read", nobody_elses),
         (M::PUT, "/api/v1/users/{user_id}/supervisor", admin_only),
+        (
+            M::POST,
+            "/api/v1/users/{user_id}/sessions/revoke",
+            admin_only,
+        ),
+        (M::POST, "/config/users/{user_id}/revoke", admin_only),
         (M::GET, "/api/v1/counseling-note-readers", admin_only),
         (M::PUT, "/api/v1/counseling-note-readers", admin_only),
         (M::GET, "/api/v1/rooms", staff),
@@ -650,6 +656,8 @@ struct World {
     drug_test: String,
     appointment: String,
     note: String,
+    /// A user nobody logs in as, whose sessions the matrix may end.
+    spare: String,
 }
 
 fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> {
@@ -809,6 +817,7 @@ fn placeholder_world() -> World {
         drug_test: String::new(),
         appointment: String::new(),
         note: String::new(),
+        spare: String::new(),
     }
 }
 
@@ -906,6 +915,11 @@ fn concrete(path: &str, w: &World) -> String {
     } else {
         &w.patient
     };
+    let user = if path.contains("revoke") {
+        &w.spare
+    } else {
+        &w.team[0]
+    };
     path.replace("{id}", id)
         .replace("{attachment_id}", &w.attachment)
         .replace("{file}", "app.css")
@@ -918,7 +932,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{week}", "2026-W49")
         .replace("{secret}", "not-a-feed.ics")
         .replace("{note_id}", &w.note)
-        .replace("{user_id}", &w.team[0])
+        .replace("{user_id}", user)
         .replace("{version}", "1")
         .replace("{event_id}", "0193a3c2-0000-7000-8000-000000000000")
 }
@@ -1117,7 +1131,9 @@ async fn every_route_times_every_role() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{plan}");
+    let spare = app.user(&admin, "m.spare", "front_desk", None).await;
     let world = World {
+        spare,
         appointment,
         note,
         patient,

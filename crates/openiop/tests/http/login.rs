@@ -349,3 +349,33 @@ on_both!(common_and_predictable_passwords_are_refused, |app| {
         .await;
     assert_eq!(status, StatusCode::CREATED, "no composition rules");
 });
+
+on_both!(an_admin_ends_every_session_of_a_user, |app| {
+    let admin = app.admin().await;
+    let id = app.user(&admin, "leaver", "clinician", None).await;
+    let first = app.login("leaver", PASSWORD).await;
+    let second = app.login("leaver", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/auth/me", &first).await.0, StatusCode::OK);
+    let path = format!("/api/v1/users/{id}/sessions/revoke");
+    assert_eq!(
+        app.post(&path, &first, json!({})).await.0,
+        StatusCode::FORBIDDEN,
+        "only an admin"
+    );
+    let (status, body) = app.post(&path, &admin, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["revoked"], 4, "each login made a cookie session and a token");
+    for token in [&first, &second] {
+        assert_eq!(
+            app.get("/api/v1/auth/me", token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(app.get("/api/v1/auth/me", &admin).await.0, StatusCode::OK);
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|e| e.event.action == "user.sessions.revoke")
+    );
+});

@@ -486,3 +486,40 @@ pub async fn settings_for(
         }
     }
 }
+
+/// Ends every session and API token of a user (admin): the user must log in again.
+pub async fn revoke_sessions(state: &AppState, caller: &Caller, id: &str) -> ApiResult<u64> {
+    require(state, caller, Action::ManageUsers, "user.sessions.revoke").await?;
+    let user = super::staff_in_org(state, caller.organization_id, id).await?;
+    let user = match user {
+        Some(u) => u,
+        // Patient accounts can be revoked too.
+        None => {
+            let parsed = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+            let mut conn = state.store.read().await?;
+            openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, parsed)
+                .await?
+                .ok_or(ApiError::NotFound)?
+                .id
+        }
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let ended = openiop_store::auth::delete_sessions_of(&mut tx.db(), user).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action("user.sessions.revoke", format!("users/{user}"))
+        .detail(format!("ended={ended}"));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// `POST /api/v1/users/{user_id}/sessions/revoke` (admin)
+pub async fn post_revoke_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let ended = revoke_sessions(&state, &caller, &id).await?;
+    Ok(Json(serde_json::json!({"revoked": ended})))
+}

@@ -289,6 +289,18 @@ pub async fn users(State(state): State<AppState>, PageCaller(caller): PageCaller
     Ok(render(&users_page(&state, &caller, Vec::new()).await?))
 }
 
+/// `POST /config/users/{user_id}/revoke` (form): end a user's sessions.
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    crate::api::config::revoke_sessions(&state, &caller, &id).await?;
+    Ok(Redirect::to("/config/users").into_response())
+}
+
 /// `POST /config/users/supervisor` (form): set or clear a staff member's supervisor.
 pub async fn set_supervisor(
     State(state): State<AppState>,
