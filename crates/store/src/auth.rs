@@ -280,6 +280,8 @@ pub struct SessionUser {
     pub csrf_token: String,
     pub last_seen_at: Instant,
     pub expires_at: Instant,
+    /// The user's organization requires multi-factor authentication.
+    pub mfa_required: bool,
 }
 
 pub async fn insert_session(
@@ -316,6 +318,7 @@ struct SessionRow {
     csrf_token: String,
     last_seen_at: Instant,
     expires_at: Instant,
+    mfa_required: bool,
 }
 
 /// The session with this hash and kind, with its user, if it exists.
@@ -325,8 +328,9 @@ pub async fn find_session(
     kind: SessionKind,
 ) -> Result<Option<SessionUser>> {
     let sql = "SELECT u.id, u.organization_id, u.username, u.password_hash, u.role, u.patient_id, u.active, \
-               u.failed_logins, u.locked_until, u.totp_secret, u.totp_enabled, u.totp_last_step, s.csrf_token, s.last_seen_at, s.expires_at \
-               FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.kind = $2";
+               u.failed_logins, u.locked_until, u.totp_secret, u.totp_enabled, u.totp_last_step, s.csrf_token, s.last_seen_at, s.expires_at, o.mfa_required \
+               FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
+               WHERE s.id_hash = $1 AND s.kind = $2";
     let row = on_db!(db, |c| {
         sqlx::query_as::<_, SessionRow>(sql)
             .bind(id_hash)
@@ -340,6 +344,7 @@ pub async fn find_session(
             csrf_token: r.csrf_token,
             last_seen_at: r.last_seen_at,
             expires_at: r.expires_at,
+            mfa_required: r.mfa_required,
         })
     })
     .transpose()
@@ -398,4 +403,59 @@ pub async fn delete_stale_sessions(
         .map(|r| r.rows_affected())
     })?;
     Ok(done)
+}
+
+/// Replaces a user's recovery codes with these (SHA-256 hashes).
+pub async fn set_recovery_codes(db: &mut Db<'_>, user_id: Uuid, hashes: &[String]) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    for hash in hashes {
+        on_db!(db, |c| {
+            sqlx::query("INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user_id)
+                .bind(hash)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+/// Uses up one recovery code; false when it is not the user's or was used.
+pub async fn use_recovery_code(
+    db: &mut Db<'_>,
+    user_id: Uuid,
+    hash: &str,
+    at: Instant,
+) -> Result<bool> {
+    let n = on_db!(db, |c| {
+        sqlx::query(
+            "UPDATE mfa_recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(at)
+        .bind(user_id)
+        .bind(hash)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// How many unused recovery codes a user has left.
+pub async fn recovery_codes_left(db: &mut Db<'_>, user_id: Uuid) -> Result<i64> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&mut **c)
+        .await
+    })?)
 }

@@ -296,3 +296,30 @@ pub async fn settings_of_episode(db: &mut Db<'_>, episode_id: Uuid) -> Result<Op
     })?;
     Ok(row.and_then(|(s,)| s))
 }
+
+/// Whether an organization requires multi-factor authentication of its staff.
+pub async fn mfa_required(db: &mut Db<'_>, organization_id: Uuid) -> Result<bool> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_scalar::<_, bool>("SELECT mfa_required FROM organizations WHERE id = $1")
+            .bind(organization_id)
+            .fetch_one(&mut **c)
+            .await
+    })?)
+}
+
+/// Sets whether an organization requires multi-factor authentication of its staff.
+pub async fn set_mfa_required(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    required: bool,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE organizations SET mfa_required = $1 WHERE id = $2")
+            .bind(required)
+            .bind(organization_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

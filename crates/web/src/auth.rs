@@ -49,6 +49,8 @@ pub struct Caller {
     pub via: Via,
     pub client_addr: String,
     session_hash: String,
+    /// The organization requires multi-factor authentication and this user has none yet.
+    pub mfa_pending: bool,
 }
 
 impl Caller {
@@ -214,13 +216,26 @@ pub async fn login(
             state.store.record(vec![asked.build(now)]).await?;
             return Err(ApiError::MfaRequired);
         };
-        match openiop_core::totp::verify(
-            &factor.secret,
-            code,
-            now.unix_timestamp(),
-            factor.last_step,
-        ) {
-            Some(step) => accepted_step = Some(step),
+        let code = code.trim();
+        let is_totp = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+        let verified = if is_totp {
+            openiop_core::totp::verify(&factor.secret, code, now.unix_timestamp(), factor.last_step)
+                .map(Some)
+        } else {
+            // A single-use recovery code (`xxxx-xxxx`), for a lost authenticator.
+            let mut tx = state.store.begin().await?;
+            let used = users::use_recovery_code(
+                &mut tx.db(),
+                user.id,
+                &hash_secret(&code.to_lowercase()),
+                Instant::new(now),
+            )
+            .await?;
+            tx.commit().await?;
+            used.then_some(None)
+        };
+        match verified {
+            Some(step) => accepted_step = step,
             None => {
                 let counter = policy.after_failure(user.counter, now);
                 let mut tx = state.store.begin().await?;
@@ -348,7 +363,11 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Api
         tx.commit().await?;
     }
     let user = session.user;
+    let mfa_pending = session.mfa_required
+        && user.role.is_staff()
+        && !user.totp.as_ref().is_some_and(|t| t.enabled);
     Ok(Caller {
+        mfa_pending,
         user_id: user.id,
         organization_id: user.organization_id,
         username: user.username,
@@ -361,11 +380,33 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Api
     })
 }
 
+/// Routes a staff member who must still set up multi-factor authentication may use.
+const MFA_ENROLMENT_PATHS: [&str; 7] = [
+    "/api/v1/auth/mfa/setup",
+    "/api/v1/auth/mfa/confirm",
+    "/api/v1/auth/me",
+    "/api/v1/auth/logout",
+    "/account/security",
+    "/account/security/setup",
+    "/account/security/confirm",
+];
+
+/// Refuses everything but setting up the second factor (and logging out) to a staff member
+/// whose organization requires one they have not set up.
+pub fn mfa_gate(caller: &Caller, path: &str) -> Result<(), ApiError> {
+    if caller.mfa_pending && path != "/logout" && !MFA_ENROLMENT_PATHS.contains(&path) {
+        Err(ApiError::MfaEnrollmentRequired)
+    } else {
+        Ok(())
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = authenticate(parts, state).await?;
+        mfa_gate(&caller, parts.uri.path())?;
         // A browser calling the JSON API with its cookie must prove the page is ours.
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if caller.via == Via::Cookie && !safe {

@@ -20,6 +20,10 @@ pub enum ApiError {
     MfaRequired,
     #[error("forbidden")]
     Forbidden,
+    /// The organization requires multi-factor authentication and this staff member has not
+    /// set it up: only the set-up routes answer until they do.
+    #[error("multi-factor enrolment required")]
+    MfaEnrollmentRequired,
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -65,6 +69,8 @@ struct Problem<'a> {
     errors: &'a [FieldError],
     #[serde(skip_serializing_if = "Option::is_none")]
     mfa_required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mfa_enrollment_required: Option<bool>,
 }
 
 impl ApiError {
@@ -73,7 +79,9 @@ impl ApiError {
             ApiError::Unauthenticated | ApiError::BadCredentials | ApiError::MfaRequired => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden | ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Csrf | ApiError::MfaEnrollmentRequired => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
@@ -92,6 +100,11 @@ impl ApiError {
             ApiError::BadCredentials => "Wrong username or password.".into(),
             ApiError::MfaRequired => "Enter the current code from your authenticator app.".into(),
             ApiError::Forbidden => "Your role may not see or change this.".into(),
+            ApiError::MfaEnrollmentRequired => {
+                "Your program requires multi-factor authentication: \
+                set it up (POST /api/v1/auth/mfa/setup, then /confirm) before anything else."
+                    .into()
+            }
             ApiError::NotFound => "Nothing here, or nothing you may see.".into(),
             ApiError::Invalid(_) => "Some fields are not valid; see errors.".into(),
             ApiError::MalformedJson(why) => format!("The body is not valid JSON: {why}"),
@@ -135,6 +148,8 @@ impl IntoResponse for ApiError {
             detail: self.detail(),
             errors: self.field_errors(),
             mfa_required: matches!(self, ApiError::MfaRequired).then_some(true),
+            mfa_enrollment_required: matches!(self, ApiError::MfaEnrollmentRequired)
+                .then_some(true),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

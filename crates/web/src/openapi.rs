@@ -173,8 +173,9 @@ pub fn build() -> Value {
                     "user": {"$ref": "#/components/schemas/User"}})),
                 "User": object(&["id", "username", "role"], json!({
                     "id": uuid(), "username": string(), "role": role(), "patient_id": uuid()})),
-                "MfaSetup": object(&["secret", "otpauth_uri"], json!({
-                    "secret": {"type": "string", "description": "Base32 TOTP secret"}, "otpauth_uri": string()})),
+                "MfaSetup": object(&["secret", "otpauth_uri", "qr_svg"], json!({
+                    "secret": {"type": "string", "description": "Base32 TOTP secret"}, "otpauth_uri": string(),
+                    "qr_svg": {"type": "string", "description": "the otpauth URI as a QR code (SVG)"}})),
                 "Site": object(&["id", "name", "time_zone"], json!({
                     "id": uuid(), "name": string(), "time_zone": {"type": "string", "description": "IANA time zone"}})),
                 "Track": object(&["id", "site_id", "program_id", "name", "level", "target_hours", "min_days", "age_group"], json!({

@@ -156,7 +156,10 @@ pub fn table() -> Vec<Route> {
             .returns("User"),
         route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::session::mfa_setup))
             .returns("MfaSetup").status(200),
-        route(M::POST, "/api/v1/auth/mfa/confirm", "Enable multi-factor with a first code", post(api::session::mfa_confirm))
+        route(M::GET, "/api/v1/organization/security", "Whether staff must use multi-factor authentication (admin)", get(api::session::get_security)),
+        route(M::PUT, "/api/v1/organization/security", "Require multi-factor authentication of every staff member (admin)", put(api::session::put_security))
+            .body(|| object(&["mfa_required"], json!({"mfa_required": {"type": "boolean"}}))),
+        route(M::POST, "/api/v1/auth/mfa/confirm", "Enable multi-factor with a first code; answers the recovery codes, once", post(api::session::mfa_confirm))
             .status(200)
             .body(|| object(&["totp"], json!({"totp": {"type": "string", "pattern": "^[0-9]{6}$"}}))),
         route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites))
@@ -596,6 +599,10 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/config/users", "Configuration: users", get(pages::config::users)),
         route(M::POST, "/config/users", "Create a user (form)", post(pages::config::create_user)),
         route(M::POST, "/config/users/{user_id}/revoke", "End every session of a user (form, admin)", post(pages::config::revoke_sessions)),
+        route(M::POST, "/config/security", "Require multi-factor authentication (form, admin)", post(pages::config::set_security)),
+        route(M::GET, "/account/security", "My multi-factor authentication", get(pages::session::security)),
+        route(M::POST, "/account/security/setup", "Start multi-factor set-up: a QR code (form)", post(pages::session::security_setup)),
+        route(M::POST, "/account/security/confirm", "Enable multi-factor with a first code (form)", post(pages::session::security_confirm)),
         route(M::POST, "/config/users/supervisor", "Set a staff member's supervisor (form)", post(pages::config::set_supervisor)),
         route(M::POST, "/config/counseling-readers", "Name the readers of SUD counseling notes (form)", post(pages::config::set_counseling_readers)),
         route(M::GET, "/audit", "Audit trail (admin)", get(pages::audit::page)),

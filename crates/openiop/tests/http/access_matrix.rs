@@ -227,6 +227,12 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/api/v1/auth/me", everyone),
         (M::POST, "/api/v1/auth/mfa/setup", everyone),
         (M::POST, "/api/v1/auth/mfa/confirm", everyone),
+        (M::GET, "/api/v1/organization/security", admin_only),
+        (M::PUT, "/api/v1/organization/security", admin_only),
+        (M::POST, "/config/security", admin_only),
+        (M::GET, "/account/security", everyone),
+        (M::POST, "/account/security/setup", everyone),
+        (M::POST, "/account/security/confirm", everyone),
         (M::GET, "/api/v1/sites", staff),
         (M::POST, "/api/v1/sites", admin_only),
         (M::GET, "/api/v1/tracks", staff),
@@ -765,6 +771,8 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"as": "patient", "signature": "Matrix Patient"})
         }
         "/api/v1/counseling-note-readers" => json!({"user_ids": []}),
+        // Never true here: the matrix's own users have no second factor.
+        "/api/v1/organization/security" => json!({"mfa_required": false}),
         "/api/v1/patients/{id}/availability" => {
             json!({"windows": [{"day": "mon", "start": "17:00", "end": "22:00"}]})
         }
@@ -892,6 +900,7 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/sessions/{id}/group-note" => "action=save&topic=Coping".to_owned(),
         "/config/users/supervisor" => format!("user_id={}&supervisor_id=", w.team[0]),
         "/config/counseling-readers" => String::new(),
+        "/account/security/confirm" => "totp=000000".to_owned(),
         "/patients/{id}/episodes/{episode_id}/treatment-plan" => "strengths=Humour".to_owned(),
         "/patients/{id}/episodes/{episode_id}/treatment-plan/sign" => "version=1&as=patient&signature=Matrix+Patient".to_owned(),
         _ => String::new(),

@@ -364,7 +364,10 @@ on_both!(an_admin_ends_every_session_of_a_user, |app| {
     );
     let (status, body) = app.post(&path, &admin, json!({})).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["revoked"], 4, "each login made a cookie session and a token");
+    assert_eq!(
+        body["revoked"], 4,
+        "each login made a cookie session and a token"
+    );
     for token in [&first, &second] {
         assert_eq!(
             app.get("/api/v1/auth/me", token).await.0,
@@ -379,3 +382,95 @@ on_both!(an_admin_ends_every_session_of_a_user, |app| {
             .any(|e| e.event.action == "user.sessions.revoke")
     );
 });
+
+on_both!(
+    an_organization_requires_a_second_factor_with_qr_and_recovery_codes,
+    |app| {
+        use openiop_core::totp;
+        let admin = app.admin().await;
+        app.user(&admin, "nurse", "clinician", None).await;
+        let patient = app.patient(&admin, "Pia", "Portal").await;
+        app.user(&admin, "pia", "patient", Some(&patient)).await;
+        let nurse = app.login("nurse", PASSWORD).await;
+        assert_eq!(app.get("/api/v1/patients", &nurse).await.0, StatusCode::OK);
+        let (status, _) = app
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/organization/security",
+                Some(&nurse),
+                Some(json!({"mfa_required": true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "admins decide");
+        let (status, _) = app
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/organization/security",
+                Some(&admin),
+                Some(json!({"mfa_required": true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        // Staff without a second factor can only set one up; patients are not held up.
+        let (status, problem) = app.get("/api/v1/patients", &nurse).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(problem["mfa_enrollment_required"], true);
+        assert_eq!(app.get("/api/v1/auth/me", &nurse).await.0, StatusCode::OK);
+        let pia = app.login("pia", PASSWORD).await;
+        assert_eq!(
+            app.get(&format!("/api/v1/patients/{patient}"), &pia)
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let (cookie, _) = app.browser_session("nurse", PASSWORD).await;
+        let resp = app
+            .http
+            .get(app.url("/patients"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert_eq!(resp.headers()["location"], "/account/security");
+        // Set-up: a QR code; confirmation answers ten single-use recovery codes.
+        let (status, setup) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/mfa/setup",
+                Some(&nurse),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(setup["qr_svg"].as_str().unwrap().starts_with("<svg"));
+        let secret = totp::base32_decode(setup["secret"].as_str().unwrap()).unwrap();
+        let code = format!(
+            "{:06}",
+            totp::code_at(&secret, totp::step_of(app.clock.now().unix_timestamp()))
+        );
+        let (status, enabled) = app
+            .post("/api/v1/auth/mfa/confirm", &nurse, json!({"totp": code}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{enabled}");
+        let codes: Vec<String> = serde_json::from_value(enabled["recovery_codes"].clone()).unwrap();
+        assert_eq!(codes.len(), 10);
+        assert_eq!(app.get("/api/v1/patients", &nurse).await.0, StatusCode::OK);
+        // A recovery code stands in for the app once.
+        let login = |code: &str| {
+            app.call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "nurse", "password": PASSWORD, "totp": code})),
+            )
+        };
+        assert_eq!(login(&codes[3]).await.0, StatusCode::OK);
+        let (status, problem) = login(&codes[3]).await;
+        assert_eq!(
+            (status, problem["mfa_required"].clone()),
+            (StatusCode::UNAUTHORIZED, json!(true))
+        );
+        assert_eq!(login(&codes[4].to_uppercase()).await.0, StatusCode::OK);
+    }
+);

@@ -94,9 +94,43 @@ pub async fn me(caller: Caller) -> Json<UserJson> {
 #[derive(Serialize)]
 pub struct MfaSetupJson {
     /// The secret in base32, for typing into an authenticator app.
-    secret: String,
+    pub secret: String,
     /// The `otpauth://` URI, for a QR code.
-    otpauth_uri: String,
+    pub otpauth_uri: String,
+    /// The URI as a QR code (SVG), for scanning with the app.
+    pub qr_svg: String,
+}
+
+/// A QR code of `text` as inline SVG (no XML declaration, so it embeds in a page).
+pub fn qr_svg(text: &str) -> ApiResult<String> {
+    let code =
+        qrcode::QrCode::new(text.as_bytes()).map_err(|e| ApiError::Internal(format!("qr: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(match svg.find("<svg") {
+        Some(start) => svg[start..].to_owned(),
+        None => svg,
+    })
+}
+
+/// How many recovery codes a user gets when the factor is enabled.
+const RECOVERY_CODES: usize = 10;
+
+/// Fresh recovery codes (`xxxx-xxxx`, lowercase base32) and their hashes.
+fn recovery_codes() -> ApiResult<Vec<(String, String)>> {
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; 5];
+            getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+            let text = totp::base32_encode(&bytes).to_lowercase();
+            let code = format!("{}-{}", &text[..4], &text[4..8]);
+            let hash = auth::hash_secret(&code);
+            Ok((code, hash))
+        })
+        .collect()
 }
 
 /// `POST /api/v1/auth/mfa/setup`: a new TOTP secret for the caller, enabled by confirming a
@@ -105,6 +139,11 @@ pub async fn mfa_setup(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<MfaSetupJson>> {
+    Ok(Json(start_mfa(&state, &caller).await?))
+}
+
+/// Starts setting up the second factor (API and the account page).
+pub async fn start_mfa(state: &AppState, caller: &Caller) -> ApiResult<MfaSetupJson> {
     let mut conn = state.store.read().await?;
     let user =
         openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, caller.user_id)
@@ -123,14 +162,16 @@ pub async fn mfa_setup(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     openiop_store::auth::set_totp_secret(&mut tx.db(), caller.user_id, &secret).await?;
-    let event = EventBuilder::for_caller(&caller)
+    let event = EventBuilder::for_caller(caller)
         .action("auth.mfa.setup", format!("users/{}", caller.user_id));
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(Json(MfaSetupJson {
+    let otpauth_uri = totp::provisioning_uri("OpenIOP", &caller.username, &secret);
+    Ok(MfaSetupJson {
         secret: totp::base32_encode(&secret),
-        otpauth_uri: totp::provisioning_uri("OpenIOP", &caller.username, &secret),
-    }))
+        qr_svg: qr_svg(&otpauth_uri)?,
+        otpauth_uri,
+    })
 }
 
 #[derive(Deserialize)]
@@ -145,6 +186,15 @@ pub async fn mfa_confirm(
     caller: Caller,
     ApiJson(body): ApiJson<MfaConfirmBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    let codes = confirm_mfa(&state, &caller, &body.totp).await?;
+    Ok(Json(
+        serde_json::json!({"enabled": true, "recovery_codes": codes}),
+    ))
+}
+
+/// Enables the pending factor with a first code; returns the recovery codes, shown once
+/// (API and the account page).
+pub async fn confirm_mfa(state: &AppState, caller: &Caller, code: &str) -> ApiResult<Vec<String>> {
     let mut conn = state.store.read().await?;
     let user =
         openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, caller.user_id)
@@ -157,18 +207,76 @@ pub async fn mfa_confirm(
         );
     };
     let now = state.now();
-    let step = totp::verify(
-        &factor.secret,
-        &body.totp,
-        now.unix_timestamp(),
-        factor.last_step,
-    )
-    .ok_or_else(|| openiop_core::Invalid::one("totp", "is not the current code"))?;
+    let step = totp::verify(&factor.secret, code, now.unix_timestamp(), factor.last_step)
+        .ok_or_else(|| openiop_core::Invalid::one("totp", "is not the current code"))?;
+    let codes = recovery_codes()?;
+    let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
     let mut tx = state.store.begin().await?;
     openiop_store::auth::accept_totp_step(&mut tx.db(), caller.user_id, step).await?;
-    let event = EventBuilder::for_caller(&caller)
-        .action("auth.mfa.enable", format!("users/{}", caller.user_id));
+    openiop_store::auth::set_recovery_codes(&mut tx.db(), caller.user_id, &hashes).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action("auth.mfa.enable", format!("users/{}", caller.user_id))
+        .detail(format!("recovery_codes={}", hashes.len()));
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(Json(serde_json::json!({"enabled": true})))
+    Ok(codes.into_iter().map(|(c, _)| c).collect())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityBody {
+    pub mfa_required: bool,
+}
+
+/// Sets whether the organization requires multi-factor authentication of its staff (admin).
+pub async fn set_security(state: &AppState, caller: &Caller, mfa_required: bool) -> ApiResult<()> {
+    super::require(
+        state,
+        caller,
+        openiop_core::access::Action::ManageUsers,
+        "organization.security",
+    )
+    .await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    openiop_store::organization::set_mfa_required(
+        &mut tx.db(),
+        caller.organization_id,
+        mfa_required,
+    )
+    .await?;
+    let event = EventBuilder::for_caller(caller)
+        .action("organization.security", "organization")
+        .detail(format!("mfa_required={mfa_required}"));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `GET /api/v1/organization/security` (admin)
+pub async fn get_security(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<serde_json::Value>> {
+    super::require(
+        &state,
+        &caller,
+        openiop_core::access::Action::ManageUsers,
+        "organization.security",
+    )
+    .await?;
+    let mut conn = state.store.read().await?;
+    let required =
+        openiop_store::organization::mfa_required(&mut conn.db(), caller.organization_id).await?;
+    Ok(Json(serde_json::json!({"mfa_required": required})))
+}
+
+/// `PUT /api/v1/organization/security` (admin)
+pub async fn put_security(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<SecurityBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    set_security(&state, &caller, body.mfa_required).await?;
+    Ok(Json(serde_json::json!({"mfa_required": body.mfa_required})))
 }

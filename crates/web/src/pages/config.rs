@@ -238,6 +238,7 @@ struct UsersPage {
     supervised: Vec<(String, String)>,
     /// Clinicians and admins, and whether they read SUD counseling notes.
     readers: Vec<(uuid::Uuid, String, bool)>,
+    mfa_required: bool,
     errors: Vec<FieldError>,
 }
 
@@ -270,7 +271,10 @@ async fn users_page(
             .map(|u| u.username.clone())
             .unwrap_or_default()
     };
+    let mfa_required =
+        openiop_store::organization::mfa_required(&mut conn.db(), caller.organization_id).await?;
     Ok(UsersPage {
+        mfa_required,
         chrome: Chrome::of(caller),
         supervised: pairs.iter().map(|(u, s)| (name(*u), name(*s))).collect(),
         readers: users
@@ -298,6 +302,17 @@ pub async fn revoke_sessions(
 ) -> PageResult {
     caller.check_csrf(form.get("csrf"))?;
     crate::api::config::revoke_sessions(&state, &caller, &id).await?;
+    Ok(Redirect::to("/config/users").into_response())
+}
+
+/// `POST /config/security` (form): require multi-factor authentication of all staff.
+pub async fn set_security(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    crate::api::session::set_security(&state, &caller, form.get("mfa_required") == "yes").await?;
     Ok(Redirect::to("/config/users").into_response())
 }
 

@@ -66,7 +66,9 @@ impl FromRequestParts<AppState> for PageCaller {
             return Err(PageError(ApiError::Unauthenticated));
         }
         parts.headers.remove(header::AUTHORIZATION);
-        Ok(PageCaller(auth::authenticate(parts, state).await?))
+        let caller = auth::authenticate(parts, state).await?;
+        auth::mfa_gate(&caller, parts.uri.path())?;
+        Ok(PageCaller(caller))
     }
 }
 
@@ -143,6 +145,9 @@ impl IntoResponse for PageError {
         let err = self.0;
         if matches!(err, ApiError::Unauthenticated) {
             return Redirect::to("/login").into_response();
+        }
+        if matches!(err, ApiError::MfaEnrollmentRequired) {
+            return Redirect::to("/account/security").into_response();
         }
         if let ApiError::Internal(cause) = &err {
             tracing::error!(%cause, "page failed");

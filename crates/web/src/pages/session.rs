@@ -212,3 +212,84 @@ pub async fn setup_submit(
     insert_account(&state, org, &account, EventBuilder::system(org)).await?;
     Ok(Redirect::to("/login").into_response())
 }
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    chrome: super::Chrome,
+    enabled: bool,
+    required: bool,
+    codes_left: i64,
+    /// While setting up: the secret and its QR code.
+    setup: Option<crate::api::session::MfaSetupJson>,
+    /// Right after enabling: the recovery codes, shown this once.
+    recovery_codes: Vec<String>,
+    errors: Vec<openiop_core::FieldError>,
+}
+
+async fn security_page(
+    state: &AppState,
+    caller: &auth::Caller,
+    setup: Option<crate::api::session::MfaSetupJson>,
+    recovery_codes: Vec<String>,
+    errors: Vec<openiop_core::FieldError>,
+) -> Result<SecurityPage, ApiError> {
+    let mut conn = state.store.read().await?;
+    let user =
+        openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, caller.user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+    let codes_left = openiop_store::auth::recovery_codes_left(&mut conn.db(), user.id).await?;
+    let required =
+        openiop_store::organization::mfa_required(&mut conn.db(), caller.organization_id).await?;
+    Ok(SecurityPage {
+        chrome: super::Chrome::of(caller),
+        enabled: user.totp.as_ref().is_some_and(|t| t.enabled),
+        required: required && caller.role.is_staff(),
+        codes_left,
+        setup,
+        recovery_codes,
+        errors,
+    })
+}
+
+/// `GET /account/security`: the caller's second factor.
+pub async fn security(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult {
+    Ok(render(
+        &security_page(&state, &caller, None, Vec::new(), Vec::new()).await?,
+    ))
+}
+
+/// `POST /account/security/setup` (form): a new secret and its QR code.
+pub async fn security_setup(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    let setup = crate::api::session::start_mfa(&state, &caller).await?;
+    Ok(render(
+        &security_page(&state, &caller, Some(setup), Vec::new(), Vec::new()).await?,
+    ))
+}
+
+/// `POST /account/security/confirm` (form): enable with a first code; show the recovery
+/// codes once.
+pub async fn security_confirm(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    match crate::api::session::confirm_mfa(&state, &caller, form.get("totp").trim()).await {
+        Ok(codes) => Ok(render(
+            &security_page(&state, &caller, None, codes, Vec::new()).await?,
+        )),
+        Err(ApiError::Invalid(invalid)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&security_page(&state, &caller, None, Vec::new(), invalid.0).await?),
+        )
+            .into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
