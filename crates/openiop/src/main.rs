@@ -153,7 +153,21 @@ fn config(addr: &SocketAddr) -> Result<Config> {
     if let Some(v) = env("OPENIOP_LOGIN_ADDRESS_LIMIT") {
         config.login.address_limit = v.parse().context("OPENIOP_LOGIN_ADDRESS_LIMIT")?;
     }
+    // Behind a TLS proxy, OPENIOP_HSTS=true; with the binary's own TLS it is always on.
+    config.hsts = env("OPENIOP_HSTS").is_some_and(|v| v == "true") || tls_files()?.is_some();
+    if config.hsts {
+        config.cookie_secure = true;
+    }
     Ok(config)
+}
+
+/// `OPENIOP_TLS_CERT` and `OPENIOP_TLS_KEY` (PEM): both, or neither.
+fn tls_files() -> Result<Option<(String, String)>> {
+    match (env("OPENIOP_TLS_CERT"), env("OPENIOP_TLS_KEY")) {
+        (Some(cert), Some(key)) => Ok(Some((cert, key))),
+        (None, None) => Ok(None),
+        _ => bail!("set both OPENIOP_TLS_CERT and OPENIOP_TLS_KEY, or neither"),
+    }
 }
 
 #[tokio::main]
@@ -203,12 +217,28 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await
                 .with_context(|| format!("bind {addr}"))?;
             let bound = listener.local_addr()?;
-            tracing::info!(%bound, "OpenIOP listening");
-            println!("OpenIOP is listening on http://{bound}/");
+            let tls = match tls_files()? {
+                Some((cert, key)) => Some(
+                    openiop_web::tls::acceptor(cert.as_ref(), key.as_ref())
+                        .map_err(|e| anyhow::anyhow!("TLS: {e}"))?,
+                ),
+                None => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            tracing::info!(%bound, scheme, "OpenIOP listening");
+            println!("OpenIOP is listening on {scheme}://{bound}/");
             if !setup::has_users(&state).await? {
-                println!("No accounts yet: open http://{bound}/setup to create the first admin.");
+                println!(
+                    "No accounts yet: open {scheme}://{bound}/setup to create the first admin."
+                );
             }
-            openiop_web::serve(listener, state, shutdown_signal()).await?;
+            match tls {
+                Some(acceptor) => {
+                    let listener = openiop_web::tls::TlsListener::new(listener, acceptor);
+                    openiop_web::serve_tls(listener, state, shutdown_signal()).await?;
+                }
+                None => openiop_web::serve(listener, state, shutdown_signal()).await?,
+            }
             store.close().await;
             tracing::info!("stopped");
         }

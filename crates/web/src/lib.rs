@@ -20,6 +20,7 @@ mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod setup;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,6 +59,9 @@ pub struct Config {
     /// Inquiries one client address may send per `inquiry_window`.
     pub inquiry_limit: u32,
     pub inquiry_window: time::Duration,
+    /// Send `Strict-Transport-Security`: the app is reached over TLS only (its own, or a
+    /// proxy's).
+    pub hsts: bool,
 }
 
 impl Default for Config {
@@ -72,6 +76,7 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             inquiry_limit: 10,
             inquiry_window: time::Duration::hours(1),
+            hsts: false,
         }
     }
 }
@@ -116,8 +121,15 @@ pub fn app(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    let hsts = state.config.hsts.then(|| {
+        header(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        )
+    });
     routes::router(state.clone())
         .fallback(pages::not_found)
+        .layer(tower::util::option_layer(hsts))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.body_limit))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -149,6 +161,21 @@ pub fn app(state: AppState) -> Router {
             header::COOKIE,
             header::SET_COOKIE,
         ]))
+}
+
+/// Serves over TLS until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve_tls(
+    listener: tls::TlsListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // `tap_io` lends the listener axum's connect-info impl (the client's address).
+    let listener = listener.tap_io(|_| {});
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

@@ -417,3 +417,118 @@ async fn backup_while_serving_then_restore_and_verify() {
     assert!(!out.status.success());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_terminates_tls_and_sends_hsts() {
+    let dir = std::env::temp_dir().join(format!("openiop-tls-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success(), "openssl makes a self-signed certificate");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = openiop()
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--database-url")
+        .arg(format!("sqlite://{}/tls.db", dir.display()))
+        .env("OPENIOP_TLS_CERT", &cert)
+        .env("OPENIOP_TLS_KEY", &key)
+        .env("OPENIOP_ADMIN", "tlsadmin:Tls-Admin-Password-7")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        let line = lines.next().expect("the server announces itself").unwrap();
+        if line.contains("is listening") {
+            assert!(line.contains("https://"), "{line}");
+            break;
+        }
+    }
+    let curl = |args: &[&str]| {
+        let out = Command::new("curl")
+            .args(["-sk", "--max-time", "10"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let base = format!("https://127.0.0.1:{port}");
+    let headers = curl(&["-D", "-", "-o", "/dev/null", &format!("{base}/healthz")]);
+    assert!(headers.starts_with("HTTP/1.1 200"), "{headers}");
+    assert!(
+        headers
+            .to_lowercase()
+            .contains("strict-transport-security: max-age=31536000; includesubdomains"),
+        "{headers}"
+    );
+    let login = curl(&[
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "-H",
+        "content-type: application/json",
+        "--data",
+        r#"{"username":"tlsadmin","password":"Tls-Admin-Password-7"}"#,
+        &format!("{base}/api/v1/auth/login"),
+    ]);
+    let cookie = login
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie: openiop_session"))
+        .unwrap_or_else(|| panic!("{login}"))
+        .to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    // Plain HTTP on the TLS port gets nowhere.
+    let plain = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &format!("http://127.0.0.1:{port}/healthz"),
+    ]);
+    assert_eq!(plain, "000");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_sends_no_hsts() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let resp = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers().get("strict-transport-security").is_none());
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    app.stop().await;
+}
