@@ -198,6 +198,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Serve { addr, db, demo } => {
             let store =
                 setup::open_store(&db.database_url, key_file.as_deref(), true, &options).await?;
+            store.check_durability().await?;
             let files = FileStore::new(setup::files_dir(
                 &db.database_url,
                 env("OPENIOP_FILES_DIR").as_deref(),

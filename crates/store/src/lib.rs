@@ -232,6 +232,40 @@ impl Store {
         self
     }
 
+    /// Checks that an acknowledged commit is durable: SQLite's writer syncs every commit
+    /// (`synchronous=FULL`, value 2); PostgreSQL runs with `fsync` on and `synchronous_commit`
+    /// not `off`. `serve` refuses to start otherwise: a process kill alone never shows the
+    /// difference, a power cut does.
+    pub async fn check_durability(&self) -> Result<()> {
+        let fail = |what: String| {
+            Err(StoreError::Unsupported(format!(
+                "{what}: acknowledged writes could be lost on a crash; fix the database settings"
+            )))
+        };
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(write)
+                    .await?;
+                if level < 2 {
+                    return fail(format!("SQLite synchronous is {level}, not FULL (2)"));
+                }
+            }
+            Pools::Postgres(pool) => {
+                let fsync: String = sqlx::query_scalar("SHOW fsync").fetch_one(pool).await?;
+                let commit: String = sqlx::query_scalar("SHOW synchronous_commit")
+                    .fetch_one(pool)
+                    .await?;
+                if fsync != "on" || commit == "off" {
+                    return fail(format!(
+                        "PostgreSQL fsync={fsync}, synchronous_commit={commit}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pools {
             Pools::Sqlite { .. } => Backend::Sqlite,
