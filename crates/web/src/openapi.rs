@@ -226,11 +226,17 @@ pub fn build() -> Value {
                 "InstrumentSummary": object(&["code", "name", "item_count"], json!({
                     "code": string(), "name": string(), "item_count": {"type": "integer"}})),
                 "Score": object(&["code", "total", "band", "flags"], json!({
-                    "code": string(), "total": {"type": "integer"}, "band": string(),
-                    "flags": {"type": "array", "items": string()}})),
+                    "code": string(),
+                    "total": {"type": ["integer", "null"], "description": "null for instruments read by subscales (BAM)"},
+                    "band": {"type": ["string", "null"]},
+                    "flags": {"type": "array", "items": string()},
+                    "subscales": {"type": "object", "additionalProperties": {"type": "integer"}}})),
                 "Assessment": object(&["id", "patient_id", "code", "answers", "total", "band", "flags", "administered_by", "administered_at"], json!({
                     "id": uuid(), "patient_id": uuid(), "episode_id": nullable(uuid()), "code": string(),
-                    "answers": {"type": "array", "items": {"type": "integer"}}, "total": {"type": "integer"}, "band": string(),
+                    "answers": {"type": "array", "items": {"type": "integer"}},
+                    "total": {"type": ["integer", "null"], "description": "null for instruments read by subscales (BAM)"},
+                    "band": {"type": ["string", "null"]},
+                    "subscales": {"type": "object", "additionalProperties": {"type": "integer"}},
                     "flags": {"type": "array", "items": string()}, "administered_by": uuid(),
                     "administered_at": {"type": "string", "format": "date-time"}, "alert_id": uuid()})),
                 "Alert": object(&["id", "patient_id", "kind", "flags", "raised_at", "acknowledged"], json!({
