@@ -12,6 +12,7 @@ pub mod attendance;
 pub mod audit;
 pub mod calendar;
 pub mod checkin;
+pub mod consent;
 pub mod crisis;
 pub mod diagnosis;
 pub mod emergency;

@@ -33,6 +33,9 @@ pub struct SettingsDoc {
     /// (PHQ-9 and GAD-7 every 30 days, the BAM every 7) apply to codes not named.
     #[serde(default)]
     pub measures: BTreeMap<String, u32>,
+    /// Who signs a minor's Part 2 consent in the program's state.
+    #[serde(default)]
+    pub minor_consent: Option<crate::consent::MinorSigner>,
 }
 
 /// Checked settings, ready to use.
@@ -45,6 +48,7 @@ pub struct Settings {
     pub plan_review_days: u32,
     /// Days between repeated measures per instrument (only scheduled ones, above 0).
     pub measures: BTreeMap<String, u32>,
+    pub minor_consent: crate::consent::MinorSigner,
 }
 
 impl Default for Settings {
@@ -56,6 +60,7 @@ impl Default for Settings {
             cosignature_required: false,
             plan_review_days: crate::treatment_plan::DEFAULT_REVIEW_DAYS,
             measures: crate::measures::default_cadence(),
+            minor_consent: crate::consent::MinorSigner::default(),
         }
     }
 }
@@ -113,6 +118,7 @@ impl Settings {
         measures.retain(|_, days| *days > 0);
         if errors.is_empty() {
             Ok(Settings {
+                minor_consent: doc.minor_consent.unwrap_or_default(),
                 measures,
                 plan_review_days,
                 instruments,

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod backup;
 pub mod checkins;
 pub mod clinical;
+pub mod consents;
 pub mod crisis;
 pub mod emergency;
 pub mod files;

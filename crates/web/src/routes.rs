@@ -485,6 +485,22 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/emergency-disclosures/{id}/review", "Review a medical-emergency disclosure (admin)", post(api::emergency::post_disclosure_review))
             .status(204)
             .body(|| object(&["note"], json!({"note": string()}))),
+        route(M::GET, "/api/v1/patients/{id}/part2-consents", "A patient's Part 2 consents to disclose, with their status today", get(api::consents::list_consents)),
+        route(M::POST, "/api/v1/patients/{id}/part2-consents", "Record a Part 2 consent (every element of 42 CFR 2.31, or 422)", post(api::consents::post_consent))
+            .body(|| object(&["kind", "disclosing_party", "information", "recipients", "purpose", "expires", "revocation_explained",
+                "treatment_conditioned", "signatures"], json!({
+                "kind": {"enum": ["tpo", "specific", "sud_counseling_notes", "legal_proceedings"]},
+                "disclosing_party": string(), "information": string(),
+                "recipients": {"type": "array", "items": object(&["name"], json!({"name": string(), "intermediary": {"type": "boolean"},
+                    "participants": {"type": ["string", "null"]}}))},
+                "purpose": string(), "expires": {"type": "string", "description": "YYYY-MM-DD, an event, or (TPO) end_of_treatment / none"},
+                "revocation_explained": {"type": "boolean"}, "treatment_conditioned": {"type": "boolean"},
+                "covered_entity_recipients": {"type": "boolean"},
+                "signatures": {"type": "array", "items": object(&["name", "role", "signed_on"], json!({"name": string(),
+                    "role": {"enum": ["patient", "guardian", "authorized_representative"]}, "signed_on": {"type": "string", "format": "date"}}))}}))),
+        route(M::POST, "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke", "Revoke a Part 2 consent in writing (kept on record)", post(api::consents::post_revoke))
+            .status(200)
+            .body(|| object(&["note"], json!({"revoked_on": {"type": "string", "format": "date"}, "note": string()}))),
         route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)),
         route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),
         route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))

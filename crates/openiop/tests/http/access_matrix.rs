@@ -411,6 +411,13 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/sessions/{id}/group-note/sign", admin_only),
         (M::GET, "/api/v1/notes/unsigned", clinicians),
         (M::GET, "/api/v1/measures/overdue", staff),
+        (M::GET, "/api/v1/patients/{id}/part2-consents", read_patient),
+        (M::POST, "/api/v1/patients/{id}/part2-consents", admit),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke",
+            admit,
+        ),
         (
             M::POST,
             "/api/v1/patients/{id}/emergency-access",
@@ -750,6 +757,13 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         "/api/v1/patients/{id}/notes/{note_id}/addenda" => json!({"text": "Addendum"}),
         "/api/v1/patients/{id}/counseling-notes" => json!({"text": "Process note"}),
         "/api/v1/patients/{id}/check-ins" => json!({"mood": 6, "craving": 2, "used": false}),
+        "/api/v1/patients/{id}/part2-consents" => {
+            json!({"kind": "tpo", "disclosing_party": "Matrix IOP",
+            "information": "Diagnoses and attendance", "recipients": [{"name": "My health plan"}], "purpose": "Payment",
+            "expires": "none", "revocation_explained": true, "treatment_conditioned": false,
+            "signatures": [{"name": "Matrix Patient", "role": "patient", "signed_on": "2026-11-02"}]})
+        }
+        "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke" => json!({"note": "Letter"}),
         "/api/v1/patients/{id}/crisis-events" => {
             json!({"kind": "return_to_use", "severity": "moderate", "description": "Used after a funeral", "actions_taken": "Reviewed the relapse plan"})
         }
@@ -944,6 +958,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{user_id}", user)
         .replace("{version}", "1")
         .replace("{event_id}", "0193a3c2-0000-7000-8000-000000000000")
+        .replace("{consent_id}", "0193a3c2-0000-7000-8000-000000000001")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

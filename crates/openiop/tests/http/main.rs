@@ -12,6 +12,7 @@ mod browser;
 mod calendar;
 mod checkins;
 mod cli;
+mod consents;
 mod crash;
 mod crisis;
 mod emergency;

@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod calendar;
 pub mod checkins;
 pub mod config;
+pub mod consents;
 pub mod crisis;
 pub mod emergency;
 pub mod inquiries;

@@ -1,0 +1,231 @@
+//! Written consents to disclose under 42 CFR Part 2: saved only with every element of §2.31
+//! (the statements the rule requires are written in), signed as the program's rule for minors
+//! requires, and revoked in writing (the consent and its history are kept).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use openiop_core::Invalid;
+use openiop_core::access::{Access, Part};
+use openiop_core::consent::{self, ConsentInput};
+use openiop_store::Instant;
+use openiop_store::consents::{self as store, Part2Consent};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::instruments::rfc3339;
+use super::{ListPage, local_today, open_patient};
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentJson {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub kind: String,
+    /// `active`, `expired` or `revoked`, today.
+    pub status: &'static str,
+    pub consent: serde_json::Value,
+    pub signed_on: String,
+    pub expires_on: Option<String>,
+    pub recorded_by: Uuid,
+    pub recorded_at: String,
+    pub revoked_on: Option<String>,
+    pub revocation_note: Option<String>,
+}
+
+fn consent_json(c: &Part2Consent, today: time::Date) -> ConsentJson {
+    let status = if c.revoked_on.is_some_and(|r| r <= today) {
+        "revoked"
+    } else if consent::in_force(c.expires_on, c.revoked_on, today) {
+        "active"
+    } else {
+        "expired"
+    };
+    let date = openiop_core::validate::format_date;
+    ConsentJson {
+        id: c.id,
+        patient_id: c.patient_id,
+        kind: c.kind.clone(),
+        status,
+        consent: serde_json::from_str(&c.body).unwrap_or_default(),
+        signed_on: date(c.signed_on),
+        expires_on: c.expires_on.map(date),
+        recorded_by: c.recorded_by,
+        recorded_at: rfc3339(c.recorded_at),
+        revoked_on: c.revoked_on.map(date),
+        revocation_note: c.revocation_note.clone(),
+    }
+}
+
+/// Records a consent (API and pages).
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: &ConsentInput,
+) -> ApiResult<ConsentJson> {
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        Part::Admissions,
+        Access::Write,
+        "part2_consent.create",
+    )
+    .await?;
+    let settings = super::config::settings_of_patient(state, patient.id).await?;
+    let today = local_today(state, caller).await?;
+    let checked = consent::check(input, patient.birth_date, settings.minor_consent, today)?;
+    let now = state.now();
+    let row = Part2Consent {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        kind: checked.kind.to_owned(),
+        body: serde_json::to_string(&checked).map_err(|e| ApiError::Internal(e.to_string()))?,
+        signed_on: checked.signed_on,
+        expires_on: checked.expires_on,
+        recorded_by: caller.user_id,
+        recorded_at: Instant::new(now),
+        revoked_on: None,
+        revoked_by: None,
+        revocation_note: None,
+    };
+    let mut tx = state.store.begin().await?;
+    store::insert(&mut tx.db(), caller.organization_id, &row).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "part2_consent.create",
+            format!("patients/{}/part2-consents/{}", patient.id, row.id),
+        )
+        .patient(patient.id)
+        .detail(row.kind.clone());
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(consent_json(&row, today))
+}
+
+/// `POST /api/v1/patients/{id}/part2-consents`
+pub async fn post_consent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ConsentInput>,
+) -> ApiResult<(StatusCode, Json<ConsentJson>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(record(&state, &caller, &id, &input).await?),
+    ))
+}
+
+/// A patient's consents with their status today (API and pages).
+pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<ConsentJson>> {
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        Part::Admissions,
+        Access::Read,
+        "part2_consent.list",
+    )
+    .await?;
+    let today = local_today(state, caller).await?;
+    let mut conn = state.store.read().await?;
+    let rows = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    Ok(rows.iter().map(|c| consent_json(c, today)).collect())
+}
+
+/// `GET /api/v1/patients/{id}/part2-consents`
+pub async fn list_consents(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListPage<ConsentJson>>> {
+    Ok(Json(ListPage::whole(list(&state, &caller, &id).await?)))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeBody {
+    /// The date of the written revocation (today when missing).
+    #[serde(default)]
+    pub revoked_on: Option<String>,
+    /// How it came (letter, signed form) and anything to note.
+    pub note: String,
+}
+
+/// Revokes a consent in writing: future disclosures stop; the consent stays on record.
+pub async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    consent_id: &str,
+    body: &RevokeBody,
+) -> ApiResult<ConsentJson> {
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        Part::Admissions,
+        Access::Write,
+        "part2_consent.revoke",
+    )
+    .await?;
+    let consent_id = openiop_core::id::parse_id(consent_id).ok_or(ApiError::NotFound)?;
+    let today = local_today(state, caller).await?;
+    let on = match body.revoked_on.as_deref() {
+        None => today,
+        Some(text) => openiop_core::validate::parse_date(text)
+            .filter(|d| *d <= today)
+            .ok_or_else(|| Invalid::one("revoked_on", "must be a date, not in the future"))?,
+    };
+    let note = body.note.trim();
+    if note.is_empty() || note.chars().count() > 2_000 {
+        return Err(Invalid::one("note", "must say how the written revocation came").into());
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if !store::revoke(
+        &mut tx.db(),
+        patient.id,
+        consent_id,
+        on,
+        caller.user_id,
+        note,
+    )
+    .await?
+    {
+        return Err(ApiError::Conflict(
+            "this consent is revoked already, or is not this patient's".into(),
+        ));
+    }
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "part2_consent.revoke",
+            format!("patients/{}/part2-consents/{consent_id}", patient.id),
+        )
+        .patient(patient.id);
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    let mut conn = state.store.read().await?;
+    let rows = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    rows.iter()
+        .find(|c| c.id == consent_id)
+        .map(|c| consent_json(c, today))
+        .ok_or(ApiError::NotFound)
+}
+
+/// `POST /api/v1/patients/{id}/part2-consents/{consent_id}/revoke`
+pub async fn post_revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, consent_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RevokeBody>,
+) -> ApiResult<Json<ConsentJson>> {
+    Ok(Json(
+        revoke(&state, &caller, &id, &consent_id, &body).await?,
+    ))
+}
