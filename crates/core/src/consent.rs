@@ -74,6 +74,73 @@ pub struct ConsentInput {
     #[serde(default)]
     pub covered_entity_recipients: bool,
     pub signatures: Vec<Signature>,
+    /// The parts of the record a disclosure under this consent may carry (see [`PARTS`]);
+    /// `information` describes them in words.
+    #[serde(default)]
+    pub parts: Vec<String>,
+}
+
+/// Parts of the record a disclosure packet can carry. Progress notes and SUD counseling notes
+/// are never put in a packet here.
+pub const PARTS: [(&str, &str); 6] = [
+    ("demographics", "Name, birth date and contact details"),
+    ("diagnoses", "Coded diagnoses"),
+    ("medications", "Medications, including MAT"),
+    ("attendance", "Dates of attendance in the program"),
+    ("treatment_plan", "The treatment plan in force"),
+    ("assessments", "Screening and measurement results"),
+];
+
+/// The 2.32 notice every disclosure made with consent carries (the long statement).
+pub const NOTICE_232: &str = "This record which has been disclosed to you is protected by federal confidentiality     rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or testimony that describes     the information contained in this record, in any civil, criminal, administrative, or legislative proceedings by any     Federal, State, or local authority, against the patient, unless authorized by the consent of the patient, except as     provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, the     Federal rules prohibit you from making any other use or disclosure of this record unless at least one of the     following applies: further use or disclosure is expressly permitted by the written consent of the individual whose     information is being disclosed in this record or as otherwise permitted by 42 CFR part 2; you are a covered entity     or business associate and have received the record for treatment, payment, or health care operations, or as     described in 42 CFR 2.32(a)(1)(iii); or the record is disclosed under 42 CFR 2.51. A general authorization for the     release of medical or other information is NOT sufficient to meet the required elements of written consent to     further use or redisclose the record (see 42 CFR 2.31).";
+
+/// Checks a disclosure against its consent: the consent is in force on `day`, the recipient
+/// is one it names, the purpose is its purpose, and every part is one it covers.
+pub fn check_disclosure(
+    consent: &Consent,
+    in_force_today: bool,
+    recipient: &str,
+    purpose: &str,
+    parts: &[String],
+) -> Result<(), Invalid> {
+    let mut errors = Vec::new();
+    let mut fail = |field: &str, message: &str| {
+        errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        })
+    };
+    if !in_force_today {
+        fail(
+            "consent_id",
+            "this consent is revoked or expired: nothing may be disclosed under it",
+        );
+    }
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    if !consent.recipients.iter().any(|r| same(&r.name, recipient)) {
+        fail("recipient", "is not a recipient this consent names");
+    }
+    if !same(&consent.purpose, purpose) {
+        fail("purpose", "is not the purpose this consent gives");
+    }
+    if parts.is_empty() {
+        fail("parts", "must name what is disclosed");
+    }
+    for (i, part) in parts.iter().enumerate() {
+        if !PARTS.iter().any(|(p, _)| p == part) {
+            fail(
+                &format!("parts[{i}]"),
+                "is not a part of the record a packet carries",
+            );
+        } else if !consent.parts.iter().any(|p| p == part) {
+            fail(&format!("parts[{i}]"), "is not covered by this consent");
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Invalid(errors))
+    }
 }
 
 /// Who must sign for a minor, as the program's state requires.
@@ -88,26 +155,32 @@ pub enum MinorSigner {
 }
 
 /// A checked consent, with the statements it carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
-    pub kind: &'static str,
+    pub kind: String,
     pub disclosing_party: String,
     pub information: String,
     pub recipients: Vec<Recipient>,
     pub purpose: String,
     pub expires: String,
     /// The expiry as a date, when it is one (stored in its own column).
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub expires_on: Option<Date>,
     pub treatment_conditioned: bool,
     pub signatures: Vec<Signature>,
+    #[serde(default)]
+    pub parts: Vec<String>,
     /// The latest signature's date (stored in its own column).
-    #[serde(skip)]
+    #[serde(skip, default = "epoch")]
     pub signed_on: Date,
     pub statements: Vec<String>,
 }
 
 const MAX: usize = 2_000;
+
+fn epoch() -> Date {
+    Date::MIN
+}
 
 /// Checks every element of §2.31. `birth_date` decides whether the patient was a minor when
 /// signing; `minor_signer` is the program's rule for minors.
@@ -184,6 +257,14 @@ pub fn check(
         ),
         _ if expires_on.is_some_and(|d| d < today) => fail("expires".into(), "is already past"),
         _ => {}
+    }
+    for (i, part) in input.parts.iter().enumerate() {
+        if !PARTS.iter().any(|(p, _)| p == part) {
+            fail(
+                format!("parts[{i}]"),
+                "is not a part of the record (see the consent form)",
+            );
+        }
     }
     if !input.revocation_explained {
         fail(
@@ -266,7 +347,8 @@ pub fn check(
             .to_owned()
     });
     Ok(Consent {
-        kind,
+        kind: kind.to_owned(),
+        parts: input.parts.clone(),
         disclosing_party,
         information,
         recipients: input.recipients.clone(),
@@ -314,7 +396,37 @@ mod tests {
                 role: "patient".into(),
                 signed_on: "2026-11-20".into(),
             }],
+            parts: vec!["diagnoses".into(), "medications".into()],
         }
+    }
+
+    #[test]
+    fn a_disclosure_stays_within_its_consent() {
+        let c = check(&tpo(), d("1990-01-01"), MinorSigner::Minor, d("2026-11-29")).unwrap();
+        let parts = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(
+            check_disclosure(
+                &c,
+                true,
+                "my treating providers and health plans",
+                &c.purpose,
+                &parts(&["diagnoses"])
+            )
+            .is_ok()
+        );
+        let err = check_disclosure(
+            &c,
+            false,
+            "A stranger",
+            "Marketing",
+            &parts(&["attendance", "psychotherapy"]),
+        )
+        .unwrap_err();
+        let fields: Vec<String> = err.0.into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["consent_id", "recipient", "purpose", "parts[0]", "parts[1]"]
+        );
     }
 
     fn fields(e: Invalid) -> Vec<String> {

@@ -87,3 +87,62 @@ pub async fn revoke(
     })?;
     Ok(n == 1)
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Disclosure {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub consent_id: Uuid,
+    pub recipient: String,
+    pub purpose: String,
+    /// JSON array of the parts disclosed.
+    pub parts: String,
+    pub disclosed_by: Uuid,
+    pub disclosed_at: Instant,
+}
+
+pub async fn insert_disclosure(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    d: &Disclosure,
+) -> Result<()> {
+    on_db!(db, |conn| {
+        sqlx::query(
+            "INSERT INTO disclosures (id, organization_id, patient_id, consent_id, recipient, purpose, parts, disclosed_by, \
+             disclosed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(d.id)
+        .bind(organization_id)
+        .bind(d.patient_id)
+        .bind(d.consent_id)
+        .bind(&d.recipient)
+        .bind(&d.purpose)
+        .bind(&d.parts)
+        .bind(d.disclosed_by)
+        .bind(d.disclosed_at)
+        .execute(&mut **conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A patient's disclosures made since `since`, newest first.
+pub async fn disclosures_since(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+    since: Instant,
+) -> Result<Vec<Disclosure>> {
+    Ok(on_db!(db, |conn| {
+        sqlx::query_as::<_, Disclosure>(
+            "SELECT id, patient_id, consent_id, recipient, purpose, parts, disclosed_by, disclosed_at FROM disclosures \
+             WHERE organization_id = $1 AND patient_id = $2 AND disclosed_at >= $3 ORDER BY disclosed_at DESC, id DESC",
+        )
+        .bind(organization_id)
+        .bind(patient_id)
+        .bind(since)
+        .fetch_all(&mut **conn)
+        .await
+    })?)
+}

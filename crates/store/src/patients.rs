@@ -501,6 +501,7 @@ pub const MERGED_TABLES: &[&str] = &[
     "consents",
     "crisis_events",
     "diagnoses",
+    "disclosures",
     "drug_tests",
     "emergency_access",
     "emergency_disclosures",
@@ -566,6 +567,7 @@ pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<(
         "UPDATE notifications SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE emergency_access SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE part2_consents SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE disclosures SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE emergency_disclosures SET patient_id = $1 WHERE patient_id = $2",
         // Rows keyed by patient move where the survivor has none of the same key; the rest
         // stay on the merged record (kept, and pointing to the survivor), never deleted.

@@ -497,10 +497,17 @@ pub fn table() -> Vec<Route> {
                 "revocation_explained": {"type": "boolean"}, "treatment_conditioned": {"type": "boolean"},
                 "covered_entity_recipients": {"type": "boolean"},
                 "signatures": {"type": "array", "items": object(&["name", "role", "signed_on"], json!({"name": string(),
-                    "role": {"enum": ["patient", "guardian", "authorized_representative"]}, "signed_on": {"type": "string", "format": "date"}}))}}))),
+                    "role": {"enum": ["patient", "guardian", "authorized_representative"]}, "signed_on": {"type": "string", "format": "date"}}))},
+                "parts": {"type": "array", "items": {"enum": ["demographics", "diagnoses", "medications", "attendance", "treatment_plan", "assessments"]}}}))),
         route(M::POST, "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke", "Revoke a Part 2 consent in writing (kept on record)", post(api::consents::post_revoke))
             .status(200)
             .body(|| object(&["note"], json!({"revoked_on": {"type": "string", "format": "date"}, "note": string()}))),
+        route(M::POST, "/api/v1/patients/{id}/disclosures", "Release records under a Part 2 consent in force (recipient, purpose and parts it covers)", post(api::consents::post_disclosure))
+            .body(|| object(&["consent_id", "recipient", "purpose", "parts"], json!({"consent_id": {"type": "string", "format": "uuid"},
+                "recipient": string(), "purpose": string(),
+                "parts": {"type": "array", "items": {"enum": ["demographics", "diagnoses", "medications", "attendance", "treatment_plan", "assessments"]}}}))),
+        route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet", "A disclosure's packet (HTML): the 2.32 notice, the consent, the records", get(api::consents::get_packet)),
+        route(M::GET, "/api/v1/patients/{id}/accounting-of-disclosures", "The accounting of disclosures of the last three years (consent and 2.51)", get(api::consents::get_accounting)),
         route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)),
         route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),
         route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))

@@ -199,6 +199,14 @@ fn review_queue(who: Who) -> Expect {
     if who == Who::Admin { Hidden } else { Forbidden }
 }
 
+/// A packet the matrix names but that does not exist: 404 for those who may read packets.
+fn no_such_packet(who: Who) -> Expect {
+    match who {
+        Who::Admin | Who::Clinician | Who::Outsider => Hidden,
+        _ => Forbidden,
+    }
+}
+
 /// Someone else's notification (the matrix names one that is nobody's): 404 for all.
 fn nobody_elses(_: Who) -> Expect {
     Hidden
@@ -412,6 +420,17 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/api/v1/notes/unsigned", clinicians),
         (M::GET, "/api/v1/measures/overdue", staff),
         (M::GET, "/api/v1/patients/{id}/part2-consents", read_patient),
+        (M::POST, "/api/v1/patients/{id}/disclosures", clinical),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet",
+            no_such_packet,
+        ),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/accounting-of-disclosures",
+            read_patient,
+        ),
         (M::POST, "/api/v1/patients/{id}/part2-consents", admit),
         (
             M::POST,
@@ -764,6 +783,10 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             "signatures": [{"name": "Matrix Patient", "role": "patient", "signed_on": "2026-11-02"}]})
         }
         "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke" => json!({"note": "Letter"}),
+        "/api/v1/patients/{id}/disclosures" => {
+            json!({"consent_id": "0193a3c2-0000-7000-8000-000000000002",
+            "recipient": "My health plan", "purpose": "Payment", "parts": ["diagnoses"]})
+        }
         "/api/v1/patients/{id}/crisis-events" => {
             json!({"kind": "return_to_use", "severity": "moderate", "description": "Used after a funeral", "actions_taken": "Reviewed the relapse plan"})
         }
@@ -959,6 +982,7 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{version}", "1")
         .replace("{event_id}", "0193a3c2-0000-7000-8000-000000000000")
         .replace("{consent_id}", "0193a3c2-0000-7000-8000-000000000001")
+        .replace("{disclosure_id}", "0193a3c2-0000-7000-8000-000000000003")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

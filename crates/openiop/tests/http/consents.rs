@@ -142,3 +142,103 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    records_go_out_only_under_a_consent_in_force_and_are_accounted_for,
+    |app| {
+        let admin = app.admin().await;
+        let patient = app.patient(&admin, "Dee", "Disclosed").await;
+        app.post(
+        &format!("/api/v1/patients/{patient}/medications"),
+        &admin,
+        json!({"name": "Buprenorphine/naloxone", "dose": "16/4 mg daily", "started_on": "2026-11-02"}),
+    )
+    .await;
+        let mut body =
+            tpo(json!([{"name": "Dee Disclosed", "role": "patient", "signed_on": "2026-11-20"}]));
+        body["parts"] = json!(["demographics", "medications"]);
+        let (status, consent) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/part2-consents"),
+                &admin,
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{consent}");
+        let consent_id = consent["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/patients/{patient}/disclosures");
+        let (status, problem) = app
+        .post(&path, &admin, json!({"consent_id": consent_id, "recipient": "A newspaper",
+            "purpose": "Treatment, payment and health care operations", "parts": ["medications", "diagnoses"]}))
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["recipient", "parts[1]"]);
+        let (status, d) = app
+        .post(&path, &admin, json!({"consent_id": consent_id, "recipient": "My treating providers and health plans",
+            "purpose": "Treatment, payment and health care operations", "parts": ["medications"]}))
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+        // The packet carries the 2.32 notice, a copy of the consent, and only what was released.
+        let resp = app
+            .http
+            .get(app.url(d["packet_url"].as_str().unwrap()))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let packet = resp.text().await.unwrap();
+        assert!(packet.contains("42 CFR part 2") && packet.contains("Copy of the consent"));
+        assert!(packet.contains("Buprenorphine/naloxone 16/4 mg daily"));
+        assert!(!packet.contains("phone"), "demographics were not released");
+        // A 2.51 emergency disclosure shows in the accounting too.
+        app.post(
+        &format!("/api/v1/patients/{patient}/emergency-disclosures"),
+        &admin,
+        json!({"recipient_name": "Dr. Osei", "recipient_facility": "Mercy ED",
+            "nature_of_emergency": "Unresponsive after overdose", "information": "Medication list"}),
+    )
+    .await;
+        let pia = app.user(&admin, "dee", "patient", Some(&patient)).await;
+        let _ = pia;
+        let dee = app.login("dee", PASSWORD).await;
+        let (status, accounting) = app
+            .get(
+                &format!("/api/v1/patients/{patient}/accounting-of-disclosures"),
+                &dee,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "patients read their own accounting");
+        let items = accounting["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0]["basis"], "medical_emergency");
+        assert_eq!(items[1]["basis"], "consent");
+        assert_eq!(items[1]["description"], "Medications, including MAT");
+        // Revocation stops future disclosures; the past ones stay on record.
+        app.post(
+            &format!("/api/v1/patients/{patient}/part2-consents/{consent_id}/revoke"),
+            &admin,
+            json!({"note": "Patient's signed letter"}),
+        )
+        .await;
+        let (status, problem) = app
+        .post(&path, &admin, json!({"consent_id": consent_id, "recipient": "My treating providers and health plans",
+            "purpose": "Treatment, payment and health care operations", "parts": ["medications"]}))
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "consent_id");
+        let (_, accounting) = app
+            .get(
+                &format!("/api/v1/patients/{patient}/accounting-of-disclosures"),
+                &admin,
+            )
+            .await;
+        assert_eq!(accounting["items"].as_array().unwrap().len(), 2);
+    }
+);

@@ -229,3 +229,405 @@ pub async fn post_revoke(
         revoke(&state, &caller, &id, &consent_id, &body).await?,
     ))
 }
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureBody {
+    pub consent_id: String,
+    pub recipient: String,
+    pub purpose: String,
+    pub parts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DisclosureJson {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub consent_id: Uuid,
+    pub recipient: String,
+    pub purpose: String,
+    pub parts: Vec<String>,
+    pub disclosed_by: Uuid,
+    pub disclosed_at: String,
+    /// The packet to hand over: the records, the 2.32 notice and a copy of the consent.
+    pub packet_url: String,
+}
+
+fn disclosure_json(d: &store::Disclosure) -> DisclosureJson {
+    DisclosureJson {
+        id: d.id,
+        patient_id: d.patient_id,
+        consent_id: d.consent_id,
+        recipient: d.recipient.clone(),
+        purpose: d.purpose.clone(),
+        parts: serde_json::from_str(&d.parts).unwrap_or_default(),
+        disclosed_by: d.disclosed_by,
+        disclosed_at: rfc3339(d.disclosed_at),
+        packet_url: format!(
+            "/api/v1/patients/{}/disclosures/{}/packet",
+            d.patient_id, d.id
+        ),
+    }
+}
+
+/// Releases records under a consent (API and pages): only with a consent in force that names
+/// the recipient, gives the purpose and covers every part; recorded for the accounting.
+pub async fn disclose(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &DisclosureBody,
+) -> ApiResult<DisclosureJson> {
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        Part::Notes,
+        Access::Read,
+        "disclosure.create",
+    )
+    .await?;
+    let consent_id = super::body_id("consent_id", &body.consent_id)?;
+    let today = local_today(state, caller).await?;
+    let mut conn = state.store.read().await?;
+    let consents = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    drop(conn);
+    let row = consents
+        .iter()
+        .find(|c| c.id == consent_id)
+        .ok_or_else(|| Invalid::one("consent_id", "must be a consent of this patient"))?;
+    let consent: consent::Consent =
+        serde_json::from_str(&row.body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if consent.kind == "sud_counseling_notes" || consent.kind == "legal_proceedings" {
+        return Err(Invalid::one(
+            "consent_id",
+            "this consent covers counseling notes or legal proceedings, which packets do not carry",
+        )
+        .into());
+    }
+    consent::check_disclosure(
+        &consent,
+        consent::in_force(row.expires_on, row.revoked_on, today),
+        &body.recipient,
+        &body.purpose,
+        &body.parts,
+    )?;
+    let now = state.now();
+    let d = store::Disclosure {
+        id: openiop_core::id::new_id(),
+        patient_id: patient.id,
+        consent_id,
+        recipient: body.recipient.trim().to_owned(),
+        purpose: consent.purpose.clone(),
+        parts: serde_json::to_string(&body.parts).map_err(|e| ApiError::Internal(e.to_string()))?,
+        disclosed_by: caller.user_id,
+        disclosed_at: Instant::new(now),
+    };
+    let mut tx = state.store.begin().await?;
+    store::insert_disclosure(&mut tx.db(), caller.organization_id, &d).await?;
+    let event = EventBuilder::for_caller(caller)
+        .action(
+            "disclosure.create",
+            format!("patients/{}/disclosures/{}", patient.id, d.id),
+        )
+        .patient(patient.id)
+        .detail(format!(
+            "consent={consent_id} parts={}",
+            body.parts.join(",")
+        ));
+    tx.audit(event.build(now)).await?;
+    tx.commit().await?;
+    Ok(disclosure_json(&d))
+}
+
+/// `POST /api/v1/patients/{id}/disclosures`
+pub async fn post_disclosure(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DisclosureBody>,
+) -> ApiResult<(StatusCode, Json<DisclosureJson>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(disclose(&state, &caller, &id, &body).await?),
+    ))
+}
+
+/// One line of the accounting of disclosures.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountingLine {
+    pub disclosed_at: String,
+    pub recipient: String,
+    /// What was disclosed, briefly.
+    pub description: String,
+    pub purpose: String,
+    /// `consent` or `medical_emergency` (42 CFR 2.51).
+    pub basis: &'static str,
+}
+
+/// The patient's accounting of disclosures of the last three years, newest first: those made
+/// with consent and those made in a medical emergency (API and pages; patients read their own).
+pub async fn accounting(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<Vec<AccountingLine>> {
+    let patient = open_patient(
+        state,
+        caller,
+        id,
+        Part::Admissions,
+        Access::Read,
+        "disclosure.accounting",
+    )
+    .await?;
+    let since = Instant::new(state.now() - time::Duration::days(3 * 365 + 1));
+    let mut conn = state.store.read().await?;
+    let consented =
+        store::disclosures_since(&mut conn.db(), caller.organization_id, patient.id, since).await?;
+    let emergencies = openiop_store::emergency::disclosures(
+        &mut conn.db(),
+        caller.organization_id,
+        Some(patient.id),
+        false,
+    )
+    .await?;
+    let label = |part: &str| {
+        consent::PARTS
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map(|(_, l)| *l)
+            .unwrap_or("")
+    };
+    let mut lines: Vec<(Instant, AccountingLine)> = consented
+        .iter()
+        .map(|d| {
+            let parts: Vec<String> = serde_json::from_str(&d.parts).unwrap_or_default();
+            (
+                d.disclosed_at,
+                AccountingLine {
+                    disclosed_at: rfc3339(d.disclosed_at),
+                    recipient: d.recipient.clone(),
+                    description: parts
+                        .iter()
+                        .map(|p| label(p))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    purpose: d.purpose.clone(),
+                    basis: "consent",
+                },
+            )
+        })
+        .chain(
+            emergencies
+                .iter()
+                .filter(|e| e.disclosed_at >= since)
+                .map(|e| {
+                    (
+                        e.disclosed_at,
+                        AccountingLine {
+                            disclosed_at: rfc3339(e.disclosed_at),
+                            recipient: format!("{}, {}", e.recipient_name, e.recipient_facility),
+                            description: e.information.clone(),
+                            purpose: format!("Medical emergency: {}", e.nature_of_emergency),
+                            basis: "medical_emergency",
+                        },
+                    )
+                }),
+        )
+        .collect();
+    lines.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(lines.into_iter().map(|(_, l)| l).collect())
+}
+
+/// `GET /api/v1/patients/{id}/accounting-of-disclosures`
+pub async fn get_accounting(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListPage<AccountingLine>>> {
+    Ok(Json(ListPage::whole(
+        accounting(&state, &caller, &id).await?,
+    )))
+}
+
+/// `GET /api/v1/patients/{id}/disclosures/{disclosure_id}/packet`: the packet as HTML (print
+/// or save as PDF): the 2.32 notice, a copy of the consent, then the records disclosed.
+pub async fn get_packet(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, disclosure_id)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let patient = open_patient(
+        &state,
+        &caller,
+        &id,
+        Part::Notes,
+        Access::Read,
+        "disclosure.packet",
+    )
+    .await?;
+    let disclosure_id = openiop_core::id::parse_id(&disclosure_id).ok_or(ApiError::NotFound)?;
+    let since = Instant::new(time::OffsetDateTime::UNIX_EPOCH);
+    let mut conn = state.store.read().await?;
+    let d = store::disclosures_since(&mut conn.db(), caller.organization_id, patient.id, since)
+        .await?
+        .into_iter()
+        .find(|d| d.id == disclosure_id)
+        .ok_or(ApiError::NotFound)?;
+    let consents = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let row = consents
+        .iter()
+        .find(|c| c.id == d.consent_id)
+        .ok_or(ApiError::NotFound)?;
+    let consent: consent::Consent =
+        serde_json::from_str(&row.body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let parts: Vec<String> = serde_json::from_str(&d.parts).unwrap_or_default();
+    let e = crate::pages::chart::escape;
+    let mut html = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Disclosure</title></head><body>",
+    );
+    html.push_str(&format!(
+        "<h1>Records disclosed to {}</h1><p>Patient: {} {}, born {}. Disclosed {} for: {}.</p>",
+        e(&d.recipient),
+        e(&patient.given_name),
+        e(&patient.family_name),
+        openiop_core::validate::format_date(patient.birth_date),
+        rfc3339(d.disclosed_at),
+        e(&d.purpose)
+    ));
+    html.push_str(&format!(
+        "<section id=\"notice\"><h2>Notice (42 CFR 2.32)</h2><p>{}</p></section>",
+        e(consent::NOTICE_232)
+    ));
+    html.push_str("<section id=\"consent\"><h2>Copy of the consent</h2><dl>");
+    for (k, v) in [
+        ("Disclosing party", consent.disclosing_party.clone()),
+        ("Information", consent.information.clone()),
+        (
+            "Recipients",
+            consent
+                .recipients
+                .iter()
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        ("Purpose", consent.purpose.clone()),
+        ("Expires", consent.expires.clone()),
+        (
+            "Signed",
+            consent
+                .signatures
+                .iter()
+                .map(|s| format!("{} ({}) on {}", s.name, s.role, s.signed_on))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    ] {
+        html.push_str(&format!("<dt>{k}</dt><dd>{}</dd>", e(&v)));
+    }
+    html.push_str("</dl>");
+    for s in &consent.statements {
+        html.push_str(&format!("<p>{}</p>", e(s)));
+    }
+    html.push_str("</section><section id=\"records\"><h2>Records</h2>");
+    for part in &parts {
+        let rows: Vec<String> = match part.as_str() {
+            "demographics" => vec![format!(
+                "{} {}, born {}; phone {}; e-mail {}",
+                patient.given_name,
+                patient.family_name,
+                openiop_core::validate::format_date(patient.birth_date),
+                patient.phone.clone().unwrap_or_default(),
+                patient.email.clone().unwrap_or_default()
+            )],
+            "medications" => openiop_store::monitoring::medications_of(&mut conn.db(), patient.id)
+                .await?
+                .into_iter()
+                .map(|m| format!("{} {} from {}", m.name, m.dose, m.started_on))
+                .collect(),
+            "diagnoses" => {
+                let mut out = Vec::new();
+                for ep in openiop_store::patients::episodes_of(&mut conn.db(), patient.id).await? {
+                    for dx in openiop_store::records::diagnoses_of(&mut conn.db(), ep.id).await? {
+                        out.push(format!("{} {}", dx.code, dx.description));
+                    }
+                }
+                out
+            }
+            "assessments" => {
+                openiop_store::clinical::assessments_of(&mut conn.db(), patient.id, None, 50)
+                    .await?
+                    .into_iter()
+                    .map(|a| {
+                        format!(
+                            "{} on {}: {}",
+                            a.code,
+                            rfc3339(a.administered_at),
+                            crate::pages::clinical::score_summary(&a)
+                        )
+                    })
+                    .collect()
+            }
+            "attendance" => {
+                let from = Instant::new(state.now() - time::Duration::days(365));
+                openiop_store::sessions::current_marks(
+                    &mut conn.db(),
+                    patient.id,
+                    from,
+                    Instant::new(state.now()),
+                )
+                .await?
+                .into_iter()
+                .map(|(m, at)| format!("{}: {}", rfc3339(at), m.status))
+                .collect()
+            }
+            "treatment_plan" => {
+                let mut out = Vec::new();
+                for ep in openiop_store::patients::episodes_of(&mut conn.db(), patient.id).await? {
+                    let versions = openiop_store::plans::versions_of(
+                        &mut conn.db(),
+                        caller.organization_id,
+                        ep.id,
+                    )
+                    .await?;
+                    if let Some(v) = versions.iter().find(|v| v.review_due_on.is_some()) {
+                        let plan: openiop_core::treatment_plan::Plan =
+                            serde_json::from_str(&v.body).unwrap_or_default();
+                        for p in plan.problems {
+                            out.push(format!(
+                                "Problem: {}. Goals: {}",
+                                p.statement,
+                                p.goals
+                                    .iter()
+                                    .map(|g| g.statement.clone())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            ));
+                        }
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        };
+        let label = consent::PARTS
+            .iter()
+            .find(|(p, _)| p == part)
+            .map(|(_, l)| *l)
+            .unwrap_or("");
+        html.push_str(&format!("<h3>{}</h3><ul>", e(label)));
+        for r in rows {
+            html.push_str(&format!("<li>{}</li>", e(&r)));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("</section></body></html>");
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response())
+}
