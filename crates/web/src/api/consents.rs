@@ -436,7 +436,7 @@ pub async fn accounting(
                 }),
         )
         .collect();
-    lines.sort_by(|a, b| b.0.cmp(&a.0));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.0));
     Ok(lines.into_iter().map(|(_, l)| l).collect())
 }
 
