@@ -1388,3 +1388,69 @@ async fn page_forms_need_their_csrf_token() {
     assert_eq!(app.count("patients").await, 1);
     app.stop().await;
 }
+
+/// A patient account reaches only its own record: every readable route about a patient,
+/// tried with every other patient's id, answers 404; a search finds only themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_reaches_only_their_own_record() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let me = app.patient(&admin, "Mia", "Self").await;
+    let mut others = Vec::new();
+    for family in ["Other", "Another", "Third"] {
+        others.push(app.patient(&admin, "Oli", family).await);
+    }
+    app.user(&admin, "mia", "patient", Some(&me)).await;
+    let (status, _, cookie) = app.login_full("mia", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = app.login("mia", PASSWORD).await;
+    let cookie = cookie.unwrap();
+    let routes: Vec<&'static str> = openiop_web::routes::table()
+        .iter()
+        .filter(|r| r.method == Method::GET && r.path.contains("/patients/{id}"))
+        .map(|r| r.path)
+        .collect();
+    assert!(routes.len() > 30, "{}", routes.len());
+    let get = |path: &str, id: &str| {
+        let url = app.url(
+            &path
+                .replace("{id}", id)
+                .replace("{episode_id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{note_id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{disclosure_id}", &uuid::Uuid::now_v7().to_string()),
+        );
+        let req = if path.starts_with("/api/") {
+            app.http.get(url).bearer_auth(&token)
+        } else {
+            app.http.get(url).header("cookie", &cookie)
+        };
+        async move { req.send().await.unwrap().status() }
+    };
+    let mut tried = 0;
+    for path in &routes {
+        // What a patient who does not exist gets: the others must get exactly that (404, or
+        // 403 for an action the role never has), so nothing tells them apart.
+        let nobody = get(path, &uuid::Uuid::now_v7().to_string()).await;
+        assert!(
+            matches!(nobody, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "GET {path} for nobody: {nobody}"
+        );
+        for other in &others {
+            let status = get(path, other).await;
+            assert_eq!(status, nobody, "GET {path} for another patient");
+            tried += 1;
+        }
+    }
+    let (_, found) = app.get("/api/v1/patients?q=o", &token).await;
+    let ids: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().all(|id| *id == me), "{ids:?}");
+    eprintln!(
+        "patient isolation: {tried} requests for other patients' records, each answered as for a patient who does not exist"
+    );
+    app.stop().await;
+}
