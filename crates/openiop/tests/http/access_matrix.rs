@@ -199,6 +199,15 @@ fn review_queue(who: Who) -> Expect {
     if who == Who::Admin { Hidden } else { Forbidden }
 }
 
+/// The whole record: the patient themselves, or an admin; to anyone else it does not exist.
+fn own_record(who: Who) -> Expect {
+    if matches!(who, Who::Admin | Who::Patient) {
+        Allowed
+    } else {
+        Hidden
+    }
+}
+
 /// A packet the matrix names but that does not exist: 404 for those who may read packets.
 fn no_such_packet(who: Who) -> Expect {
     match who {
@@ -420,6 +429,7 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/api/v1/notes/unsigned", clinicians),
         (M::GET, "/api/v1/measures/overdue", staff),
         (M::GET, "/api/v1/patients/{id}/part2-consents", read_patient),
+        (M::GET, "/api/v1/patients/{id}/record-export", own_record),
         (M::POST, "/api/v1/patients/{id}/disclosures", clinical),
         (
             M::GET,

@@ -242,3 +242,62 @@ on_both!(
         assert_eq!(accounting["items"].as_array().unwrap().len(), 2);
     }
 );
+
+on_both!(
+    a_patient_exports_their_whole_record_without_counseling_notes,
+    |app| {
+        let admin = app.admin().await;
+        let clinician_id = app.user(&admin, "doc", "clinician", None).await;
+        let patient = app.patient(&admin, "Eve", "Exported").await;
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/patients/{patient}/care-team"),
+            Some(&admin),
+            Some(json!({"user_ids": [clinician_id]})),
+        )
+        .await;
+        let doc = app.login("doc", PASSWORD).await;
+        app.post(
+            &format!("/api/v1/patients/{patient}/check-ins"),
+            &doc,
+            json!({"mood": 7, "craving": 2, "used": false}),
+        )
+        .await;
+        app.post(
+            &format!("/api/v1/patients/{patient}/medications"),
+            &doc,
+            json!({"name": "Naltrexone", "dose": "50 mg daily", "started_on": "2026-11-02"}),
+        )
+        .await;
+        app.post(
+            &format!("/api/v1/patients/{patient}/counseling-notes"),
+            &doc,
+            json!({"text": "Private process note about transference"}),
+        )
+        .await;
+        app.user(&admin, "eve", "patient", Some(&patient)).await;
+        let eve = app.login("eve", PASSWORD).await;
+        let path = format!("/api/v1/patients/{patient}/record-export");
+        let (status, export) = app.get(&path, &eve).await;
+        assert_eq!(status, StatusCode::OK, "{export}");
+        assert_eq!(export["patient"]["family_name"], "Exported");
+        assert_eq!(export["check_ins"].as_array().unwrap().len(), 1);
+        assert_eq!(export["medications"][0]["name"], "Naltrexone");
+        assert!(
+            !export.to_string().contains("transference"),
+            "counseling notes stay apart"
+        );
+        assert_eq!(
+            app.get(&path, &doc).await.0,
+            StatusCode::NOT_FOUND,
+            "the care team uses the chart"
+        );
+        assert_eq!(app.get(&path, &admin).await.0, StatusCode::OK);
+        assert!(
+            app.audit_actions()
+                .await
+                .iter()
+                .any(|e| e.event.action == "record.export")
+        );
+    }
+);

@@ -8,6 +8,7 @@ pub mod config;
 pub mod consents;
 pub mod crisis;
 pub mod emergency;
+pub mod export;
 pub mod inquiries;
 pub mod instruments;
 pub mod measures;

@@ -1,0 +1,123 @@
+//! The patient's right of access: the whole record as one JSON document, for the patient
+//! themselves (in the portal) or an admin acting on their written request. SUD counseling
+//! notes are not part of it (they are kept apart and disclosed only with their own consent).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use openiop_core::access::{Relationship, Role};
+use openiop_store::patients as store_patients;
+use serde_json::{Value, json};
+
+use super::instruments::{AssessmentJson, rfc3339};
+use crate::AppState;
+use crate::audit_log::EventBuilder;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+
+fn value<T: serde::Serialize>(v: T) -> ApiResult<Value> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Builds the export. Only the patient (their own record) and admins; anyone else is told the
+/// record does not exist. Audited as one read of the whole record.
+pub async fn export(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Value> {
+    let patient_id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let now = state.now();
+    let mut conn = state.store.read().await?;
+    let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, patient_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let relationship = store_patients::relationship(
+        &mut conn.db(),
+        caller.user_id,
+        caller.patient_id,
+        patient.id,
+        openiop_store::Instant::new(now),
+    )
+    .await?;
+    let allowed = caller.role == Role::Admin
+        || (caller.role == Role::Patient && relationship == Relationship::Myself);
+    let event = EventBuilder::for_caller(caller)
+        .action("record.export", format!("patients/{}", patient.id))
+        .patient(patient.id);
+    if !allowed {
+        drop(conn);
+        state
+            .store
+            .record(vec![
+                event
+                    .outcome(openiop_core::audit::Outcome::Denied)
+                    .build(now),
+            ])
+            .await?;
+        return Err(ApiError::NotFound);
+    }
+    let org = caller.organization_id;
+    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    let mut episode_json = Vec::new();
+    for e in &episodes {
+        let diagnoses = openiop_store::records::diagnoses_of(&mut conn.db(), e.id).await?;
+        let plans = openiop_store::plans::versions_of(&mut conn.db(), org, e.id).await?;
+        let placements = openiop_store::clinical::placements_of(&mut conn.db(), e.id).await?;
+        episode_json.push(json!({
+            "episode": value(super::patients::EpisodeJson::from(e.clone()))?,
+            "diagnoses": diagnoses.iter().map(|d| json!({"code": d.code, "description": d.description,
+                "primary": d.is_primary, "recorded_at": rfc3339(d.recorded_at)})).collect::<Vec<_>>(),
+            "treatment_plans": plans.iter().map(super::treatment_plans::PlanJson::new).collect::<ApiResult<Vec<_>>>()?,
+            "placements": placements.iter().map(|p| json!({"recommended_level": p.recommended_level,
+                "decided_level": p.decided_level, "decided_at": rfc3339(p.decided_at)})).collect::<Vec<_>>(),
+        }));
+    }
+    let notes = openiop_store::notes::notes_of(&mut conn.db(), org, patient.id, false).await?;
+    let addenda = openiop_store::notes::addenda_of(&mut conn.db(), org, patient.id).await?;
+    let assessments =
+        openiop_store::clinical::assessments_of(&mut conn.db(), patient.id, None, 10_000).await?;
+    let medications = openiop_store::monitoring::medications_of(&mut conn.db(), patient.id).await?;
+    let tests = openiop_store::monitoring::tests_of(&mut conn.db(), patient.id).await?;
+    // Every check-in: none can be older than the patient.
+    let check_ins = openiop_store::checkins::check_ins_since(
+        &mut conn.db(),
+        org,
+        patient.id,
+        patient.birth_date,
+    )
+    .await?;
+    let crises = openiop_store::crisis::events_of(&mut conn.db(), org, patient.id).await?;
+    let consents = openiop_store::consents::of_patient(&mut conn.db(), org, patient.id).await?;
+    let mut documents = Vec::new();
+    for kind in ["safety_plan", "relapse_prevention"] {
+        if let Some(d) =
+            openiop_store::records::current_document(&mut conn.db(), patient.id, kind).await?
+        {
+            documents.push(json!({"kind": kind, "version": d.version,
+                "plan": serde_json::from_str::<Value>(&d.body).unwrap_or_default(), "recorded_at": rfc3339(d.recorded_at)}));
+        }
+    }
+    drop(conn);
+    state.store.record(vec![event.build(now)]).await?;
+    Ok(json!({
+        "exported_at": rfc3339(openiop_store::Instant::new(now)),
+        "patient": value(super::patients::PatientJson::from(patient))?,
+        "episodes": episode_json,
+        "notes": notes.iter().map(|n| super::notes::NoteJson::new(n, &addenda)).collect::<Vec<_>>(),
+        "assessments": assessments.into_iter().map(|a| AssessmentJson::from_row(a, None)).collect::<Vec<_>>(),
+        "medications": medications.into_iter().map(super::monitoring::MedicationJson::from).collect::<Vec<_>>(),
+        "drug_tests": tests.into_iter().map(|(t, r)| super::monitoring::test_json(t, &r)).collect::<Vec<_>>(),
+        "check_ins": check_ins.iter().map(super::checkins::CheckInJson::new).collect::<Vec<_>>(),
+        "care_plans": documents,
+        "crisis_events": crises.iter().map(super::crisis::CrisisJson::new).collect::<Vec<_>>(),
+        "part2_consents": consents.iter().map(|c| json!({"id": c.id, "kind": c.kind, "signed_on": openiop_core::validate::format_date(c.signed_on),
+            "revoked_on": c.revoked_on.map(openiop_core::validate::format_date),
+            "consent": serde_json::from_str::<Value>(&c.body).unwrap_or_default()})).collect::<Vec<_>>(),
+        "not_included": "SUD counseling notes (42 CFR 2.11): kept apart; ask the program for them with their own consent",
+    }))
+}
+
+/// `GET /api/v1/patients/{id}/record-export`
+pub async fn get_export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(export(&state, &caller, &id).await?))
+}
