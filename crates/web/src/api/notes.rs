@@ -289,13 +289,7 @@ async fn start_draft(
     };
     let mut tx = state.store.begin().await?;
     store::insert_note(&mut tx.db(), caller.organization_id, &note).await?;
-    let event = EventBuilder::for_caller(caller)
-        .action(
-            action,
-            format!("patients/{}/notes/{}", note.patient_id, note.id),
-        )
-        .patient(note.patient_id)
-        .detail(format!("{} {}", note.kind, note.format));
+    let event = note_event(caller, action, &note).detail(format!("{} {}", note.kind, note.format));
     tx.audit(event.build(now.get())).await?;
     tx.commit().await?;
     Ok(NoteJson::new(&note, &[]))
@@ -425,9 +419,7 @@ pub async fn open_note(
     let patient = open_patient(state, caller, id, part_of(is_counseling), access, action).await?;
     let note = found.ok_or(ApiError::NotFound)?;
     if !may_read(state, caller, &note).await? {
-        let event = EventBuilder::for_caller(caller)
-            .action(action, format!("patients/{}/notes/{}", patient.id, note.id))
-            .patient(patient.id)
+        let event = note_event(caller, action, &note)
             .outcome(openiop_core::audit::Outcome::Denied)
             .build(state.now());
         state.store.record(vec![event]).await?;
@@ -455,6 +447,16 @@ pub struct UpdateNoteBody {
     pub sections: Sections,
 }
 
+/// The audit event of an action on one note.
+fn note_event(caller: &Caller, action: &str, note: &Note) -> EventBuilder {
+    EventBuilder::for_caller(caller)
+        .action(
+            action,
+            format!("patients/{}/notes/{}", note.patient_id, note.id),
+        )
+        .patient(note.patient_id)
+}
+
 /// Only a note's author writes or signs it (403 for anyone else).
 fn only_author(caller: &Caller, note: &Note) -> ApiResult<()> {
     if note.author_id == caller.user_id {
@@ -480,7 +482,7 @@ pub async fn update(
     note_id: &str,
     sections: &Sections,
 ) -> ApiResult<NoteJson> {
-    let (patient, note, addenda) =
+    let (_, note, addenda) =
         open_note(state, caller, id, note_id, Access::Write, "note.update").await?;
     only_author(caller, &note)?;
     if note.signed_at.is_some() {
@@ -493,12 +495,7 @@ pub async fn update(
     if !store::update_draft(&mut tx.db(), note.id, &text, Instant::new(now)).await? {
         return Err(locked());
     }
-    let event = EventBuilder::for_caller(caller)
-        .action(
-            "note.update",
-            format!("patients/{}/notes/{}", patient.id, note.id),
-        )
-        .patient(patient.id);
+    let event = note_event(caller, "note.update", &note);
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
     let updated = Note {
@@ -543,12 +540,7 @@ pub async fn sign(
     if !store::sign_note(&mut tx.db(), note.id, cosigner, Instant::new(now)).await? {
         return Err(locked());
     }
-    let event = EventBuilder::for_caller(caller)
-        .action(
-            "note.sign",
-            format!("patients/{}/notes/{}", patient.id, note.id),
-        )
-        .patient(patient.id);
+    let event = note_event(caller, "note.sign", &note);
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
     let signed = Note {
@@ -601,7 +593,7 @@ pub async fn cosign(
     id: &str,
     note_id: &str,
 ) -> ApiResult<NoteJson> {
-    let (patient, note, addenda) =
+    let (_, note, addenda) =
         open_note(state, caller, id, note_id, Access::Write, "note.cosign").await?;
     if status(&note) != NoteStatus::AwaitingCosignature {
         return Err(ApiError::Conflict(
@@ -618,12 +610,7 @@ pub async fn cosign(
             "the note is not awaiting a co-signature".into(),
         ));
     }
-    let event = EventBuilder::for_caller(caller)
-        .action(
-            "note.cosign",
-            format!("patients/{}/notes/{}", patient.id, note.id),
-        )
-        .patient(patient.id);
+    let event = note_event(caller, "note.cosign", &note);
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
     let cosigned = Note {
@@ -657,7 +644,7 @@ pub async fn add_addendum(
     note_id: &str,
     text: &str,
 ) -> ApiResult<NoteJson> {
-    let (patient, note, mut addenda) =
+    let (_, note, mut addenda) =
         open_note(state, caller, id, note_id, Access::Write, "note.addendum").await?;
     if note.signed_at.is_none() {
         return Err(ApiError::Conflict("a draft is edited, not amended".into()));
@@ -676,12 +663,7 @@ pub async fn add_addendum(
     };
     let mut tx = state.store.begin().await?;
     store::insert_addendum(&mut tx.db(), caller.organization_id, &addendum).await?;
-    let event = EventBuilder::for_caller(caller)
-        .action(
-            "note.addendum",
-            format!("patients/{}/notes/{}", patient.id, note.id),
-        )
-        .patient(patient.id);
+    let event = note_event(caller, "note.addendum", &note);
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
     addenda.push(addendum);
