@@ -562,6 +562,37 @@ async fn required_cosigner(
     cosigner_under(state, &settings, author).await
 }
 
+/// The co-signer of each attendee's copy, in `attendees` order: the settings of each program
+/// the attendees are active in are read once, the author's supervisor at most once.
+async fn attendee_cosigners(
+    state: &AppState,
+    caller: &Caller,
+    attendees: &[Uuid],
+) -> ApiResult<Vec<Option<Uuid>>> {
+    let mut conn = state.store.read().await?;
+    let episodes = openiop_store::patients::active_episodes_of(&mut conn.db(), attendees).await?;
+    drop(conn);
+    let mut by_track: std::collections::BTreeMap<Uuid, Option<Uuid>> = Default::default();
+    let mut out = Vec::with_capacity(attendees.len());
+    for patient in attendees {
+        let episode = episodes.iter().find(|e| e.patient_id == *patient);
+        let cosigner = match episode {
+            None => cosigner_under(state, &Default::default(), caller.user_id).await?,
+            Some(e) => match by_track.get(&e.track_id) {
+                Some(c) => *c,
+                None => {
+                    let settings = super::config::settings_for(state, Some(e.id)).await?;
+                    let c = cosigner_under(state, &settings, caller.user_id).await?;
+                    by_track.insert(e.track_id, c);
+                    c
+                }
+            },
+        };
+        out.push(cosigner);
+    }
+    Ok(out)
+}
+
 /// The supervisor who must co-sign what `author` signs under a program's settings, if any
 /// (notes and treatment plans).
 pub(crate) async fn cosigner_under(
@@ -896,12 +927,11 @@ pub async fn save_group_note(
     let now = state.now();
     let at = Instant::new(now);
     let signed_at = sign.then_some(at);
-    let mut cosigners = Vec::new();
-    if sign {
-        for p in &ids {
-            cosigners.push(required_cosigner(state, *p, caller.user_id).await?);
-        }
-    }
+    let cosigners = if sign {
+        attendee_cosigners(state, caller, &ids).await?
+    } else {
+        Vec::new()
+    };
     let mut tx = state.store.begin().await?;
     let group_id = match &stored {
         Some(g) => {
