@@ -123,6 +123,8 @@ pub enum Part {
     Coverage,
     /// Coded diagnoses.
     Diagnoses,
+    /// The patient's requests to amend their record (HIPAA 164.526) and their answers.
+    Amendments,
 }
 
 /// Reading or changing.
@@ -237,16 +239,17 @@ fn grants(role: Role, part: Part, access: Access) -> bool {
                 | Attendance
                 | Plans
                 | Referrals
+                | Amendments
         ),
         (Role::CaseManager, Write) => matches!(part, Contacts | Referrals),
         (Role::FrontDesk, Read) => matches!(
             part,
-            Demographics | Contacts | Admissions | CareTeam | Schedule | Attendance
+            Demographics | Contacts | Admissions | CareTeam | Schedule | Attendance | Amendments
         ),
         (Role::FrontDesk, Write) => {
             matches!(
                 part,
-                Demographics | Contacts | Admissions | Schedule | Attendance
+                Demographics | Contacts | Admissions | Schedule | Attendance | Amendments
             )
         }
         (Role::Billing, Read) => matches!(
@@ -256,9 +259,16 @@ fn grants(role: Role, part: Part, access: Access) -> bool {
         (Role::Billing, Write) => part == Coverage,
         (Role::Patient, Read) => matches!(
             part,
-            Demographics | Contacts | Admissions | CareTeam | Schedule | Attendance | Plans
+            Demographics
+                | Contacts
+                | Admissions
+                | CareTeam
+                | Schedule
+                | Attendance
+                | Plans
+                | Amendments
         ),
-        (Role::Patient, Write) => part == Contacts,
+        (Role::Patient, Write) => matches!(part, Contacts | Amendments),
     }
 }
 
@@ -268,7 +278,7 @@ mod tests {
     use Access::*;
     use Part::*;
 
-    const PARTS: [Part; 15] = [
+    const PARTS: [Part; 16] = [
         Demographics,
         Contacts,
         Admissions,
@@ -284,6 +294,7 @@ mod tests {
         Medications,
         Coverage,
         Diagnoses,
+        Amendments,
     ];
     const RELATIONSHIPS: [Relationship; 5] = [
         Relationship::CareTeam,
@@ -393,6 +404,31 @@ mod tests {
         }
         assert_eq!(
             read(Role::Patient, Notes, Relationship::Myself),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn patients_ask_for_amendments_and_billing_never_sees_them() {
+        let me = Relationship::Myself;
+        assert!(decide(Role::Patient, Action::Record(Amendments, Write), me).is_allowed());
+        assert!(
+            decide(
+                Role::Patient,
+                Action::Record(Amendments, Write),
+                Relationship::None
+            ) == Decision::Hidden
+        );
+        assert_eq!(
+            read(Role::Billing, Amendments, Relationship::None),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide(
+                Role::CaseManager,
+                Action::Record(Amendments, Write),
+                Relationship::CareTeam
+            ),
             Decision::Forbidden
         );
     }

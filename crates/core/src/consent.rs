@@ -117,7 +117,7 @@ pub fn check_disclosure(
         );
     }
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
-    if !consent.recipients.iter().any(|r| same(&r.name, recipient)) {
+    if !consent.names(recipient) {
         fail("recipient", "is not a recipient this consent names");
     }
     if !same(&consent.purpose, purpose) {
@@ -174,6 +174,15 @@ pub struct Consent {
     #[serde(skip, default = "epoch")]
     pub signed_on: Date,
     pub statements: Vec<String>,
+}
+
+impl Consent {
+    /// Whether the consent names `recipient` (by name, ignoring case and outer spaces).
+    pub fn names(&self, recipient: &str) -> bool {
+        self.recipients
+            .iter()
+            .any(|r| r.name.trim().eq_ignore_ascii_case(recipient.trim()))
+    }
 }
 
 const MAX: usize = 2_000;

@@ -8,11 +8,14 @@
 
 pub mod access;
 pub mod admissions;
+pub mod amendment;
 pub mod attendance;
 pub mod audit;
+pub mod breach;
 pub mod calendar;
 pub mod checkin;
 pub mod consent;
+pub mod contact;
 pub mod crisis;
 pub mod diagnosis;
 pub mod emergency;

@@ -7,12 +7,15 @@
 //! backend, so both are type-checked by the compiler and a query cannot exist for one
 //! database only. Queries use `$1` placeholders, which SQLite accepts too.
 
+pub mod amendments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod breaches;
 pub mod checkins;
 pub mod clinical;
 pub mod consents;
+pub mod contacts;
 pub mod crisis;
 pub mod emergency;
 pub mod files;

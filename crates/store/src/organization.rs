@@ -81,6 +81,15 @@ pub async fn first_organization(db: &mut Db<'_>) -> Result<Option<Organization>>
     })?)
 }
 
+pub async fn find_organization(db: &mut Db<'_>, id: Uuid) -> Result<Option<Organization>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, Organization>("SELECT id, name FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **c)
+            .await
+    })?)
+}
+
 pub async fn insert_organization(
     db: &mut Db<'_>,
     id: Uuid,

@@ -491,9 +491,11 @@ pub async fn born_on(
 /// the schema has no other, so a new patient table cannot be left behind by a merge).
 pub const MERGED_TABLES: &[&str] = &[
     "alerts",
+    "amendment_requests",
     "assessments",
     "attendance_marks",
     "availability_windows",
+    "breach_patients",
     "calendar_feeds",
     "care_documents",
     "care_team_members",
@@ -512,6 +514,7 @@ pub const MERGED_TABLES: &[&str] = &[
     "notes",
     "notifications",
     "part2_consents",
+    "patient_contacts",
     "placement_reviews",
     "placements",
     "session_enrollments",
@@ -569,6 +572,15 @@ pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<(
         "UPDATE part2_consents SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE disclosures SET patient_id = $1 WHERE patient_id = $2",
         "UPDATE emergency_disclosures SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE amendment_requests SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE patient_contacts SET patient_id = $1 WHERE patient_id = $2",
+        // A breach that reached both records counts the accesses of both on the survivor.
+        "UPDATE breach_patients SET accesses = accesses + COALESCE((SELECT d.accesses FROM breach_patients d \
+         WHERE d.patient_id = $2 AND d.breach_id = breach_patients.breach_id), 0) WHERE patient_id = $1",
+        "INSERT INTO breach_patients (organization_id, breach_id, patient_id, accesses, notified_at) \
+         SELECT organization_id, breach_id, $1, accesses, notified_at FROM breach_patients d WHERE d.patient_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM breach_patients s WHERE s.patient_id = $1 AND s.breach_id = d.breach_id)",
+        "DELETE FROM breach_patients WHERE patient_id = $2",
         // Rows keyed by patient move where the survivor has none of the same key; the rest
         // stay on the merged record (kept, and pointing to the survivor), never deleted.
         "UPDATE testing_draws SET patient_id = $1 WHERE patient_id = $2 \

@@ -508,6 +508,34 @@ pub fn table() -> Vec<Route> {
                 "parts": {"type": "array", "items": {"enum": ["demographics", "diagnoses", "medications", "attendance", "treatment_plan", "assessments"]}}}))),
         route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet", "A disclosure's packet (HTML): the 2.32 notice, the consent, the records", get(api::consents::get_packet)),
         route(M::GET, "/api/v1/patients/{id}/accounting-of-disclosures", "The accounting of disclosures of the last three years (consent and 2.51)", get(api::consents::get_accounting)),
+        route(M::GET, "/api/v1/breaches", "The breach log: suspected and confirmed breaches, patients affected, deadlines (admin)", get(api::breaches::list_breaches)),
+        route(M::POST, "/api/v1/breaches", "Record a suspected breach; the audit trail names the patients reached in its window (admin)", post(api::breaches::post_breach))
+            .body(|| object(&["description", "discovered_on", "window_from", "window_to"], json!({"description": string(),
+                "discovered_on": {"type": "string", "format": "date"}, "window_from": {"type": "string", "format": "date-time"},
+                "window_to": {"type": "string", "format": "date-time"}, "actor_user_id": {"type": ["string", "null"], "format": "uuid"}}))),
+        route(M::GET, "/api/v1/breaches/{id}", "A breach with its affected patients (admin)", get(api::breaches::get_breach)),
+        route(M::POST, "/api/v1/breaches/{id}/assessment", "Record the risk assessment: confirmed (with what the letters say) or not a breach (admin)", post(api::breaches::post_assessment))
+            .status(200)
+            .body(|| object(&["status", "assessment"], json!({"status": {"enum": ["confirmed", "not_a_breach"]}, "assessment": string(),
+                "information_involved": {"type": ["string", "null"]}, "steps_for_patients": {"type": ["string", "null"]},
+                "mitigation": {"type": ["string", "null"]}, "contact": {"type": ["string", "null"]}}))),
+        route(M::GET, "/api/v1/breaches/{id}/letters", "The notification letters of a confirmed breach (HTML, one per patient; admin)", get(api::breaches::get_letters)),
+        route(M::POST, "/api/v1/breaches/{id}/letters-sent", "Record that the letters went out (admin)", post(api::breaches::post_letters_sent)).status(200),
+        route(M::GET, "/api/v1/patients/{id}/contacts", "A patient's contacts (guardian, emergency, family, support) and the consents in force naming each", get(api::contacts::list_contacts)),
+        route(M::POST, "/api/v1/patients/{id}/contacts", "Add a contact with a role; they are told nothing without a consent naming them", post(api::contacts::post_contact))
+            .body(|| object(&["name", "role"], json!({"name": string(), "role": {"enum": ["guardian", "emergency", "family", "support"]},
+                "relationship": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]}}))),
+        route(M::DELETE, "/api/v1/patients/{id}/contacts/{contact_id}", "Remove a contact (kept on record)", delete(api::contacts::delete_contact)).status(204),
+        route(M::GET, "/api/v1/patients/{id}/amendment-requests", "A patient's requests to amend their record, with the decisions", get(api::amendments::list_requests)),
+        route(M::POST, "/api/v1/patients/{id}/amendment-requests", "Request an amendment of the record (the patient, or staff writing it down); answered within 60 days", post(api::amendments::post_request))
+            .body(|| object(&["information", "requested_change", "reason"], json!({"information": string(), "requested_change": string(), "reason": string()}))),
+        route(M::POST, "/api/v1/patients/{id}/amendment-requests/{request_id}/decision", "Accept (saying where the record was amended) or deny (with the basis) a request (clinicians)", post(api::amendments::post_decision))
+            .status(200)
+            .body(|| object(&["decision", "note"], json!({"decision": {"enum": ["accepted", "denied"]},
+                "basis": {"enum": ["not_created_here", "not_in_record", "not_open_to_access", "accurate_and_complete", null]}, "note": string()}))),
+        route(M::POST, "/api/v1/patients/{id}/amendment-requests/{request_id}/disagreement", "File the patient's statement of disagreement with a denial", post(api::amendments::post_disagreement))
+            .status(200)
+            .body(|| object(&["statement"], json!({"statement": string()}))),
         route(M::GET, "/api/v1/patients/{id}/record-export", "The whole record as JSON: the patient's right of access (the patient, or an admin)", get(api::export::get_export)),
         route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)),
         route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),

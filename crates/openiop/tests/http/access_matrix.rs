@@ -216,6 +216,52 @@ fn no_such_packet(who: Who) -> Expect {
     }
 }
 
+/// Amendment requests: everyone who reaches the patient but billing, the patient included.
+fn read_amendments(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Billing => Forbidden,
+        _ => Allowed,
+    }
+}
+
+/// Asking for an amendment: the patient, or staff writing the request down (not case
+/// managers or billing).
+fn request_amendment(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::CaseManager | Who::Billing => Forbidden,
+        _ => Allowed,
+    }
+}
+
+/// A statement of disagreement on a request the matrix names but that does not exist: 404
+/// for those who may file one.
+fn no_such_request(who: Who) -> Expect {
+    match who {
+        Who::CaseManager | Who::Billing => Forbidden,
+        _ => Hidden,
+    }
+}
+
+/// Adding a contact: everyone who writes contacts (billing does not).
+fn edit_contacts(who: Who) -> Expect {
+    match who {
+        Who::Outsider => Hidden,
+        Who::Billing => Forbidden,
+        _ => Allowed,
+    }
+}
+
+/// Removing a contact the matrix names but that does not exist.
+fn no_such_contact(who: Who) -> Expect {
+    if who == Who::Billing {
+        Forbidden
+    } else {
+        Hidden
+    }
+}
+
 /// Someone else's notification (the matrix names one that is nobody's): 404 for all.
 fn nobody_elses(_: Who) -> Expect {
     Hidden
@@ -430,6 +476,39 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::GET, "/api/v1/measures/overdue", staff),
         (M::GET, "/api/v1/patients/{id}/part2-consents", read_patient),
         (M::GET, "/api/v1/patients/{id}/record-export", own_record),
+        (
+            M::GET,
+            "/api/v1/patients/{id}/amendment-requests",
+            read_amendments,
+        ),
+        (M::GET, "/api/v1/patients/{id}/contacts", read_patient),
+        (M::POST, "/api/v1/patients/{id}/contacts", edit_contacts),
+        (
+            M::DELETE,
+            "/api/v1/patients/{id}/contacts/{contact_id}",
+            no_such_contact,
+        ),
+        (M::GET, "/api/v1/breaches", admin_only),
+        (M::POST, "/api/v1/breaches", admin_only),
+        (M::GET, "/api/v1/breaches/{id}", review_queue),
+        (M::POST, "/api/v1/breaches/{id}/assessment", review_queue),
+        (M::GET, "/api/v1/breaches/{id}/letters", review_queue),
+        (M::POST, "/api/v1/breaches/{id}/letters-sent", review_queue),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/amendment-requests",
+            request_amendment,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/amendment-requests/{request_id}/decision",
+            no_such_packet,
+        ),
+        (
+            M::POST,
+            "/api/v1/patients/{id}/amendment-requests/{request_id}/disagreement",
+            no_such_request,
+        ),
         (M::POST, "/api/v1/patients/{id}/disclosures", clinical),
         (
             M::GET,
@@ -793,6 +872,22 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             "signatures": [{"name": "Matrix Patient", "role": "patient", "signed_on": "2026-11-02"}]})
         }
         "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke" => json!({"note": "Letter"}),
+        "/api/v1/patients/{id}/contacts" => json!({"name": "Rosa Diaz", "role": "guardian"}),
+        "/api/v1/breaches" => {
+            json!({"description": "Laptop left unlocked", "discovered_on": "2026-11-20",
+            "window_from": "2026-11-19T08:00:00Z", "window_to": "2026-11-19T18:00:00Z"})
+        }
+        "/api/v1/breaches/{id}/assessment" => {
+            json!({"status": "not_a_breach", "assessment": "Nothing was viewed"})
+        }
+        "/api/v1/patients/{id}/amendment-requests" => json!({"information": "My phone number",
+            "requested_change": "It is 555-0101", "reason": "It changed"}),
+        "/api/v1/patients/{id}/amendment-requests/{request_id}/decision" => {
+            json!({"decision": "denied", "basis": "accurate_and_complete", "note": "Checked"})
+        }
+        "/api/v1/patients/{id}/amendment-requests/{request_id}/disagreement" => {
+            json!({"statement": "I disagree"})
+        }
         "/api/v1/patients/{id}/disclosures" => {
             json!({"consent_id": "0193a3c2-0000-7000-8000-000000000002",
             "recipient": "My health plan", "purpose": "Payment", "parts": ["diagnoses"]})
@@ -993,6 +1088,8 @@ fn concrete(path: &str, w: &World) -> String {
         .replace("{event_id}", "0193a3c2-0000-7000-8000-000000000000")
         .replace("{consent_id}", "0193a3c2-0000-7000-8000-000000000001")
         .replace("{disclosure_id}", "0193a3c2-0000-7000-8000-000000000003")
+        .replace("{request_id}", "0193a3c2-0000-7000-8000-000000000004")
+        .replace("{contact_id}", "0193a3c2-0000-7000-8000-000000000005")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

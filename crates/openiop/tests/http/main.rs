@@ -23,6 +23,7 @@ mod monitoring;
 mod notes;
 mod pages;
 mod program;
+mod rights;
 mod roster;
 mod safety;
 mod sessions;

@@ -84,6 +84,8 @@ pub async fn export(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Va
     .await?;
     let crises = openiop_store::crisis::events_of(&mut conn.db(), org, patient.id).await?;
     let consents = openiop_store::consents::of_patient(&mut conn.db(), org, patient.id).await?;
+    let amendments = openiop_store::amendments::of_patient(&mut conn.db(), org, patient.id).await?;
+    let contacts = openiop_store::contacts::of_patient(&mut conn.db(), org, patient.id).await?;
     let mut documents = Vec::new();
     for kind in ["safety_plan", "relapse_prevention"] {
         if let Some(d) =
@@ -109,6 +111,9 @@ pub async fn export(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Va
         "part2_consents": consents.iter().map(|c| json!({"id": c.id, "kind": c.kind, "signed_on": openiop_core::validate::format_date(c.signed_on),
             "revoked_on": c.revoked_on.map(openiop_core::validate::format_date),
             "consent": serde_json::from_str::<Value>(&c.body).unwrap_or_default()})).collect::<Vec<_>>(),
+        "amendment_requests": amendments.iter().map(super::amendments::AmendmentJson::from).collect::<Vec<_>>(),
+        "contacts": contacts.iter().map(|c| json!({"name": c.name, "role": c.role, "relationship": c.relationship,
+            "phone": c.phone, "email": c.email})).collect::<Vec<_>>(),
         "not_included": "SUD counseling notes (42 CFR 2.11): kept apart; ask the program for them with their own consent",
     }))
 }

@@ -1,11 +1,14 @@
 //! The JSON API under `/api/v1`.
 
 pub mod admissions;
+pub mod amendments;
 pub mod attendance;
+pub mod breaches;
 pub mod calendar;
 pub mod checkins;
 pub mod config;
 pub mod consents;
+pub mod contacts;
 pub mod crisis;
 pub mod emergency;
 pub mod export;

@@ -1,0 +1,351 @@
+//! Patient rights and breach handling over HTTP on both databases: amendment requests with
+//! the clinician's decision and the patient's disagreement; contacts (guardians included)
+//! who receive nothing without a consent naming them; a suspected breach whose affected
+//! patients come from the audit trail, its assessment, letters and log.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::on_both;
+use crate::support::PASSWORD;
+
+on_both!(a_patient_asks_to_amend_and_a_clinician_decides, |app| {
+    let admin = app.admin().await;
+    let doc_id = app.user(&admin, "doc", "clinician", None).await;
+    app.user(&admin, "casey", "case_manager", None).await;
+    let patient = app.patient(&admin, "Amy", "Amending").await;
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/patients/{patient}/care-team"),
+        Some(&admin),
+        Some(json!({"user_ids": [doc_id]})),
+    )
+    .await;
+    app.user(&admin, "amy", "patient", Some(&patient)).await;
+    let amy = app.login("amy", PASSWORD).await;
+    let doc = app.login("doc", PASSWORD).await;
+    let path = format!("/api/v1/patients/{patient}/amendment-requests");
+    let (status, problem) = app
+        .post(
+            &path,
+            &amy,
+            json!({"information": "", "requested_change": "x", "reason": " "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+    assert_eq!(app.count("amendment_requests").await, 0);
+    let ask = json!({"information": "The note of 3 November says I used on the weekend",
+            "requested_change": "It should say I had cravings but did not use",
+            "reason": "My test that Monday was negative"});
+    let (status, first) = app.post(&path, &amy, ask.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["status"], "pending");
+    assert!(first["due_on"].as_str().unwrap() > first["requested_at"].as_str().unwrap());
+    let (_, second) = app.post(&path, &amy, ask).await;
+    // Only clinicians decide; the patient cannot decide their own request.
+    let decide = |r: &serde_json::Value| format!("{path}/{}/decision", r["id"].as_str().unwrap());
+    let (status, _) = app
+        .post(
+            &decide(&first),
+            &amy,
+            json!({"decision": "accepted", "note": "self"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, problem) = app
+        .post(
+            &decide(&first),
+            &doc,
+            json!({"decision": "denied", "note": "No"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a denial needs its basis"
+    );
+    assert_eq!(problem["errors"][0]["field"], "basis");
+    let (status, accepted) = app
+        .post(
+            &decide(&first),
+            &doc,
+            json!({"decision": "accepted",
+                "note": "Addendum added to the 3 November note"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["decided_by"], doc_id.as_str());
+    let (status, _) = app
+        .post(
+            &decide(&first),
+            &doc,
+            json!({"decision": "denied", "basis": "not_in_record", "note": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "decided once");
+    let (status, denied) = app
+        .post(
+            &decide(&second),
+            &doc,
+            json!({"decision": "denied", "basis": "accurate_and_complete",
+                "note": "The duplicate of a request already accepted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        denied["basis_text"]
+            .as_str()
+            .unwrap()
+            .contains("accurate and complete")
+    );
+    let disagree =
+        |r: &serde_json::Value| format!("{path}/{}/disagreement", r["id"].as_str().unwrap());
+    let (status, _) = app
+        .post(&disagree(&first), &amy, json!({"statement": "I disagree"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "only a denial is disagreed with"
+    );
+    let (status, filed) = app
+        .post(
+            &disagree(&second),
+            &amy,
+            json!({"statement": "I want my own words kept"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(filed["disagreement"], "I want my own words kept");
+    let (status, list) = app.get(&path, &amy).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let cm = app.login("casey", PASSWORD).await;
+    assert_eq!(
+        app.get(&path, &cm).await.0,
+        StatusCode::NOT_FOUND,
+        "not on the care team"
+    );
+    let actions: Vec<String> = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .map(|e| e.event.action)
+        .filter(|a| a.starts_with("amendment."))
+        .collect();
+    for a in [
+        "amendment.request",
+        "amendment.decide",
+        "amendment.disagree",
+        "amendment.list",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
+    }
+    // The request and its answers are part of the record the patient exports.
+    let (_, export) = app
+        .get(&format!("/api/v1/patients/{patient}/record-export"), &amy)
+        .await;
+    assert_eq!(export["amendment_requests"].as_array().unwrap().len(), 2);
+});
+
+on_both!(
+    a_guardian_is_a_contact_who_receives_nothing_without_a_consent,
+    |app| {
+        let admin = app.admin().await;
+        app.user(&admin, "bill", "billing", None).await;
+        let patient = app.patient(&admin, "Tom", "Minor").await;
+        let path = format!("/api/v1/patients/{patient}/contacts");
+        let (status, problem) = app
+            .post(
+                &path,
+                &admin,
+                json!({"name": "Rosa Minor", "role": "boss", "phone": "call"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+        let (status, guardian) = app
+            .post(
+                &path,
+                &admin,
+                json!({"name": "Rosa Minor", "role": "guardian",
+                "relationship": "mother", "phone": "(312) 555-0101"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{guardian}");
+        assert_eq!(guardian["may_receive_information"], false);
+        assert_eq!(guardian["consent_ids"], json!([]));
+        let bill = app.login("bill", PASSWORD).await;
+        assert_eq!(
+            app.post(&path, &bill, json!({"name": "X", "role": "family"}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        // A consent naming her (signed by the patient) lets information reach her.
+        let (status, consent) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/part2-consents"),
+                &admin,
+                json!({"kind": "specific", "disclosing_party": "Riverside IOP",
+                    "information": "Attendance and the treatment plan",
+                    "recipients": [{"name": "Rosa Minor"}], "purpose": "To support my recovery",
+                    "expires": "2027-06-01", "revocation_explained": true, "treatment_conditioned": false,
+                    "signatures": [{"name": "Tom Minor", "role": "patient", "signed_on": "2026-11-20"}],
+                    "parts": ["attendance"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{consent}");
+        let (_, list) = app.get(&path, &admin).await;
+        assert_eq!(list["items"][0]["may_receive_information"], true);
+        assert_eq!(list["items"][0]["consent_ids"][0], consent["id"]);
+        // Revoked: she receives nothing again.
+        app.post(
+            &format!(
+                "/api/v1/patients/{patient}/part2-consents/{}/revoke",
+                consent["id"].as_str().unwrap()
+            ),
+            &admin,
+            json!({"note": "Signed revocation form"}),
+        )
+        .await;
+        let (_, list) = app.get(&path, &admin).await;
+        assert_eq!(list["items"][0]["may_receive_information"], false);
+        let removed = app
+            .call(
+                Method::DELETE,
+                &format!("{path}/{}", guardian["id"].as_str().unwrap()),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(removed.0, StatusCode::NO_CONTENT);
+        let (_, list) = app.get(&path, &admin).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 0);
+        assert_eq!(app.count("patient_contacts").await, 1, "kept on record");
+    }
+);
+
+on_both!(
+    a_breach_names_the_patients_the_audit_trail_shows_were_reached,
+    |app| {
+        let admin = app.admin().await;
+        let snoop_id = app.user(&admin, "snoop", "front_desk", None).await;
+        let snoop = app.login("snoop", PASSWORD).await;
+        let read = app.patient(&admin, "Rita", "Read").await;
+        let also = app.patient(&admin, "Alan", "Also").await;
+        app.patient(&admin, "Ned", "Never").await;
+        let start = time::OffsetDateTime::now_utc() - time::Duration::seconds(5);
+        for p in [&read, &also, &read] {
+            assert_eq!(
+                app.get(&format!("/api/v1/patients/{p}"), &snoop).await.0,
+                StatusCode::OK
+            );
+        }
+        let end = time::OffsetDateTime::now_utc() + time::Duration::seconds(5);
+        let fmt = |t: time::OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        let today = &fmt(time::OffsetDateTime::now_utc())[..10];
+        let (status, problem) = app
+            .post(
+                "/api/v1/breaches",
+                &admin,
+                json!({"description": "x", "discovered_on": today,
+                "window_from": fmt(end), "window_to": fmt(start)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "window_to");
+        let (status, breach) = app
+            .post(
+                "/api/v1/breaches",
+                &admin,
+                json!({
+                "description": "A front-desk account looked up records it had no reason to open.",
+                "discovered_on": today, "window_from": fmt(start), "window_to": fmt(end),
+                "actor_user_id": snoop_id}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{breach}");
+        assert_eq!(breach["status"], "suspected");
+        assert_eq!(breach["affected_count"], 2, "{breach}");
+        let id = breach["id"].as_str().unwrap();
+        let (_, detail) = app.get(&format!("/api/v1/breaches/{id}"), &admin).await;
+        let names: Vec<&str> = detail["affected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Alan Also", "Rita Read"]);
+        assert_eq!(detail["affected"][1]["accesses"], 2);
+        // No letters before the assessment confirms it.
+        assert_eq!(
+            app.get(&format!("/api/v1/breaches/{id}/letters"), &admin)
+                .await
+                .0,
+            StatusCode::CONFLICT
+        );
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/breaches/{id}/assessment"),
+                &admin,
+                json!({"status": "confirmed", "assessment": "Viewed without a need"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a letter needs its contents"
+        );
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 4);
+        let (status, confirmed) = app
+            .post(
+                &format!("/api/v1/breaches/{id}/assessment"),
+                &admin,
+                json!({
+                "status": "confirmed", "assessment": "Names and demographics viewed without a need",
+                "information_involved": "Your name, date of birth and phone number",
+                "steps_for_patients": "Nothing needs doing; call us with any question",
+                "mitigation": "The account was closed and staff retrained",
+                "contact": "1-800-555-0100, privacy@riverside.example"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        assert_eq!(confirmed["hhs_report"]["route"], "annual_log");
+        let letters = app
+            .http
+            .get(app.url(&format!("/api/v1/breaches/{id}/letters")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(letters.matches("class=\"letter\"").count(), 2);
+        assert!(letters.contains("Dear Rita Read"));
+        assert!(letters.contains("1-800-555-0100"));
+        assert!(!letters.contains("Never"));
+        let (status, sent) = app
+            .post(
+                &format!("/api/v1/breaches/{id}/letters-sent"),
+                &admin,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(sent["notified"], 2);
+        let (_, log) = app.get("/api/v1/breaches", &admin).await;
+        assert_eq!(log["items"][0]["affected_count"], 2);
+        assert_eq!(
+            app.get("/api/v1/breaches", &snoop).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert!(app.verify_audit().await.is_ok());
+    }
+);
