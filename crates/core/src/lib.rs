@@ -30,6 +30,7 @@ pub mod password;
 pub mod patient;
 pub mod placement;
 pub mod program;
+pub mod retention;
 pub mod safety;
 pub mod schedule;
 pub mod selfcheck;

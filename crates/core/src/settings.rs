@@ -36,6 +36,10 @@ pub struct SettingsDoc {
     /// Who signs a minor's Part 2 consent in the program's state.
     #[serde(default)]
     pub minor_consent: Option<crate::consent::MinorSigner>,
+    /// Years a record is kept after the patient's last service (and after their 18th
+    /// birthday), as the program's state requires; 7 unless set.
+    #[serde(default)]
+    pub retention_years: Option<u32>,
 }
 
 /// Checked settings, ready to use.
@@ -49,6 +53,7 @@ pub struct Settings {
     /// Days between repeated measures per instrument (only scheduled ones, above 0).
     pub measures: BTreeMap<String, u32>,
     pub minor_consent: crate::consent::MinorSigner,
+    pub retention_years: u32,
 }
 
 impl Default for Settings {
@@ -61,6 +66,7 @@ impl Default for Settings {
             plan_review_days: crate::treatment_plan::DEFAULT_REVIEW_DAYS,
             measures: crate::measures::default_cadence(),
             minor_consent: crate::consent::MinorSigner::default(),
+            retention_years: crate::retention::DEFAULT_YEARS,
         }
     }
 }
@@ -110,6 +116,19 @@ impl Settings {
                 message: "must be from 1 to 365".into(),
             });
         }
+        let retention_years = doc
+            .retention_years
+            .unwrap_or(crate::retention::DEFAULT_YEARS);
+        if !crate::retention::YEARS.contains(&retention_years) {
+            errors.push(FieldError {
+                field: "retention_years".into(),
+                message: format!(
+                    "must be from {} to {}",
+                    crate::retention::YEARS.start(),
+                    crate::retention::YEARS.end()
+                ),
+            });
+        }
         if let Err(Invalid(e)) = crate::measures::check_cadence(&doc.measures, "measures") {
             errors.extend(e);
         }
@@ -118,6 +137,7 @@ impl Settings {
         measures.retain(|_, days| *days > 0);
         if errors.is_empty() {
             Ok(Settings {
+                retention_years,
                 minor_consent: doc.minor_consent.unwrap_or_default(),
                 measures,
                 plan_review_days,

@@ -27,6 +27,7 @@ pub mod organization;
 pub mod patients;
 pub mod plans;
 pub mod records;
+pub mod retention;
 pub mod schedule;
 pub mod sessions;
 

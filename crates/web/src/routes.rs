@@ -193,6 +193,8 @@ pub fn table() -> Vec<Route> {
                 "billable": {"type": ["object", "null"], "description": "billable-day thresholds"},
                 "cosignature_required": {"type": "boolean", "description": "notes of supervised staff need the supervisor's co-signature"},
                 "plan_review_days": {"type": "integer", "minimum": 1, "maximum": 365},
+                "minor_consent": {"enum": ["minor", "guardian", "both"]},
+                "retention_years": {"type": "integer", "minimum": 6, "maximum": 100},
                 "measures": {"type": "object", "description": "instrument code -> days between administrations (0: not scheduled)",
                     "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 365}}}))),
         route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users))
@@ -508,6 +510,11 @@ pub fn table() -> Vec<Route> {
                 "parts": {"type": "array", "items": {"enum": ["demographics", "diagnoses", "medications", "attendance", "treatment_plan", "assessments"]}}}))),
         route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet", "A disclosure's packet (HTML): the 2.32 notice, the consent, the records", get(api::consents::get_packet)),
         route(M::GET, "/api/v1/patients/{id}/accounting-of-disclosures", "The accounting of disclosures of the last three years (consent and 2.51)", get(api::consents::get_accounting)),
+        route(M::GET, "/api/v1/retention", "Closed records past the keeping time (retention_years after the last service and after 18), for review (admin)", get(api::retention::get_retention)),
+        route(M::POST, "/api/v1/retention/disposals", "Dispose of records due (all or none), with the method and approval; certificates remain (admin)", post(api::retention::post_disposal))
+            .body(|| object(&["patient_ids", "method", "approved_by"], json!({"patient_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                "method": string(), "approved_by": string()}))),
+        route(M::GET, "/api/v1/retention/disposals", "Certificates of disposal (admin)", get(api::retention::list_disposals)),
         route(M::GET, "/api/v1/breaches", "The breach log: suspected and confirmed breaches, patients affected, deadlines (admin)", get(api::breaches::list_breaches)),
         route(M::POST, "/api/v1/breaches", "Record a suspected breach; the audit trail names the patients reached in its window (admin)", post(api::breaches::post_breach))
             .body(|| object(&["description", "discovered_on", "window_from", "window_to"], json!({"description": string(),

@@ -488,6 +488,9 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
             "/api/v1/patients/{id}/contacts/{contact_id}",
             no_such_contact,
         ),
+        (M::GET, "/api/v1/retention", admin_only),
+        (M::POST, "/api/v1/retention/disposals", admin_only),
+        (M::GET, "/api/v1/retention/disposals", admin_only),
         (M::GET, "/api/v1/breaches", admin_only),
         (M::POST, "/api/v1/breaches", admin_only),
         (M::GET, "/api/v1/breaches/{id}", review_queue),
@@ -873,6 +876,9 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
         }
         "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke" => json!({"note": "Letter"}),
         "/api/v1/patients/{id}/contacts" => json!({"name": "Rosa Diaz", "role": "guardian"}),
+        "/api/v1/retention/disposals" => {
+            json!({"patient_ids": [w.patient], "method": "Deleted", "approved_by": "Dana"})
+        }
         "/api/v1/breaches" => {
             json!({"description": "Laptop left unlocked", "discovered_on": "2026-11-20",
             "window_from": "2026-11-19T08:00:00Z", "window_to": "2026-11-19T18:00:00Z"})

@@ -349,3 +349,154 @@ on_both!(
         assert!(app.verify_audit().await.is_ok());
     }
 );
+
+on_both!(
+    a_record_past_retention_is_disposed_of_with_a_certificate,
+    |app| {
+        let admin = app.admin().await;
+        let org = {
+            let mut conn = app.store.read().await.unwrap();
+            openiop_store::organization::first_organization(&mut conn.db())
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let state = openiop_web::AppState::new(
+            app.store.clone(),
+            openiop_web::Config::default(),
+            app.clock.clone(),
+        );
+        openiop_web::demo::load(&state, org, 8, 3, &|_, _| {})
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, list) = app.get("/api/v1/patients?limit=100", &admin).await;
+        let patients = list["items"].as_array().unwrap().clone();
+        // The one disposed of has a full record: notes (a group note among them) and more.
+        let mut chosen = None;
+        for p in &patients {
+            let id = p["id"].as_str().unwrap();
+            let (_, notes) = app
+                .get(&format!("/api/v1/patients/{id}/notes"), &admin)
+                .await;
+            if notes["items"].to_string().contains("\"group\"") {
+                chosen = Some(p.clone());
+                break;
+            }
+        }
+        let chosen = chosen.expect("a demo patient with a group note");
+        let gone = chosen["id"].as_str().unwrap().to_owned();
+        let family = chosen["family_name"].as_str().unwrap().to_owned();
+        let kept = patients
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .find(|id| *id != gone)
+            .unwrap();
+        assert!(
+            app.count(&format!("group_notes WHERE body LIKE '%{gone}%'"))
+                .await
+                > 0,
+            "their lines are in a group note"
+        );
+        let (_, before) = app.get("/api/v1/retention", &admin).await;
+        assert!(
+            !before["due"].to_string().contains(&gone),
+            "open or recent records are not due"
+        );
+        // Their care ended in 2015: past seven years.
+        app.exec(&format!(
+            "UPDATE episodes SET status = 'discharged', admitted_on = '2014-09-01', discharged_on = '2015-01-10' \
+             WHERE patient_id IN (SELECT id FROM patients WHERE family_name = '{family}')"
+        ))
+        .await;
+        let rows_before: i64 = app.count("notes").await + app.count("attendance_marks").await;
+        let (status, retention) = app.get("/api/v1/retention", &admin).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(retention["retention_years"], 7);
+        assert_eq!(
+            retention["due"][0]["patient_id"],
+            gone.as_str(),
+            "{retention}"
+        );
+        assert_eq!(retention["due"][0]["last_service_on"], "2015-01-10");
+        let (status, _) = app
+            .post(
+                "/api/v1/retention/disposals",
+                &admin,
+                json!({"patient_ids": [gone, kept],
+                "method": "Deleted", "approved_by": "Dana Privacy"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "all or none: the second is not due"
+        );
+        let (status, problem) = app
+            .post(
+                "/api/v1/retention/disposals",
+                &admin,
+                json!({"patient_ids": [gone], "method": "", "approved_by": ""}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 2);
+        let (status, done) = app
+            .post(
+                "/api/v1/retention/disposals",
+                &admin,
+                json!({"patient_ids": [gone],
+                "method": "Deleted from the database; backups expire within 35 days",
+                "approved_by": "Dana Privacy, privacy officer"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{done}");
+        assert!(
+            done["items"][0]["rows_deleted"].as_i64().unwrap() > 5,
+            "{done}"
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/patients/{gone}"), &admin).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/patients/{kept}"), &admin).await.0,
+            StatusCode::OK
+        );
+        assert!(app.count("notes").await + app.count("attendance_marks").await < rows_before);
+        // Nothing of theirs is left anywhere, not even a line in a group note.
+        for table in openiop_store::patients::MERGED_TABLES {
+            let orphans = app
+                .count(&format!("{table} WHERE patient_id IS NOT NULL AND patient_id NOT IN (SELECT id FROM patients)"))
+                .await;
+            assert_eq!(orphans, 0, "{table} keeps rows of the disposed patient");
+        }
+        assert_eq!(
+            app.count(&format!("group_notes WHERE body LIKE '%{gone}%'"))
+                .await,
+            0
+        );
+        assert_eq!(
+            app.count(&format!("patients WHERE family_name = '{family}'"))
+                .await,
+            0
+        );
+        let (_, certificates) = app.get("/api/v1/retention/disposals", &admin).await;
+        assert_eq!(certificates["items"][0]["patient_id"], gone.as_str());
+        assert_eq!(
+            certificates["items"][0]["approved_by"],
+            "Dana Privacy, privacy officer"
+        );
+        assert!(
+            app.audit_actions()
+                .await
+                .iter()
+                .any(|e| e.event.action == "record.dispose")
+        );
+        assert!(
+            app.verify_audit().await.is_ok(),
+            "the audit trail still verifies"
+        );
+    }
+);

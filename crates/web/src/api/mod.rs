@@ -20,6 +20,7 @@ pub mod notes;
 pub mod patients;
 pub mod placement;
 pub mod program;
+pub mod retention;
 pub mod safety;
 pub mod schedule;
 pub mod session;
