@@ -92,7 +92,7 @@ pub const PARTS: [(&str, &str); 6] = [
 ];
 
 /// The 2.32 notice every disclosure made with consent carries (the long statement).
-pub const NOTICE_232: &str = "This record which has been disclosed to you is protected by federal confidentiality     rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or testimony that describes     the information contained in this record, in any civil, criminal, administrative, or legislative proceedings by any     Federal, State, or local authority, against the patient, unless authorized by the consent of the patient, except as     provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, the     Federal rules prohibit you from making any other use or disclosure of this record unless at least one of the     following applies: further use or disclosure is expressly permitted by the written consent of the individual whose     information is being disclosed in this record or as otherwise permitted by 42 CFR part 2; you are a covered entity     or business associate and have received the record for treatment, payment, or health care operations, or as     described in 42 CFR 2.32(a)(1)(iii); or the record is disclosed under 42 CFR 2.51. A general authorization for the     release of medical or other information is NOT sufficient to meet the required elements of written consent to     further use or redisclose the record (see 42 CFR 2.31).";
+pub const NOTICE_232: &str = "This record which has been disclosed to you is protected by federal confidentiality rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or testimony that describes the information contained in this record, in any civil, criminal, administrative, or legislative proceedings by any Federal, State, or local authority, against the patient, unless authorized by the consent of the patient, except as provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, the Federal rules prohibit you from making any other use or disclosure of this record unless at least one of the following applies: further use or disclosure is expressly permitted by the written consent of the individual whose information is being disclosed in this record or as otherwise permitted by 42 CFR part 2; you are a covered entity or business associate and have received the record for treatment, payment, or health care operations, or as described in 42 CFR 2.32(a)(1)(iii); or the record is disclosed under 42 CFR 2.51. A general authorization for the release of medical or other information is NOT sufficient to meet the required elements of written consent to further use or redisclose the record (see 42 CFR 2.31).";
 
 /// Checks a disclosure against its consent: the consent is in force on `day`, the recipient
 /// is one it names, the purpose is its purpose, and every part is one it covers.
@@ -380,6 +380,12 @@ pub fn in_force(expires_on: Option<Date>, revoked_on: Option<Date>, day: Date) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_notice_reads_as_one_paragraph() {
+        assert!(!NOTICE_232.contains("  "));
+        assert!(NOTICE_232.ends_with("(see 42 CFR 2.31)."));
+    }
 
     fn d(t: &str) -> Date {
         parse_date(t).unwrap()

@@ -508,7 +508,8 @@ pub fn table() -> Vec<Route> {
             .body(|| object(&["consent_id", "recipient", "purpose", "parts"], json!({"consent_id": {"type": "string", "format": "uuid"},
                 "recipient": string(), "purpose": string(),
                 "parts": {"type": "array", "items": {"enum": ["demographics", "diagnoses", "medications", "attendance", "treatment_plan", "assessments"]}}}))),
-        route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet", "A disclosure's packet (HTML): the 2.32 notice, the consent, the records", get(api::consents::get_packet)),
+        route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet", "A disclosure's packet (HTML): the 2.32 notice, the consent, the records", get(api::packet::get_packet)),
+        route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/bundle", "A disclosure as a FHIR R4 Bundle labelled 42CFRPart2: the notice, the consent, the records", get(api::packet::get_bundle)),
         route(M::GET, "/api/v1/patients/{id}/accounting-of-disclosures", "The accounting of disclosures of the last three years (consent and 2.51)", get(api::consents::get_accounting)),
         route(M::GET, "/api/v1/retention", "Closed records past the keeping time (retention_years after the last service and after 18), for review (admin)", get(api::retention::get_retention)),
         route(M::POST, "/api/v1/retention/disposals", "Dispose of records due (all or none), with the method and approval; certificates remain (admin)", post(api::retention::post_disposal))

@@ -520,6 +520,11 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         ),
         (
             M::GET,
+            "/api/v1/patients/{id}/disclosures/{disclosure_id}/bundle",
+            no_such_packet,
+        ),
+        (
+            M::GET,
             "/api/v1/patients/{id}/accounting-of-disclosures",
             read_patient,
         ),

@@ -197,6 +197,74 @@ on_both!(
         assert!(packet.contains("42 CFR part 2") && packet.contains("Copy of the consent"));
         assert!(packet.contains("Buprenorphine/naloxone 16/4 mg daily"));
         assert!(!packet.contains("phone"), "demographics were not released");
+        // The same disclosure as a FHIR R4 Bundle: labelled Part 2, notice and consent copy
+        // included, only the released part's resources.
+        let bundle_url = d["packet_url"]
+            .as_str()
+            .unwrap()
+            .replace("/packet", "/bundle");
+        let resp = app
+            .http
+            .get(app.url(&bundle_url))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "application/fhir+json");
+        let bundle: Value = resp.json().await.unwrap();
+        assert_eq!(bundle["resourceType"], "Bundle");
+        assert_eq!(bundle["type"], "collection");
+        assert!(
+            bundle["meta"]["security"]
+                .to_string()
+                .contains("42CFRPart2")
+        );
+        let kinds: Vec<&str> = bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "Patient",
+                "Consent",
+                "DocumentReference",
+                "MedicationStatement"
+            ]
+        );
+        let entries = bundle["entry"].as_array().unwrap();
+        assert!(
+            entries[0]["resource"].get("telecom").is_none(),
+            "no contact details released"
+        );
+        assert_eq!(entries[1]["resource"]["id"], consent_id.as_str());
+        let copy = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            entries[1]["resource"]["sourceAttachment"]["data"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        let copy: Value = serde_json::from_slice(&copy).unwrap();
+        assert_eq!(
+            copy["purpose"],
+            "Treatment, payment and health care operations"
+        );
+        assert!(
+            entries[2]["resource"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("42 CFR part 2")
+        );
+        assert_eq!(entries[3]["resource"]["dosage"][0]["text"], "16/4 mg daily");
+        assert!(
+            entries
+                .iter()
+                .all(|e| e["resource"]["meta"]["security"].is_array())
+        );
         // A 2.51 emergency disclosure shows in the accounting too.
         app.post(
         &format!("/api/v1/patients/{patient}/emergency-disclosures"),

@@ -17,6 +17,7 @@ pub mod instruments;
 pub mod measures;
 pub mod monitoring;
 pub mod notes;
+pub mod packet;
 pub mod patients;
 pub mod placement;
 pub mod program;
