@@ -500,3 +500,119 @@ on_both!(
         );
     }
 );
+
+/// The privacy pages end to end, by form: consent, guardian contact, disclosure with its
+/// packet and bundle, the patient's amendment request from the portal and its decision, and
+/// the privacy office's breach log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_privacy_pages_work_by_form() {
+    let app = crate::support::TestApp::start(crate::support::Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let patient = app.patient(&admin, "Pia", "Portal").await;
+    app.user(&admin, "pia", "patient", Some(&patient)).await;
+    let (staff, csrf) = app.browser_session("admin", "Admin-Password-1").await;
+    let page = format!("/patients/{patient}/privacy");
+    let (status, html) = app.page(&page, &staff).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"consent-form\"") && html.contains("id=\"contact-form\""));
+    // A consent missing its elements comes back with every field named, nothing saved.
+    let (status, _, html) = app
+        .form(
+            &format!("/patients/{patient}/part2-consents"),
+            &staff,
+            &format!("csrf={csrf}&kind=specific&signed_on=2026-11-20"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("<strong>recipients</strong>"), "{html}");
+    assert_eq!(app.count("part2_consents").await, 0);
+    let (status, _, html) = app
+        .form(&format!("/patients/{patient}/part2-consents"), &staff, &format!(
+            "csrf={csrf}&kind=specific&disclosing_party=Riverside+IOP&information=Attendance+dates\
+             &parts=attendance&recipients=Rosa+Portal&purpose=To+support+my+recovery&expires=2027-06-01\
+             &revocation_explained=yes&patient_signature=Pia+Portal&signed_on=2026-11-20"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Consent recorded."));
+    let (status, _, html) = app
+        .form(
+            &format!("/patients/{patient}/contacts"),
+            &staff,
+            &format!("csrf={csrf}&name=Rosa+Portal&role=guardian&relationship=mother"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("a consent names them"), "{html}");
+    let (_, consents) = app
+        .get(
+            &format!("/api/v1/patients/{patient}/part2-consents"),
+            &admin,
+        )
+        .await;
+    let consent_id = consents["items"][0]["id"].as_str().unwrap();
+    let (status, _, html) = app
+        .form(&format!("/patients/{patient}/disclosures"), &staff, &format!(
+            "csrf={csrf}&consent_id={consent_id}&recipient=Rosa+Portal&purpose=To+support+my+recovery&parts=attendance"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"packet-link\"") && html.contains("id=\"bundle-link\""));
+    assert!(html.contains("Rosa Portal"), "the accounting lists it");
+    // The patient asks, from the portal, to amend; the admin (a clinician's rights) decides.
+    let (mine, my_csrf) = app.browser_session("pia", crate::support::PASSWORD).await;
+    let (status, html) = app.page(&page, &mine).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Ask to amend your record"));
+    assert!(
+        !html.contains("id=\"consent-form\""),
+        "patients do not record consents"
+    );
+    let (status, _, html) = app
+        .form(
+            &format!("/patients/{patient}/amendment-requests"),
+            &mine,
+            &format!(
+                "csrf={my_csrf}&information=My+address&requested_change=12+Elm+St&reason=I+moved"
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("answers within 60 days"));
+    let (_, requests) = app
+        .get(
+            &format!("/api/v1/patients/{patient}/amendment-requests"),
+            &admin,
+        )
+        .await;
+    let request = requests["items"][0]["id"].as_str().unwrap();
+    let (status, _, html) = app
+        .form(&format!("/patients/{patient}/amendment-requests/{request}/decision"), &staff, &format!(
+            "csrf={csrf}&decision=denied&basis=accurate_and_complete&note=The+address+on+file+is+current"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (_, html) = app.page(&page, &mine).await;
+    assert!(html.contains("The record is accurate and complete"));
+    assert!(
+        html.contains("Statement of disagreement"),
+        "the patient may disagree"
+    );
+    // The privacy office records a suspected breach.
+    let (status, html) = app.page("/privacy", &staff).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No breach recorded."));
+    assert_eq!(app.page("/privacy", &mine).await.0, StatusCode::FORBIDDEN);
+    let (status, _, html) = app
+        .form("/breaches", &staff, &format!(
+            "csrf={csrf}&description=A+printed+roster+left+in+the+lobby&discovered_on=2026-11-20\
+             &window_from=2026-11-19T08:00&window_to=2026-11-19T18:00"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("A printed roster left in the lobby") && html.contains("suspected"));
+    // The 2.51 form is part of the crisis page's body, not its title.
+    let (_, crisis) = app
+        .page(&format!("/patients/{patient}/crisis"), &staff)
+        .await;
+    let title = &crisis[crisis.find("<title>").unwrap()..crisis.find("</title>").unwrap()];
+    assert!(!title.contains("<section"), "{title}");
+    assert!(crisis.contains("id=\"disclosure-form\""));
+    app.stop().await;
+}

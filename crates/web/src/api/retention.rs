@@ -231,15 +231,18 @@ pub async fn post_disposal(
     ))
 }
 
+/// The certificates of disposal, newest first (API and pages).
+pub async fn certificates(state: &AppState, caller: &Caller) -> ApiResult<Vec<CertificateJson>> {
+    require(state, caller, Action::ReadAudit, "retention.certificates").await?;
+    let mut conn = state.store.read().await?;
+    let rows = store::certificates(&mut conn.db(), caller.organization_id).await?;
+    Ok(rows.iter().map(CertificateJson::from).collect())
+}
+
 /// `GET /api/v1/retention/disposals`: the certificates of disposal.
 pub async fn list_disposals(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<ListPage<CertificateJson>>> {
-    require(&state, &caller, Action::ReadAudit, "retention.certificates").await?;
-    let mut conn = state.store.read().await?;
-    let rows = store::certificates(&mut conn.db(), caller.organization_id).await?;
-    Ok(Json(ListPage::whole(
-        rows.iter().map(CertificateJson::from).collect(),
-    )))
+    Ok(Json(ListPage::whole(certificates(&state, &caller).await?)))
 }

@@ -13,6 +13,7 @@ pub mod monitoring;
 pub mod notes;
 pub mod patients;
 pub mod placement;
+pub mod privacy;
 pub mod public;
 pub mod records;
 pub mod schedule;
@@ -40,6 +41,8 @@ pub struct Chrome {
     pub csrf: String,
     pub is_admin: bool,
     pub is_staff: bool,
+    /// A patient's own record, for the portal's links.
+    pub patient_id: Option<String>,
 }
 
 impl Chrome {
@@ -50,6 +53,7 @@ impl Chrome {
             csrf: caller.csrf_token.clone(),
             is_admin: caller.role == Role::Admin,
             is_staff: caller.role.is_staff(),
+            patient_id: caller.patient_id.map(|id| id.to_string()),
         }
     }
 }
