@@ -19,8 +19,10 @@ pub mod contacts;
 pub mod crisis;
 pub mod emergency;
 pub mod files;
+pub mod idempotency;
 pub mod inquiries;
 mod instant;
+pub mod jobs;
 pub mod monitoring;
 pub mod notes;
 pub mod organization;
@@ -29,6 +31,7 @@ pub mod plans;
 pub mod records;
 pub mod retention;
 pub mod schedule;
+mod schema_rules;
 pub mod sessions;
 
 use std::str::FromStr;

@@ -15,6 +15,8 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod i18n;
+pub mod idempotency;
+pub mod jobs;
 mod json;
 mod openapi;
 pub mod pages;
@@ -62,6 +64,8 @@ pub struct Config {
     /// Send `Strict-Transport-Security`: the app is reached over TLS only (its own, or a
     /// proxy's).
     pub hsts: bool,
+    /// Run every scheduled job at this cadence instead of its own (tests).
+    pub job_every: Option<time::Duration>,
 }
 
 impl Default for Config {
@@ -77,6 +81,7 @@ impl Default for Config {
             inquiry_limit: 10,
             inquiry_window: time::Duration::hours(1),
             hsts: false,
+            job_every: None,
         }
     }
 }
@@ -89,6 +94,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Attachment contents.
     pub files: openiop_store::files::FileStore,
+    /// This process among the instances serving the same database (scheduled jobs' claims).
+    pub instance: Arc<str>,
 }
 
 impl AppState {
@@ -98,6 +105,12 @@ impl AppState {
             config: Arc::new(config),
             clock,
             files: openiop_store::files::FileStore::new("openiop-files"),
+            instance: format!(
+                "{}-{}",
+                std::process::id(),
+                openiop_core::id::new_id().simple()
+            )
+            .into(),
         }
     }
 
@@ -129,6 +142,10 @@ pub fn app(state: AppState) -> Router {
     });
     routes::router(state.clone())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(tower::util::option_layer(hsts))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.body_limit))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
@@ -172,10 +189,13 @@ pub async fn serve_tls(
     use axum::serve::ListenerExt;
     // `tap_io` lends the listener axum's connect-info impl (the client's address).
     let listener = listener.tap_io(|_| {});
+    let jobs = jobs::spawn(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    jobs.abort();
+    served
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
@@ -184,8 +204,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let jobs = jobs::spawn(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    jobs.abort();
+    served
 }

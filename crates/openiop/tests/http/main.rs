@@ -17,6 +17,7 @@ mod crash;
 mod crisis;
 mod emergency;
 mod inquiries;
+mod instances;
 mod intake;
 mod login;
 mod monitoring;

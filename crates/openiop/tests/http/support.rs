@@ -57,6 +57,32 @@ async fn pg_admin(sql: &str) {
     let _ = conn.close().await;
 }
 
+type Server = (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+/// Serves `state` on a free local port until told to stop.
+async fn serve(state: AppState) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(openiop_web::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    (format!("http://{addr}"), tx, server)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         TestApp::start_with(backend, Config::default()).await
@@ -102,20 +128,10 @@ impl TestApp {
             ..Bootstrap::default()
         };
         setup::bootstrap(&state, &boot).await.expect("bootstrap");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr: SocketAddr = listener.local_addr().expect("addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(openiop_web::serve(listener, state, async {
-            let _ = rx.await;
-        }));
+        let (base, shutdown, server) = serve(state).await;
         TestApp {
-            base: format!("http://{addr}"),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            base,
+            http: client(),
             clock,
             store,
             database_url,
@@ -123,7 +139,40 @@ impl TestApp {
             dir,
             backend,
             pg_name,
-            shutdown: Some(tx),
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
+    /// Another instance of the app on the same database (as a second server would run):
+    /// its own store, state and port. Stopping it leaves the database alone.
+    pub async fn another_instance(&self, mut config: Config) -> TestApp {
+        config.cookie_secure = false;
+        let dir = std::env::temp_dir().join(format!("openiop-test-{}", unique()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let key_text = self.key_file.to_string_lossy().into_owned();
+        let store = setup::open_store(
+            &self.database_url,
+            Some(&key_text),
+            false,
+            &StoreOptions::default(),
+        )
+        .await
+        .expect("open store");
+        let files = openiop_store::files::FileStore::new(self.dir.join("files"));
+        let state = AppState::new(store.clone(), config, self.clock.clone()).with_files(files);
+        let (base, shutdown, server) = serve(state).await;
+        TestApp {
+            base,
+            http: client(),
+            clock: self.clock.clone(),
+            store,
+            database_url: self.database_url.clone(),
+            key_file: self.key_file.clone(),
+            dir,
+            backend: self.backend,
+            pg_name: None,
+            shutdown: Some(shutdown),
             server: Some(server),
         }
     }
