@@ -196,9 +196,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     let options = store_options();
     match cli.command {
         Command::Serve { addr, db, demo } => {
-            let store =
+            let mut store =
                 setup::open_store(&db.database_url, key_file.as_deref(), true, &options).await?;
             store.check_durability().await?;
+            if let Some(replica) = env("OPENIOP_READ_DATABASE_URL") {
+                store = store
+                    .with_report_replica(&replica, &options)
+                    .await
+                    .context("OPENIOP_READ_DATABASE_URL")?;
+                tracing::info!("reports read from the replica");
+            }
             let files = FileStore::new(setup::files_dir(
                 &db.database_url,
                 env("OPENIOP_FILES_DIR").as_deref(),

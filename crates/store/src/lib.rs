@@ -114,6 +114,8 @@ enum Pools {
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
+    /// A PostgreSQL replica that read-only reports read from, when one is configured.
+    reports: Option<PgPool>,
     audit_key: Option<Arc<[u8]>>,
     /// The group-commit queue for read events (see [`audit`]).
     audit_queue: Option<tokio::sync::mpsc::Sender<audit::Pending>>,
@@ -220,9 +222,43 @@ impl Store {
         };
         Ok(Store {
             pools,
+            reports: None,
             audit_key: None,
             audit_queue: None,
         })
+    }
+
+    /// The store whose read-only reports read from the PostgreSQL replica at `url`
+    /// (`OPENIOP_READ_DATABASE_URL`). Only a PostgreSQL primary has replicas.
+    pub async fn with_report_replica(mut self, url: &str, options: &StoreOptions) -> Result<Store> {
+        if self.backend() != Backend::Postgres
+            || !(url.starts_with("postgres:") || url.starts_with("postgresql:"))
+        {
+            return Err(StoreError::Unsupported(
+                "a read replica is a PostgreSQL replica of a PostgreSQL primary".into(),
+            ));
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(PgConnectOptions::from_str(url)?)
+            .await?;
+        self.reports = Some(pool);
+        Ok(self)
+    }
+
+    /// A connection for a read-only report: the replica's when one is configured (its data
+    /// may lag the primary by the replication delay), the ordinary read pool otherwise.
+    pub async fn report_read(&self) -> Result<Conn> {
+        match &self.reports {
+            Some(pool) => Ok(Conn::Postgres(pool.acquire().await?)),
+            None => self.read().await,
+        }
+    }
+
+    /// Whether reports read from a replica.
+    pub fn has_report_replica(&self) -> bool {
+        self.reports.is_some()
     }
 
     /// The store that seals audit events with `key`, with its group-commit writer running
@@ -337,6 +373,9 @@ impl Store {
                 write.close().await;
             }
             Pools::Postgres(pool) => pool.close().await,
+        }
+        if let Some(pool) = &self.reports {
+            pool.close().await;
         }
     }
 }

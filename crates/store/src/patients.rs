@@ -625,3 +625,26 @@ pub async fn active_episodes(db: &mut Db<'_>, organization_id: Uuid) -> Result<V
     })?;
     rows.into_iter().map(Episode::try_from).collect()
 }
+
+/// One line of the program census: a track and how many active episodes it holds.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CensusLine {
+    pub track_id: Uuid,
+    pub name: String,
+    pub level: String,
+    pub active: i64,
+}
+
+/// The program census: active episodes per track (every track, empty ones included).
+pub async fn census(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<CensusLine>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, CensusLine>(
+            "SELECT t.id AS track_id, t.name, t.level, COUNT(e.id) AS active FROM tracks t \
+             LEFT JOIN episodes e ON e.track_id = t.id AND e.status = 'active' AND e.organization_id = $1 \
+             WHERE t.organization_id = $1 GROUP BY t.id, t.name, t.level ORDER BY t.name, t.id",
+        )
+        .bind(organization_id)
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}

@@ -24,6 +24,7 @@ mod monitoring;
 mod notes;
 mod pages;
 mod program;
+mod replica;
 mod rights;
 mod roster;
 mod safety;

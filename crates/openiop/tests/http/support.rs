@@ -144,6 +144,51 @@ impl TestApp {
         }
     }
 
+    /// The app on a PostgreSQL database the test made itself (a cluster of its own), its
+    /// reports read from `report_url` when given. Stopping it leaves the database alone.
+    pub async fn start_at(database_url: &str, report_url: Option<&str>) -> TestApp {
+        let dir = std::env::temp_dir().join(format!("openiop-test-{}", unique()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let key_file = dir.join("audit.key");
+        let key_text = key_file.to_string_lossy().into_owned();
+        let options = StoreOptions::default();
+        let mut store = setup::open_store(database_url, Some(&key_text), true, &options)
+            .await
+            .expect("open store");
+        if let Some(url) = report_url {
+            store = store
+                .with_report_replica(url, &options)
+                .await
+                .expect("replica");
+        }
+        let clock = Clock::system();
+        let config = Config {
+            cookie_secure: false,
+            ..Config::default()
+        };
+        let files = openiop_store::files::FileStore::new(dir.join("files"));
+        let state = AppState::new(store.clone(), config, clock.clone()).with_files(files);
+        let boot = Bootstrap {
+            admin: Some(format!("{}:{}", ADMIN.0, ADMIN.1)),
+            ..Bootstrap::default()
+        };
+        setup::bootstrap(&state, &boot).await.expect("bootstrap");
+        let (base, shutdown, server) = serve(state).await;
+        TestApp {
+            base,
+            http: client(),
+            clock,
+            store,
+            database_url: database_url.to_owned(),
+            key_file,
+            dir,
+            backend: Backend::Postgres,
+            pg_name: None,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
     /// Another instance of the app on the same database (as a second server would run):
     /// its own store, state and port. Stopping it leaves the database alone.
     pub async fn another_instance(&self, mut config: Config) -> TestApp {

@@ -321,7 +321,8 @@ pub async fn program_view(
     week: Option<&str>,
 ) -> ApiResult<ProgramView> {
     let org = caller.organization_id;
-    let mut conn = state.store.read().await?;
+    // A read-only report: from the replica when one is configured.
+    let mut conn = state.store.report_read().await?;
     let sites = organization::list_sites(&mut conn.db(), org).await?;
     let tracks = organization::list_tracks(&mut conn.db(), org).await?;
     let zone = sites

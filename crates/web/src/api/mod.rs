@@ -21,6 +21,7 @@ pub mod packet;
 pub mod patients;
 pub mod placement;
 pub mod program;
+pub mod reports;
 pub mod retention;
 pub mod safety;
 pub mod schedule;
