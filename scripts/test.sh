@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit and property tests of the core, HTTP tests against the
-# real server on SQLite and PostgreSQL, and the headless-Chromium browser test.
+# real server on SQLite and PostgreSQL, and the headless-Chromium browser test; then scans
+# the log every test server wrote (debug level) for patient names and passwords.
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database `test`) and Debian's chromium +
 # chromium-driver; `bash .ci/run` installs and starts them on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo test --workspace --locked "$@"
+mkdir -p target
+export OPENIOP_TEST_LOG="$PWD/target/test-suite.log"
+rm -f "$OPENIOP_TEST_LOG"
+cargo test --workspace --locked "$@"
+if [ "$#" -eq 0 ]; then
+  python3 scripts/scan-test-log "$OPENIOP_TEST_LOG" crates/web/src/demo.rs
+fi

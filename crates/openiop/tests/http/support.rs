@@ -63,8 +63,36 @@ type Server = (
     tokio::task::JoinHandle<std::io::Result<()>>,
 );
 
+/// When `OPENIOP_TEST_LOG` names a file (scripts/test.sh sets it), every server of the test
+/// suite logs there at debug level; `scripts/scan-test-log` then checks that no patient name
+/// or password was logged.
+fn log_to_file() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(path) = std::env::var_os("OPENIOP_TEST_LOG") else {
+            return;
+        };
+        let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        else {
+            return;
+        };
+        let filter = tracing_subscriber::EnvFilter::new(
+            "debug,sqlx=info,hyper=info,hyper_util=info,h2=info,reqwest=info,rustls=info,tokio=info,runtime=info",
+        );
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
+}
+
 /// Serves `state` on a free local port until told to stop.
 async fn serve(state: AppState) -> Server {
+    log_to_file();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
