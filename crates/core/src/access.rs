@@ -210,6 +210,14 @@ pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decisio
     }
 }
 
+/// Whether the policy's answer for `role` depends on the caller's care-team, facilitation or
+/// emergency relationship to the patient (and so needs the database to find it). Admins, the
+/// front desk and billing reach every patient; a patient reaches only themselves, which the
+/// caller's own patient link tells without a query.
+pub fn needs_relationship(role: Role) -> bool {
+    matches!(role, Role::Clinician | Role::CaseManager)
+}
+
 /// Whether a role reaches a patient at all, given the relationship.
 pub fn sees_patient(role: Role, relationship: Relationship) -> bool {
     use Relationship::*;
@@ -431,6 +439,26 @@ mod tests {
             ),
             Decision::Forbidden
         );
+    }
+
+    #[test]
+    fn only_clinicians_and_case_managers_need_the_relationship() {
+        for role in Role::ALL {
+            for part in PARTS {
+                for access in [Read, Write] {
+                    let answers: Vec<Decision> = RELATIONSHIPS
+                        .iter()
+                        .filter(|r| role != Role::Patient || **r != Relationship::Myself)
+                        .map(|r| decide(role, Action::Record(part, access), *r))
+                        .collect();
+                    let uniform = answers.windows(2).all(|w| w[0] == w[1]);
+                    assert!(
+                        needs_relationship(role) || uniform,
+                        "{role:?} {part:?} depends on the relationship"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

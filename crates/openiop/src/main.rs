@@ -124,9 +124,13 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn store_options() -> StoreOptions {
+    let defaults = StoreOptions::default();
     StoreOptions {
         migration_locking: env("OPENIOP_MIGRATION_LOCKING").is_none_or(|v| v != "false"),
-        ..StoreOptions::default()
+        max_connections: env("OPENIOP_DB_CONNECTIONS")
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(defaults.max_connections),
     }
 }
 
