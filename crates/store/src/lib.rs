@@ -19,6 +19,7 @@ pub mod contacts;
 pub mod crisis;
 pub mod emergency;
 pub mod files;
+mod group_commit;
 pub mod idempotency;
 pub mod inquiries;
 mod instant;
@@ -106,7 +107,12 @@ pub enum Backend {
 
 #[derive(Clone)]
 enum Pools {
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        /// Writes go through the group commit (see [`group_commit`]).
+        writer: Arc<group_commit::Shared>,
+    },
     Postgres(PgPool),
 }
 
@@ -168,21 +174,26 @@ pub struct Tx {
 }
 
 enum TxInner {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(group_commit::Request),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn db(&mut self) -> Db<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Db::Sqlite(t),
+            TxInner::Sqlite(r) => match r.conn() {
+                Some(c) => Db::Sqlite(c),
+                // A request always holds the open transaction's connection until it commits.
+                None => unreachable!("a SQLite request without its connection"),
+            },
             TxInner::Postgres(t) => Db::Postgres(t),
         }
     }
 
+    /// Commits; returns once the writes are durable (on SQLite, with the group's commit).
     pub async fn commit(self) -> Result<()> {
         match self.inner {
-            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Sqlite(r) => r.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -208,7 +219,12 @@ impl Store {
                 .max_connections(options.max_connections.max(1))
                 .connect_with(base.create_if_missing(false))
                 .await?;
-            Pools::Sqlite { write, read }
+            let writer = group_commit::Shared::new(write.clone());
+            Pools::Sqlite {
+                write,
+                read,
+                writer,
+            }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -253,6 +269,15 @@ impl Store {
         match &self.reports {
             Some(pool) => Ok(Conn::Postgres(pool.acquire().await?)),
             None => self.read().await,
+        }
+    }
+
+    /// How many group commits the SQLite writer has made (`None` on PostgreSQL, which commits
+    /// each transaction itself).
+    pub fn group_commits(&self) -> Option<u64> {
+        match &self.pools {
+            Pools::Sqlite { writer, .. } => Some(writer.commits()),
+            Pools::Postgres(_) => None,
         }
     }
 
@@ -345,7 +370,7 @@ impl Store {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pools {
-            Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin().await?),
+            Pools::Sqlite { writer, .. } => TxInner::Sqlite(writer.begin().await?),
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx {
@@ -368,7 +393,7 @@ impl Store {
     /// Closes every connection (at shutdown).
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { write, read } => {
+            Pools::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -16,6 +16,7 @@ mod consents;
 mod crash;
 mod crisis;
 mod emergency;
+mod group_commit;
 mod inquiries;
 mod instances;
 mod intake;

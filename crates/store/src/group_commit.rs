@@ -1,0 +1,171 @@
+//! Group commit of SQLite writes. SQLite has one writer; with `synchronous=FULL` every commit
+//! waits for the disk. Instead of one transaction (and one fsync) per request, requests take
+//! turns on one open transaction, each inside its own savepoint: a request that finishes
+//! releases its savepoint and waits; a flusher task, queued on the same fair lock behind the
+//! requests already waiting, commits them all at once and answers each. A request is answered
+//! only after the commit that made its writes durable; a request that fails (or is dropped)
+//! rolls back to its savepoint and takes nothing else with it; a failed commit fails every
+//! request of its batch, none of which had been answered.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqlitePool};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
+
+use crate::{Result, StoreError};
+
+/// The single writer's state, behind a fair lock.
+pub(crate) struct Writer {
+    pool: SqlitePool,
+    /// The connection, while a transaction is open.
+    conn: Option<PoolConnection<Sqlite>>,
+    /// A request's savepoint is open (it holds the lock, or was dropped while holding it).
+    dirty: bool,
+    /// Requests whose savepoints were released, waiting for the commit.
+    pending: Vec<oneshot::Sender<std::result::Result<(), String>>>,
+}
+
+/// Shared by every clone of a SQLite store.
+pub(crate) struct Shared {
+    writer: Arc<Mutex<Writer>>,
+    flush: Notify,
+    /// Commits made so far (each answers one batch).
+    commits: AtomicU64,
+}
+
+async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &'static str) -> Result<()> {
+    sqlx::query(sql).execute(&mut **conn).await?;
+    Ok(())
+}
+
+impl Writer {
+    /// Undoes the work of a request that never released its savepoint.
+    async fn clean(&mut self) -> Result<()> {
+        if self.dirty {
+            if let Some(conn) = self.conn.as_mut() {
+                exec(conn, "ROLLBACK TO SAVEPOINT request").await?;
+                exec(conn, "RELEASE SAVEPOINT request").await?;
+            }
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction and answers the requests waiting for it.
+    async fn commit(&mut self) {
+        let mut result = Ok(());
+        if let Err(e) = self.clean().await {
+            result = Err(e.to_string());
+        }
+        if let Some(mut conn) = self.conn.take() {
+            let sql = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            if let Err(e) = exec(&mut conn, sql).await {
+                result = Err(e.to_string());
+                // The transaction may still be open; make sure it is gone.
+                let _ = exec(&mut conn, "ROLLBACK").await;
+            }
+        }
+        for waiting in self.pending.drain(..) {
+            let _ = waiting.send(result.clone());
+        }
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(pool: SqlitePool) -> Arc<Shared> {
+        let shared = Arc::new(Shared {
+            writer: Arc::new(Mutex::new(Writer {
+                pool,
+                conn: None,
+                dirty: false,
+                pending: Vec::new(),
+            })),
+            flush: Notify::new(),
+            commits: AtomicU64::new(0),
+        });
+        let flusher = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                flusher.flush.notified().await;
+                let mut writer = flusher.writer.lock().await;
+                if !writer.pending.is_empty() || writer.dirty {
+                    writer.commit().await;
+                    flusher.commits.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        shared
+    }
+
+    pub(crate) fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Takes the writer (in turn) and opens a savepoint for one request.
+    pub(crate) async fn begin(self: &Arc<Shared>) -> Result<Request> {
+        let mut writer = self.writer.clone().lock_owned().await;
+        writer.clean().await?;
+        if writer.conn.is_none() {
+            let mut conn = writer.pool.acquire().await?;
+            exec(&mut conn, "BEGIN").await?;
+            writer.conn = Some(conn);
+        }
+        if let Some(conn) = writer.conn.as_mut() {
+            exec(conn, "SAVEPOINT request").await?;
+        }
+        writer.dirty = true;
+        Ok(Request {
+            writer: Some(writer),
+            shared: self.clone(),
+        })
+    }
+}
+
+/// One request's turn on the writer.
+pub(crate) struct Request {
+    writer: Option<OwnedMutexGuard<Writer>>,
+    shared: Arc<Shared>,
+}
+
+impl Request {
+    pub(crate) fn conn(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        self.writer
+            .as_mut()
+            .and_then(|w| w.conn.as_mut())
+            .map(|c| &mut **c)
+    }
+
+    /// Releases the savepoint and waits until a commit has made the work durable.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        let Some(mut writer) = self.writer.take() else {
+            return Err(StoreError::Unsupported("a finished request".into()));
+        };
+        let conn = writer
+            .conn
+            .as_mut()
+            .ok_or_else(|| StoreError::Unsupported("no open transaction".into()))?;
+        exec(conn, "RELEASE SAVEPOINT request").await?;
+        writer.dirty = false;
+        let (done, wait) = oneshot::channel();
+        writer.pending.push(done);
+        drop(writer);
+        self.shared.flush.notify_one();
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Unsupported(format!("the commit failed: {e}"))),
+            Err(_) => Err(StoreError::Unsupported("the commit was abandoned".into())),
+        }
+    }
+}
+
+impl Drop for Request {
+    fn drop(&mut self) {
+        // Dropped without commit: the savepoint stays marked dirty; the next holder (a
+        // request or the flusher, told now) rolls it back before anything else.
+        if self.writer.take().is_some() {
+            self.shared.flush.notify_one();
+        }
+    }
+}
