@@ -41,34 +41,58 @@ async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &'static str) -> Result<()
 }
 
 impl Writer {
-    /// Undoes the work of a request that never released its savepoint.
+    /// Undoes the work of a request that never released its savepoint. If even that fails,
+    /// the whole open transaction is abandoned (its waiting requests fail, unanswered).
     async fn clean(&mut self) -> Result<()> {
-        if self.dirty {
-            if let Some(conn) = self.conn.as_mut() {
-                exec(conn, "ROLLBACK TO SAVEPOINT request").await?;
-                exec(conn, "RELEASE SAVEPOINT request").await?;
-            }
-            self.dirty = false;
+        if !self.dirty {
+            return Ok(());
+        }
+        self.dirty = false;
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let undone = match exec(conn, "ROLLBACK TO SAVEPOINT request").await {
+            Ok(()) => exec(conn, "RELEASE SAVEPOINT request").await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = undone {
+            self.abandon(&e.to_string()).await;
+            return Err(e);
         }
         Ok(())
     }
 
-    /// Commits the open transaction and answers the requests waiting for it.
-    async fn commit(&mut self) {
-        let mut result = Ok(());
-        if let Err(e) = self.clean().await {
-            result = Err(e.to_string());
-        }
+    /// Rolls the open transaction back, closes its connection (a fresh one is taken next
+    /// time, so no half-open transaction goes back to the pool) and fails every waiting
+    /// request.
+    async fn abandon(&mut self, why: &str) {
         if let Some(mut conn) = self.conn.take() {
-            let sql = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-            if let Err(e) = exec(&mut conn, sql).await {
-                result = Err(e.to_string());
-                // The transaction may still be open; make sure it is gone.
-                let _ = exec(&mut conn, "ROLLBACK").await;
-            }
+            let _ = exec(&mut conn, "ROLLBACK").await;
+            let _ = conn.close().await;
         }
         for waiting in self.pending.drain(..) {
-            let _ = waiting.send(result.clone());
+            let _ = waiting.send(Err(why.to_owned()));
+        }
+    }
+
+    /// Commits the open transaction and answers the requests waiting for it.
+    async fn commit(&mut self) {
+        if self.clean().await.is_err() {
+            return;
+        }
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        match exec(&mut conn, "COMMIT").await {
+            Ok(()) => {
+                for waiting in self.pending.drain(..) {
+                    let _ = waiting.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                self.conn = Some(conn);
+                self.abandon(&e.to_string()).await;
+            }
         }
     }
 }
@@ -109,11 +133,17 @@ impl Shared {
         writer.clean().await?;
         if writer.conn.is_none() {
             let mut conn = writer.pool.acquire().await?;
-            exec(&mut conn, "BEGIN").await?;
+            if let Err(e) = exec(&mut conn, "BEGIN").await {
+                let _ = conn.close().await;
+                return Err(e);
+            }
             writer.conn = Some(conn);
         }
-        if let Some(conn) = writer.conn.as_mut() {
-            exec(conn, "SAVEPOINT request").await?;
+        if let Some(conn) = writer.conn.as_mut()
+            && let Err(e) = exec(conn, "SAVEPOINT request").await
+        {
+            writer.abandon(&e.to_string()).await;
+            return Err(e);
         }
         writer.dirty = true;
         Ok(Request {
@@ -142,11 +172,16 @@ impl Request {
         let Some(mut writer) = self.writer.take() else {
             return Err(StoreError::Unsupported("a finished request".into()));
         };
-        let conn = writer
-            .conn
-            .as_mut()
-            .ok_or_else(|| StoreError::Unsupported("no open transaction".into()))?;
-        exec(conn, "RELEASE SAVEPOINT request").await?;
+        let released = match writer.conn.as_mut() {
+            Some(conn) => exec(conn, "RELEASE SAVEPOINT request").await,
+            None => Err(StoreError::Unsupported("no open transaction".into())),
+        };
+        if let Err(e) = released {
+            // Still dirty: the flusher rolls it back.
+            drop(writer);
+            self.shared.flush.notify_one();
+            return Err(e);
+        }
         writer.dirty = false;
         let (done, wait) = oneshot::channel();
         writer.pending.push(done);
