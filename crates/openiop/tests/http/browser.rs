@@ -709,3 +709,47 @@ async fn a_facilitator_writes_and_signs_a_group_note_for_three_attendees() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_asks_from_the_portal_to_amend_their_record() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let patient = app.patient(&admin, "Pia", "Portal").await;
+    app.user(&admin, "pia", "patient", Some(&patient)).await;
+    let b = Browser::start().await;
+    b.goto(&app.url("/login")).await;
+    b.type_into("#username", "pia").await;
+    b.type_into("#password", crate::support::PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    // A patient lands on their own chart; the portal's menu leads to their privacy page.
+    b.wait_for("location.pathname.startsWith('/patients/')")
+        .await;
+    b.click("header a[href$='/privacy']").await;
+    b.wait_for("document.querySelector('#amendment-form') !== null")
+        .await;
+    assert!(b.page_text().await.contains("Privacy: Pia Portal"));
+    b.type_into(
+        "#amendment-form textarea[name=information]",
+        "My phone number",
+    )
+    .await;
+    b.type_into(
+        "#amendment-form textarea[name=requested_change]",
+        "It is 312-555-0199 now",
+    )
+    .await;
+    b.type_into(
+        "#amendment-form textarea[name=reason]",
+        "I changed carriers",
+    )
+    .await;
+    b.click("#amendment-form button[type=submit]").await;
+    b.wait_for("document.querySelector('#privacy-message') !== null")
+        .await;
+    assert!(b.text("#privacy-message").await.contains("within 60 days"));
+    assert!(b.text("#amendments").await.contains("My phone number"));
+    assert!(b.text("#amendments").await.contains("pending"));
+    assert_eq!(app.count("amendment_requests").await, 1);
+    b.quit().await;
+    app.stop().await;
+}
