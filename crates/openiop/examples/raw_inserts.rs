@@ -20,7 +20,10 @@ const INSERT: &str = "INSERT INTO bench_raw (id, at, payload) VALUES ($1, $2, $3
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).cloned().unwrap_or_else(|| "sqlite://raw.db".into());
+    let url = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "sqlite://raw.db".into());
     let writers: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(64);
     let seconds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5);
     let done = Arc::new(AtomicU64::new(0));
@@ -85,6 +88,9 @@ async fn main() -> anyhow::Result<()> {
     for task in tasks {
         task.await??;
     }
-    println!("{:.0}", done.load(Ordering::Relaxed) as f64 / seconds as f64);
+    println!(
+        "{:.0}",
+        done.load(Ordering::Relaxed) as f64 / seconds as f64
+    );
     Ok(())
 }
