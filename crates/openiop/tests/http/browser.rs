@@ -217,6 +217,22 @@ impl Browser {
     }
 }
 
+/// A test that fails before `quit` still leaves no browser behind: chromedriver is killed,
+/// and the Chromium it started (found by its private profile directory) with it.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = Command::new("pkill")
+                .arg("-f")
+                .arg(self.profile.as_os_str())
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_register_find_and_open_a_chart_on_a_phone() {
     let app = TestApp::start(Backend::Sqlite).await;
