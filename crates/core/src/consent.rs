@@ -91,6 +91,15 @@ pub const PARTS: [(&str, &str); 6] = [
     ("assessments", "Screening and measurement results"),
 ];
 
+/// How the packet and the accounting name a part of the record ("" for an unknown one).
+pub fn part_label(part: &str) -> &'static str {
+    PARTS
+        .iter()
+        .find(|(p, _)| *p == part)
+        .map(|(_, label)| *label)
+        .unwrap_or("")
+}
+
 /// The 2.32 notice every disclosure made with consent carries (the long statement).
 pub const NOTICE_232: &str = "This record which has been disclosed to you is protected by federal confidentiality rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or testimony that describes the information contained in this record, in any civil, criminal, administrative, or legislative proceedings by any Federal, State, or local authority, against the patient, unless authorized by the consent of the patient, except as provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, the Federal rules prohibit you from making any other use or disclosure of this record unless at least one of the following applies: further use or disclosure is expressly permitted by the written consent of the individual whose information is being disclosed in this record or as otherwise permitted by 42 CFR part 2; you are a covered entity or business associate and have received the record for treatment, payment, or health care operations, or as described in 42 CFR 2.32(a)(1)(iii); or the record is disclosed under 42 CFR 2.51. A general authorization for the release of medical or other information is NOT sufficient to meet the required elements of written consent to further use or redisclose the record (see 42 CFR 2.31).";
 

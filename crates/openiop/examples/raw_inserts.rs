@@ -17,6 +17,31 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 const TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_raw (id TEXT PRIMARY KEY, at BIGINT NOT NULL, payload TEXT NOT NULL)";
 const INSERT: &str = "INSERT INTO bench_raw (id, at, payload) VALUES ($1, $2, $3)";
 
+/// Spawns the writers on `$pool` (either database's pool; the loop is the same).
+macro_rules! spawn_writers {
+    ($pool:ident, $writers:ident, $deadline:ident, $done:ident, $tasks:ident) => {
+        for w in 0..$writers {
+            let (pool, done) = ($pool.clone(), $done.clone());
+            $tasks.push(tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < $deadline {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query(INSERT)
+                        .bind(format!("{w}-{n}-{}", uuid::Uuid::now_v7()))
+                        .bind(n as i64)
+                        .bind("raw insert reference")
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    n += 1;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<_, sqlx::Error>(())
+            }));
+        }
+    };
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -40,50 +65,14 @@ async fn main() -> anyhow::Result<()> {
             .connect_with(options)
             .await?;
         sqlx::query(TABLE).execute(&pool).await?;
-        for w in 0..writers {
-            let (pool, done) = (pool.clone(), done.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut n = 0u64;
-                while Instant::now() < deadline {
-                    let mut tx = pool.begin().await?;
-                    sqlx::query(INSERT)
-                        .bind(format!("{w}-{n}-{}", uuid::Uuid::now_v7()))
-                        .bind(n as i64)
-                        .bind("raw insert reference")
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    n += 1;
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok::<_, sqlx::Error>(())
-            }));
-        }
+        spawn_writers!(pool, writers, deadline, done, tasks);
     } else {
         let pool = PgPoolOptions::new()
             .max_connections(u32::try_from(writers).unwrap_or(64))
             .connect_with(PgConnectOptions::from_str(&url)?)
             .await?;
         sqlx::query(TABLE).execute(&pool).await?;
-        for w in 0..writers {
-            let (pool, done) = (pool.clone(), done.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut n = 0u64;
-                while Instant::now() < deadline {
-                    let mut tx = pool.begin().await?;
-                    sqlx::query(INSERT)
-                        .bind(format!("{w}-{n}-{}", uuid::Uuid::now_v7()))
-                        .bind(n as i64)
-                        .bind("raw insert reference")
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    n += 1;
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok::<_, sqlx::Error>(())
-            }));
-        }
+        spawn_writers!(pool, writers, deadline, done, tasks);
     }
     for task in tasks {
         task.await??;

@@ -138,12 +138,15 @@ pub async fn log(state: &AppState, caller: &Caller) -> ApiResult<Vec<BreachJson>
     require(state, caller, Action::ReadAudit, "breach.log").await?;
     let mut conn = state.store.read().await?;
     let rows = store::log(&mut conn.db(), caller.organization_id).await?;
-    let counts = store::affected_counts(&mut conn.db(), caller.organization_id).await?;
+    let counts: std::collections::HashMap<Uuid, i64> =
+        store::affected_counts(&mut conn.db(), caller.organization_id)
+            .await?
+            .into_iter()
+            .collect();
     let count = |id: Uuid| {
         counts
-            .iter()
-            .find(|(b, _)| *b == id)
-            .map_or(0, |(_, n)| usize::try_from(*n).unwrap_or(0))
+            .get(&id)
+            .map_or(0, |n| usize::try_from(*n).unwrap_or(0))
     };
     Ok(rows.iter().map(|b| breach_json(b, count(b.id))).collect())
 }

@@ -392,13 +392,6 @@ pub async fn accounting(
         false,
     )
     .await?;
-    let label = |part: &str| {
-        consent::PARTS
-            .iter()
-            .find(|(p, _)| *p == part)
-            .map(|(_, l)| *l)
-            .unwrap_or("")
-    };
     let mut lines: Vec<(Instant, AccountingLine)> = consented
         .iter()
         .map(|d| {
@@ -410,7 +403,7 @@ pub async fn accounting(
                     recipient: d.recipient.clone(),
                     description: parts
                         .iter()
-                        .map(|p| label(p))
+                        .map(|p| consent::part_label(p))
                         .collect::<Vec<_>>()
                         .join("; "),
                     purpose: d.purpose.clone(),

@@ -69,20 +69,30 @@ pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<
         "contact.list",
     )
     .await?;
-    let today = local_today(state, caller).await?;
+    let in_force = consents_in_force(state, caller, patient.id).await?;
     let mut conn = state.store.read().await?;
     let contacts = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
-    let consents =
-        openiop_store::consents::of_patient(&mut conn.db(), caller.organization_id, patient.id)
-            .await?;
-    let in_force: Vec<(Uuid, Consent)> = consents
-        .iter()
-        .filter(|c| consent::in_force(c.expires_on, c.revoked_on, today))
-        .filter_map(|c| Some((c.id, serde_json::from_str(&c.body).ok()?)))
-        .collect();
     Ok(contacts
         .iter()
         .map(|c| contact_json(c, &in_force))
+        .collect())
+}
+
+/// The patient's Part 2 consents in force today, read.
+async fn consents_in_force(
+    state: &AppState,
+    caller: &Caller,
+    patient_id: Uuid,
+) -> ApiResult<Vec<(Uuid, Consent)>> {
+    let today = local_today(state, caller).await?;
+    let mut conn = state.store.read().await?;
+    let consents =
+        openiop_store::consents::of_patient(&mut conn.db(), caller.organization_id, patient_id)
+            .await?;
+    Ok(consents
+        .iter()
+        .filter(|c| consent::in_force(c.expires_on, c.revoked_on, today))
+        .filter_map(|c| Some((c.id, serde_json::from_str(&c.body).ok()?)))
         .collect())
 }
 
@@ -135,11 +145,9 @@ pub async fn add(
         .detail(row.role.clone());
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    list(state, caller, id)
-        .await?
-        .into_iter()
-        .find(|c| c.id == row.id)
-        .ok_or(ApiError::NotFound)
+    // The new contact alone, with the consents naming them (not the whole list re-read).
+    let in_force = consents_in_force(state, caller, patient.id).await?;
+    Ok(contact_json(&row, &in_force))
 }
 
 /// `POST /api/v1/patients/{id}/contacts`

@@ -136,14 +136,6 @@ async fn released(
     })
 }
 
-fn label(part: &str) -> &'static str {
-    consent::PARTS
-        .iter()
-        .find(|(p, _)| *p == part)
-        .map(|(_, l)| *l)
-        .unwrap_or("")
-}
-
 /// The lines the HTML packet shows for one part.
 fn lines(patient: &Patient, records: &Records) -> Vec<String> {
     match records {
@@ -230,7 +222,7 @@ fn packet_html(r: &Released) -> String {
     }
     html.push_str("</section><section id=\"records\"><h2>Records</h2>");
     for (part, records) in &r.parts {
-        html.push_str(&format!("<h3>{}</h3><ul>", e(label(part))));
+        html.push_str(&format!("<h3>{}</h3><ul>", e(consent::part_label(part))));
         for line in lines(p, records) {
             html.push_str(&format!("<li>{}</li>", e(&line)));
         }

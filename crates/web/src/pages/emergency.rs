@@ -73,14 +73,7 @@ pub async fn emergency(
 }
 
 async fn refused(state: &AppState, caller: &Caller, err: ApiError) -> PageResult {
-    let errors = match err {
-        ApiError::Invalid(invalid) => invalid.0,
-        ApiError::Conflict(why) => vec![FieldError {
-            field: "emergency".into(),
-            message: why,
-        }],
-        other => return Err(other.into()),
-    };
+    let errors = super::form_errors(err, "emergency")?;
     let p = page(state, caller, String::new(), errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)).into_response())
 }

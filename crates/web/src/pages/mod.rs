@@ -183,6 +183,41 @@ impl IntoResponse for PageError {
 pub type PageResult = Result<Response, PageError>;
 
 /// Renders a template; a rendering failure is a 500 page, never a panic.
+/// The field errors a form shows for a refused submission: the input's own, or a conflict
+/// (named `conflict_field`); any other error is an error page.
+pub fn form_errors(err: ApiError, conflict_field: &str) -> Result<Vec<FieldError>, ApiError> {
+    match err {
+        ApiError::Invalid(invalid) => Ok(invalid.0),
+        ApiError::Conflict(why) => Ok(vec![FieldError {
+            field: conflict_field.to_owned(),
+            message: why,
+        }]),
+        other => Err(other),
+    }
+}
+
+/// Answers a form: the page again with `message` when the action worked, or with the field
+/// errors and 422 when it was refused. `page` builds the page from a message and errors.
+pub async fn answer_form<T, P, F, Fut>(
+    outcome: Result<T, ApiError>,
+    message: &str,
+    page: F,
+) -> PageResult
+where
+    P: Template,
+    F: FnOnce(String, Vec<FieldError>) -> Fut,
+    Fut: std::future::Future<Output = Result<P, ApiError>>,
+{
+    match outcome {
+        Ok(_) => Ok(render(&page(message.to_owned(), Vec::new()).await?)),
+        Err(err) => {
+            let errors = form_errors(err, "")?;
+            let p = page(String::new(), errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)).into_response())
+        }
+    }
+}
+
 pub fn render<T: Template>(template: &T) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),

@@ -7,8 +7,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use openiop_core::FieldError;
 use openiop_core::access::{Access, Action, Part, Relationship, Role, decide};
 use openiop_core::amendment::{DecisionInput, RequestInput};
@@ -17,7 +15,7 @@ use openiop_core::consent::{ConsentInput, Recipient, Signature};
 use openiop_core::contact::ContactInput;
 use openiop_core::retention::DisposalInput;
 
-use super::{Chrome, FormData, PageCaller, PageResult, render};
+use super::{Chrome, FormData, PageCaller, PageResult, answer_form, render};
 use crate::AppState;
 use crate::api::amendments::{self, AmendmentJson};
 use crate::api::breaches::{self, BreachJson};
@@ -140,18 +138,6 @@ pub async fn patient_privacy(
     ))
 }
 
-/// Field errors and conflicts go back on the page (422); anything else is an error page.
-fn refusal(err: ApiError) -> Result<Vec<FieldError>, ApiError> {
-    match err {
-        ApiError::Invalid(invalid) => Ok(invalid.0),
-        ApiError::Conflict(why) => Ok(vec![FieldError {
-            field: String::new(),
-            message: why,
-        }]),
-        other => Err(other),
-    }
-}
-
 async fn after_patient_form<T>(
     state: &AppState,
     caller: &Caller,
@@ -159,16 +145,10 @@ async fn after_patient_form<T>(
     outcome: ApiResult<T>,
     message: &str,
 ) -> PageResult {
-    match outcome {
-        Ok(_) => Ok(render(
-            &patient_page(state, caller, id, message.to_owned(), Vec::new()).await?,
-        )),
-        Err(err) => {
-            let errors = refusal(err)?;
-            let page = patient_page(state, caller, id, String::new(), errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
-        }
-    }
+    answer_form(outcome, message, |message, errors| {
+        patient_page(state, caller, id, message, errors)
+    })
+    .await
 }
 
 /// `POST /patients/{id}/part2-consents` (form)
@@ -410,16 +390,10 @@ async fn after_office_form<T>(
     outcome: ApiResult<T>,
     message: &str,
 ) -> PageResult {
-    match outcome {
-        Ok(_) => Ok(render(
-            &office_page(state, caller, message.to_owned(), Vec::new()).await?,
-        )),
-        Err(err) => {
-            let errors = refusal(err)?;
-            let page = office_page(state, caller, String::new(), errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
-        }
-    }
+    answer_form(outcome, message, |message, errors| {
+        office_page(state, caller, message, errors)
+    })
+    .await
 }
 
 /// `POST /breaches` (form): times are the site's local wall clock, `YYYY-MM-DDTHH:MM`.
