@@ -108,6 +108,24 @@ fn week_of_date(date: jiff::civil::Date, zone: &jiff::tz::TimeZone) -> Option<We
     })
 }
 
+/// The eight local midnights that bound a week's days in a zone, Monday's through the next
+/// Monday's, so a store can tell a session's local day by comparing instants (a day is 23 or
+/// 25 hours long when the clocks change).
+pub fn week_midnights(week: &Week, time_zone: &str) -> Option<[OffsetDateTime; 8]> {
+    let zone = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let ts = jiff::Timestamp::from_second(week.start.unix_timestamp()).ok()?;
+    let mut date = zone.to_datetime(ts).date();
+    let mut out = [week.start; 8];
+    for slot in &mut out {
+        let midnight = zone
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .ok()?;
+        *slot = to_time(midnight)?;
+        date = date.tomorrow().ok()?;
+    }
+    Some(out)
+}
+
 /// Parses `YYYY-Www` (a week that exists in that ISO year) in a time zone.
 pub fn parse_week(text: &str, time_zone: &str) -> Option<Week> {
     let zone = jiff::tz::TimeZone::get(time_zone).ok()?;
@@ -213,6 +231,22 @@ pub fn no_shows<G: Ord>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn week_midnights_follow_the_clock_change() {
+        // 2026-W10 holds Chicago's spring change (Sunday 2026-03-08): that Sunday has 23 hours.
+        let week = parse_week("2026-W10", "America/Chicago").expect("week");
+        let days = week_midnights(&week, "America/Chicago").expect("midnights");
+        assert_eq!(days[0], week.start);
+        assert_eq!(days[7], week.end);
+        let hours: Vec<i64> = days
+            .windows(2)
+            .map(|w| (w[1] - w[0]).whole_hours())
+            .collect();
+        assert_eq!(hours, vec![24, 24, 24, 24, 24, 24, 23]);
+        assert_eq!(days[1], datetime!(2026-03-03 06:00 UTC));
+        assert!(week_midnights(&week, "Not/AZone").is_none());
+    }
     #[test]
     fn two_absences_in_a_row_and_no_show_rates() {
         use super::Status::*;

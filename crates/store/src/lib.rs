@@ -30,6 +30,7 @@ pub mod organization;
 pub mod patients;
 pub mod plans;
 pub mod records;
+pub mod reports;
 pub mod retention;
 pub mod schedule;
 mod schema_rules;
@@ -200,6 +201,11 @@ impl Tx {
     }
 }
 
+/// How much of a SQLite database is read through a memory map.
+const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+/// The SQLite writer's page cache, in KiB (allocated as pages are used).
+const SQLITE_WRITER_CACHE_KIB: u64 = 64 * 1024;
+
 impl Store {
     /// Opens (and for SQLite, creates) the database named by `url`.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
@@ -211,9 +217,17 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // Reads of a large database come from memory-mapped pages rather than a system
+            // call per page (shared with the page cache, so it costs no private memory).
+            let base = base.pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
+            // The one writer keeps the upper levels of every index cached: inserts into big
+            // tables with random keys (patient ids) would otherwise re-read them each time.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(base.clone())
+                .connect_with(
+                    base.clone()
+                        .pragma("cache_size", format!("-{}", SQLITE_WRITER_CACHE_KIB)),
+                )
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
@@ -419,8 +433,43 @@ pub fn like_pattern(needle: &str) -> String {
     out
 }
 
+/// Most bind parameters one bulk statement uses on this database. SQLite allows 32,766,
+/// but binding costs grow with the square of the count there (each bind looks its
+/// parameter's name up), so its statements stay short; PostgreSQL's limit is 65,535 and
+/// every statement a round trip.
+pub(crate) fn bulk_parameters(db: &Db<'_>) -> usize {
+    match db {
+        Db::Sqlite(_) => 999,
+        Db::Postgres(_) => 16_000,
+    }
+}
+
+/// `$first, $first+1, ...` placeholders: `rows` tuples of `columns` each, numbered from
+/// `first`, for a multi-row `VALUES` list.
+pub(crate) fn values_placeholders(first: usize, columns: usize, rows: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        out.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(first + row * columns + column).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_placeholders_number_every_row() {
+        assert_eq!(super::values_placeholders(1, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(super::values_placeholders(3, 1, 1), "($3)");
+    }
+
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(super::like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");

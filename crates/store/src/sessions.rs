@@ -64,6 +64,28 @@ macro_rules! session_columns {
     };
 }
 
+/// Binds a session's sixteen columns in the order of `insert_session`'s column list.
+macro_rules! bind_session {
+    ($q:expr, $s:expr, $organization_id:expr, $now:expr) => {
+        $q.bind($s.id)
+            .bind($organization_id)
+            .bind($s.track_id)
+            .bind(&$s.kind)
+            .bind(&$s.title)
+            .bind($s.starts_at)
+            .bind($s.ends_at)
+            .bind($s.capacity)
+            .bind($s.facilitator_id)
+            .bind($now)
+            .bind($s.template_id)
+            .bind($s.room_id)
+            .bind(&$s.modality)
+            .bind(&$s.topic)
+            .bind(&$s.video_url)
+            .bind(&$s.checkin_code)
+    };
+}
+
 pub async fn insert_session(
     db: &mut Db<'_>,
     organization_id: Uuid,
@@ -71,29 +93,14 @@ pub async fn insert_session(
     now: Instant,
 ) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO sessions (id, organization_id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, created_at, template_id, \
              room_id, modality, topic, video_url, checkin_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
-        .bind(s.id)
-        .bind(organization_id)
-        .bind(s.track_id)
-        .bind(&s.kind)
-        .bind(&s.title)
-        .bind(s.starts_at)
-        .bind(s.ends_at)
-        .bind(s.capacity)
-        .bind(s.facilitator_id)
-        .bind(now)
-        .bind(s.template_id)
-        .bind(s.room_id)
-        .bind(&s.modality)
-        .bind(&s.topic)
-        .bind(&s.video_url)
-        .bind(&s.checkin_code)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected())
+        );
+        bind_session!(q, s, organization_id, now)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -183,6 +190,77 @@ pub async fn insert_mark(db: &mut Db<'_>, organization_id: Uuid, m: &Mark) -> Re
         .await
         .map(|r| r.rows_affected())
     })?;
+    Ok(())
+}
+
+/// A program's history in bulk (demo and bench datasets): sessions, their enrollments and
+/// one mark per enrollment, as multi-row inserts of at most `bulk_parameters` parameters
+/// each. The caller owns the transaction.
+pub async fn insert_history(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    sessions: &[Session],
+    marks: &[Mark],
+    now: Instant,
+) -> Result<()> {
+    use crate::values_placeholders;
+    let limit = crate::bulk_parameters(db);
+    for chunk in sessions.chunks(limit / 16) {
+        let sql = format!(
+            "INSERT INTO sessions (id, organization_id, track_id, kind, title, starts_at, ends_at, capacity, facilitator_id, created_at, \
+             template_id, room_id, modality, topic, video_url, checkin_code) VALUES {}",
+            values_placeholders(1, 16, chunk.len())
+        );
+        on_db!(db, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for s in chunk {
+                q = bind_session!(q, s, organization_id, now);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    for chunk in marks.chunks(limit / 4) {
+        let sql = format!(
+            "INSERT INTO session_enrollments (organization_id, session_id, patient_id, enrolled_at) VALUES {}",
+            values_placeholders(1, 4, chunk.len())
+        );
+        on_db!(db, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for m in chunk {
+                q = q
+                    .bind(organization_id)
+                    .bind(m.session_id)
+                    .bind(m.patient_id)
+                    .bind(now);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    for chunk in marks.chunks(limit / 11) {
+        let sql = format!(
+            "INSERT INTO attendance_marks (id, organization_id, session_id, patient_id, status, check_in, check_out, minutes, \
+             recorded_by, recorded_at, absence_reason) VALUES {}",
+            values_placeholders(1, 11, chunk.len())
+        );
+        on_db!(db, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for m in chunk {
+                q = q
+                    .bind(openiop_core::id::new_id())
+                    .bind(organization_id)
+                    .bind(m.session_id)
+                    .bind(m.patient_id)
+                    .bind(&m.status)
+                    .bind(m.check_in)
+                    .bind(m.check_out)
+                    .bind(m.minutes)
+                    .bind(m.recorded_by)
+                    .bind(m.recorded_at)
+                    .bind(&m.absence_reason);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
     Ok(())
 }
 

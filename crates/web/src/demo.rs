@@ -123,6 +123,8 @@ pub async fn load(
     let mut rng = Lcg(0x0105_2026);
     let at = Instant::new(now);
     let mut first_patient = None;
+    let mut history = Vec::new();
+    let mut open: Option<openiop_store::Tx> = None;
     let days_back = i64::from(weeks.max(1)) * 7;
     for n in 0..patients {
         let given = GIVEN[rng.next(GIVEN.len() as u64) as usize];
@@ -138,7 +140,16 @@ pub async fn load(
             phone: Some(format!("+1 555 01{:02} {:04}", n % 100, rng.next(10_000))),
             email: None,
         };
-        let mut tx = state.store.begin().await?;
+        if n % PATIENTS_PER_COMMIT == 0
+            && let Some(done) = open.take()
+        {
+            done.commit().await?;
+            progress(n, patients);
+        }
+        let tx = match &mut open {
+            Some(tx) => tx,
+            None => open.insert(state.store.begin().await?),
+        };
         let patient = store_patients::insert_patient(&mut tx.db(), org, &new, at).await?;
         // Stages: most admitted, some discharged, some registered and waiting.
         let stage = n % 8;
@@ -154,10 +165,26 @@ pub async fn load(
                 at,
             )
             .await?;
-            if stage >= 5 {
-                let discharged = (admitted_on + Duration::days(42)).min(today);
+            // Six weeks for some; episodes admitted long ago ended after 8 to 16 weeks, so a
+            // year of history keeps a census an IOP could hold.
+            let length = if stage >= 5 {
+                Some(Duration::days(42))
+            } else if admitted_on < today - Duration::weeks(LONGEST_EPISODE_WEEKS) {
+                Some(Duration::weeks(8 + rng.next(9) as i64))
+            } else {
+                None
+            };
+            let discharged = length.map(|l| (admitted_on + l).min(today));
+            if let Some(discharged) = discharged {
                 store_patients::discharge_episode(&mut tx.db(), episode, discharged).await?;
             }
+            history.push(Attender {
+                patient_id: patient.id,
+                track: n % tracks.len(),
+                admitted_on,
+                last_day: discharged.unwrap_or(today),
+                misses_often: n % 7 == 3,
+            });
         }
         for (member, every) in [(clinician, 2), (case_manager, 3)] {
             if let Some(user) = member.filter(|_| n % every == 0) {
@@ -166,12 +193,24 @@ pub async fn load(
         }
         // The clinician's admitted patients have a few weeks of PHQ-9 and GAD-7, improving.
         if let (Some(by), true) = (clinician, n % 2 == 0 && stage < 5) {
-            demo_assessments(&mut tx, org, patient.id, by, now, n, &mut rng).await?;
+            demo_assessments(tx, org, patient.id, by, now, n, &mut rng).await?;
         }
-        tx.commit().await?;
         first_patient.get_or_insert(patient.id);
-        progress(n + 1, patients);
     }
+    if let Some(done) = open.take() {
+        done.commit().await?;
+        progress(patients, patients);
+    }
+    demo_history(
+        state,
+        org,
+        (&sites, &tracks),
+        &history,
+        clinician,
+        now,
+        progress,
+    )
+    .await?;
     demo_inquiries(state, org, now).await?;
     demo_schedule(state, org, &sites, &tracks, clinician, now).await?;
     if let Some(clinician) = clinician {
@@ -402,12 +441,7 @@ async fn demo_schedule(
         };
         let room = rooms.iter().find(|r| r.site_id == site.id).map(|r| r.id);
         let evening = track.name.contains("Evening");
-        let (days, start, minutes): (&[u8], u16, u16) = match track.level {
-            openiop_core::program::Level::Php => (&[0, 1, 2, 3, 4], 9 * 60, 240),
-            openiop_core::program::Level::Op => (&[1, 3], 17 * 60, 90),
-            _ if evening => (&[0, 2, 3], 18 * 60, 180),
-            _ => (&[0, 2, 3], 9 * 60 + 30, 180),
-        };
+        let (days, start, minutes) = track_pattern(track);
         let mut dated = Vec::new();
         for &weekday in days {
             let recurrence = Recurrence {
@@ -416,23 +450,7 @@ async fn demo_schedule(
                 minutes,
             };
             for (starts, ends) in attendance::expand(recurrence, &site.time_zone, from, to) {
-                let (kind, title, modality, topic) = match weekday {
-                    0 => ("group_therapy", "CBT group", Some("cbt"), None),
-                    2 => ("group_therapy", "DBT skills group", Some("dbt"), None),
-                    1 => (
-                        "psychoeducation",
-                        "Psychoeducation",
-                        None,
-                        Some("Triggers and cravings"),
-                    ),
-                    4 => ("wellness", "Mindfulness and movement", None, None),
-                    _ => (
-                        "psychoeducation",
-                        "Psychoeducation",
-                        None,
-                        Some("How addiction changes the brain"),
-                    ),
-                };
+                let (kind, title, modality, topic) = session_of_day(weekday);
                 let session = Session {
                     id: openiop_core::id::new_id(),
                     track_id: track.id,
@@ -525,6 +543,172 @@ async fn demo_schedule(
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// When a demo track meets: weekdays (0 = Monday), local start minute and length in minutes.
+fn track_pattern(track: &Track) -> (&'static [u8], u16, u16) {
+    match track.level {
+        openiop_core::program::Level::Php => (&[0, 1, 2, 3, 4], 9 * 60, 240),
+        openiop_core::program::Level::Op => (&[1, 3], 17 * 60, 90),
+        _ if track.name.contains("Evening") => (&[0, 2, 3], 18 * 60, 180),
+        _ => (&[0, 2, 3], 9 * 60 + 30, 180),
+    }
+}
+
+/// What a demo session on a weekday is: kind, title, modality and topic.
+fn session_of_day(
+    weekday: u8,
+) -> (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+) {
+    match weekday {
+        0 => ("group_therapy", "CBT group", Some("cbt"), None),
+        2 => ("group_therapy", "DBT skills group", Some("dbt"), None),
+        1 => (
+            "psychoeducation",
+            "Psychoeducation",
+            None,
+            Some("Triggers and cravings"),
+        ),
+        4 => ("wellness", "Mindfulness and movement", None, None),
+        _ => (
+            "psychoeducation",
+            "Psychoeducation",
+            None,
+            Some("How addiction changes the brain"),
+        ),
+    }
+}
+
+/// Episodes admitted longer ago than this have ended (after 8 to 16 weeks).
+const LONGEST_EPISODE_WEEKS: i64 = 16;
+
+/// Demo patients written per transaction.
+const PATIENTS_PER_COMMIT: usize = 500;
+
+/// Seats in a history group.
+const HISTORY_GROUP: usize = 12;
+
+/// An admitted demo patient, for the attendance history.
+struct Attender {
+    patient_id: Uuid,
+    /// Index into the demo's tracks.
+    track: usize,
+    admitted_on: Date,
+    /// The discharge date, or today for an active episode.
+    last_day: Date,
+    misses_often: bool,
+}
+
+/// The weeks of attendance before the demo's current schedule (which starts last week): each
+/// track's admitted patients in groups of twelve on the track's days, marked as a facilitator
+/// would (mostly present, some late or excused; one patient in seven often misses). Bulk
+/// inserts, one transaction per week, so a year for 100,000 patients takes minutes.
+async fn demo_history(
+    state: &AppState,
+    org: Uuid,
+    (sites, tracks): (&[Site], &[Track]),
+    attenders: &[Attender],
+    facilitator: Option<Uuid>,
+    now: time::OffsetDateTime,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(), ApiError> {
+    use openiop_core::attendance::{self, Status};
+    use openiop_store::sessions::{self, Mark, Session};
+    let (Some(recorded_by), Some(first)) =
+        (facilitator, attenders.iter().map(|a| a.admitted_on).min())
+    else {
+        return Ok(());
+    };
+    let monday_of = |d: Date| d - Duration::days(i64::from(d.weekday().number_days_from_monday()));
+    let schedule_starts = monday_of(now.date()) - Duration::days(7);
+    let first_monday = monday_of(first);
+    let weeks = usize::try_from((schedule_starts - first_monday).whole_weeks()).unwrap_or(0);
+    let mut rng = Lcg(0x4157_0129);
+    let at = Instant::new(now);
+    for week in 0..weeks {
+        let monday = first_monday + Duration::weeks(week as i64);
+        let mut dated = Vec::new();
+        let mut marks = Vec::new();
+        for (t, track) in tracks.iter().enumerate() {
+            let Some(site) = sites.iter().find(|s| s.id == track.site_id) else {
+                continue;
+            };
+            let (days, start, minutes) = track_pattern(track);
+            let members: Vec<&Attender> = attenders
+                .iter()
+                .filter(|a| a.track == t && a.admitted_on < monday + Duration::days(7))
+                .filter(|a| a.last_day >= monday)
+                .collect();
+            for group in members.chunks(HISTORY_GROUP) {
+                for &weekday in days {
+                    let date = monday + Duration::days(i64::from(weekday));
+                    let local = format!("{date}T{:02}:{:02}", start / 60, start % 60);
+                    let Some(starts) =
+                        openiop_core::program::local_to_instant(&site.time_zone, &local)
+                    else {
+                        continue;
+                    };
+                    let ends = starts + Duration::minutes(i64::from(minutes));
+                    let (kind, title, modality, topic) = session_of_day(weekday);
+                    let session = Session {
+                        id: openiop_core::id::new_id(),
+                        track_id: track.id,
+                        kind: kind.into(),
+                        title: title.into(),
+                        starts_at: Instant::new(starts),
+                        ends_at: Instant::new(ends),
+                        capacity: HISTORY_GROUP as i32,
+                        facilitator_id: Some(recorded_by),
+                        template_id: None,
+                        room_id: None,
+                        modality: modality.map(Into::into),
+                        topic: topic.map(Into::into),
+                        video_url: None,
+                        checkin_code: None,
+                    };
+                    for a in group
+                        .iter()
+                        .filter(|a| a.admitted_on <= date && a.last_day >= date)
+                    {
+                        let roll = rng.next(20);
+                        let status = match roll {
+                            0..=5 if a.misses_often => Status::AbsentUnexcused,
+                            0 => Status::AbsentUnexcused,
+                            1 => Status::AbsentExcused,
+                            2 => Status::Late,
+                            _ => Status::Present,
+                        };
+                        let check_in =
+                            (status == Status::Late).then(|| starts + Duration::minutes(20));
+                        let attended =
+                            attendance::attended_minutes(status, starts, ends, check_in, None);
+                        marks.push(Mark {
+                            session_id: session.id,
+                            patient_id: a.patient_id,
+                            status: status.as_str().into(),
+                            check_in: check_in.map(Instant::new),
+                            check_out: None,
+                            minutes: i32::try_from(attended).unwrap_or(0),
+                            recorded_by,
+                            recorded_at: Instant::new(ends),
+                            absence_reason: (status == Status::AbsentExcused)
+                                .then(|| "Sick child".to_owned()),
+                        });
+                    }
+                    dated.push(session);
+                }
+            }
+        }
+        let mut tx = state.store.begin().await?;
+        sessions::insert_history(&mut tx.db(), org, &dated, &marks, at).await?;
+        tx.commit().await?;
+        progress(week + 1, weeks);
+    }
     Ok(())
 }
 

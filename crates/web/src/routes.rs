@@ -370,6 +370,8 @@ pub fn table() -> Vec<Route> {
             .body(|| object(&["code", "family_name", "birth_date"], json!({"code": string(), "family_name": string(),
                 "birth_date": {"type": "string", "format": "date"}}))),
         route(M::GET, "/api/v1/reports/census", "The program census: active episodes per track (read from the replica when configured)", get(api::reports::get_census)),
+        route(M::GET, "/api/v1/reports/intensity", "Weekly intensity compliance of every active episode, per track and in total (counts; read from the replica when configured)", get(api::reports::get_intensity))
+            .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]),
         route(M::GET, "/api/v1/program/attendance", "Program view: below target, missed two in a row, no-show rates", get(api::attendance::get_program_view))
             .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]),
         route(M::POST, "/api/v1/patients/{id}/calendar-feeds", "A secret calendar feed of the patient's sessions", post(api::calendar::post_patient_feed))

@@ -489,6 +489,7 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
             no_such_contact,
         ),
         (M::GET, "/api/v1/reports/census", staff),
+        (M::GET, "/api/v1/reports/intensity", staff),
         (M::GET, "/api/v1/retention", admin_only),
         (M::POST, "/api/v1/retention/disposals", admin_only),
         (M::GET, "/api/v1/retention/disposals", admin_only),

@@ -307,9 +307,9 @@ async fn demo_generates_a_dataset_once() {
             .args([
                 "demo",
                 "--patients",
-                "12",
+                "40",
                 "--weeks",
-                "3",
+                "6",
                 "--database-url",
                 &app.database_url,
             ])
@@ -319,16 +319,40 @@ async fn demo_generates_a_dataset_once() {
     };
     let first = run();
     assert!(first.status.success());
-    assert!(String::from_utf8_lossy(&first.stdout).contains("Demo data loaded: 12 patients"));
-    assert_eq!(app.count("patients").await, 12);
+    assert!(String::from_utf8_lossy(&first.stdout).contains("Demo data loaded: 40 patients"));
+    assert_eq!(app.count("patients").await, 40);
     assert!(
-        app.count("episodes").await >= 9,
+        app.count("episodes").await >= 30,
         "most demo patients are admitted"
+    );
+    // Weeks of attendance before the current schedule: the intensity report (counted in the
+    // database) and the program view (computed from the marks) agree on who fell short.
+    assert!(app.count("attendance_marks").await > 100);
+    let admin = app.admin().await;
+    let (year, week, _) =
+        (time::OffsetDateTime::now_utc() - time::Duration::days(14)).to_iso_week_date();
+    let week = format!("{year}-W{week:02}");
+    let (status, report) = app
+        .get(&format!("/api/v1/reports/intensity?week={week}"), &admin)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{report}");
+    let (_, view) = app
+        .get(&format!("/api/v1/program/attendance?week={week}"), &admin)
+        .await;
+    let below = report["total"]["below_target"].as_i64().unwrap();
+    assert!(
+        report["total"]["measured"].as_i64().unwrap() > 0,
+        "{report}"
+    );
+    assert_eq!(
+        below as usize,
+        view["below_target"].as_array().unwrap().len(),
+        "{report} {view}"
     );
     let second = run();
     assert!(second.status.success());
     assert!(String::from_utf8_lossy(&second.stdout).contains("already has patients"));
-    assert_eq!(app.count("patients").await, 12);
+    assert_eq!(app.count("patients").await, 40);
     assert!(app.verify_audit().await.is_ok());
     app.stop().await;
 }

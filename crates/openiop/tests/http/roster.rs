@@ -287,3 +287,127 @@ on_both!(the_program_view_finds_who_needs_attention, |app| {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("17 %"), "{html}");
 });
+
+on_both!(
+    the_intensity_report_counts_each_patients_current_mark,
+    |app| {
+        let thursday = time::macros::datetime!(2026-11-26 12:00 UTC);
+        app.clock.advance(thursday - app.clock.now());
+        let admin = app.admin().await;
+        let track = app.chicago_track(&admin).await;
+        // 9 hours over 3 days is the track's target.
+        let steady = admitted(app, &admin, &track, "Sam", "Steady").await;
+        let fixed = admitted(app, &admin, &track, "Fay", "Fixed").await;
+        let away = admitted(app, &admin, &track, "Al", "Away").await;
+        let mut last = String::new();
+        for day in [23, 24, 25] {
+            let s = group(app, &admin, &track, day, None).await;
+            last = s["id"].as_str().unwrap().to_owned();
+            for (p, status) in [
+                (&steady, "present"),
+                (&fixed, "present"),
+                (
+                    &away,
+                    if day == 23 {
+                        "present"
+                    } else {
+                        "absent_unexcused"
+                    },
+                ),
+            ] {
+                let (status, body) = app
+                    .post(
+                        &format!("/api/v1/sessions/{last}/attendance"),
+                        &admin,
+                        json!({"patient_id": p, "status": status}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+        }
+        // Fixed's last mark is corrected to absent: only the newest mark counts (6 h, 2 days).
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/sessions/{last}/attendance"),
+                &admin,
+                json!({"patient_id": fixed, "status": "absent_unexcused"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, report) = app
+            .get("/api/v1/reports/intensity?week=2026-W48", &admin)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["week"], "2026-W48");
+        assert_eq!(report["source"], "primary");
+        assert_eq!(
+            report["total"],
+            json!({"active": 3, "measured": 3, "met": 1, "below_target": 2, "rate": 0.333})
+        );
+        assert_eq!(report["tracks"][0]["name"], "Evening IOP");
+        assert_eq!(report["tracks"][0]["met"], 1);
+        // The program view names the same two patients.
+        let (_, view) = app
+            .get("/api/v1/program/attendance?week=2026-W48", &admin)
+            .await;
+        assert_eq!(view["below_target"].as_array().unwrap().len(), 2);
+        // Intensity plans replace the track's targets: Away's team agreed to 3 hours on one day
+        // (met), Steady's plan asks 12 hours on four days (now below).
+        for (patient, hours, days) in [(&away, 3, 1), (&steady, 12, 4)] {
+            let (_, episodes) = app
+                .get(&format!("/api/v1/patients/{patient}/episodes"), &admin)
+                .await;
+            let episode = episodes["items"][0]["id"].as_str().unwrap().to_owned();
+            let plan = json!({"floor_reason": "Agreed with the team", "steps": [
+            {"from_week": 1, "phase": "engagement", "level": if hours < 9 { "op" } else { "iop" },
+             "target_hours": hours, "min_days": days}]});
+            let (status, body) = app
+                .call(
+                    reqwest::Method::PUT,
+                    &format!("/api/v1/patients/{patient}/episodes/{episode}/intensity-plan"),
+                    Some(&admin),
+                    Some(plan),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let (_, report) = app
+            .get("/api/v1/reports/intensity?week=2026-W48", &admin)
+            .await;
+        assert_eq!(
+            report["total"],
+            json!({"active": 3, "measured": 3, "met": 1, "below_target": 2, "rate": 0.333})
+        );
+        let (_, view) = app
+            .get("/api/v1/program/attendance?week=2026-W48", &admin)
+            .await;
+        let mut below: Vec<&str> = view["below_target"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["patient_id"].as_str().unwrap())
+            .collect();
+        below.sort_unstable();
+        let mut expected = [steady.as_str(), fixed.as_str()];
+        expected.sort_unstable();
+        assert_eq!(below, expected);
+        // Before their admission week nobody is measured; a bad week is a field error.
+        let (_, before) = app
+            .get("/api/v1/reports/intensity?week=2026-W44", &admin)
+            .await;
+        assert_eq!(
+            before["total"],
+            json!({"active": 3, "measured": 0, "met": 0, "below_target": 0, "rate": null})
+        );
+        let (status, bad) = app
+            .get("/api/v1/reports/intensity?week=2026-W60", &admin)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        // Counts only, no patient named: reading the report writes no audit event.
+        assert_eq!(
+            app.count("audit_events WHERE action = 'report.intensity'")
+                .await,
+            0
+        );
+    }
+);
