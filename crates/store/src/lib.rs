@@ -70,6 +70,10 @@ pub enum StoreError {
     /// The audit key was not configured for a store that must write audit events.
     #[error("no audit key configured")]
     NoAuditKey,
+    /// The database cannot be reached or is switching over (a failover, a restart, a primary
+    /// that became a read-only replica): the same request may succeed in a moment.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("database: {0}")]
     Database(#[source] sqlx::Error),
     #[error("migration: {0}")]
@@ -90,10 +94,43 @@ impl From<sqlx::Error> for StoreError {
         {
             return StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned());
         }
+        if is_unavailable(&err) {
+            return StoreError::Unavailable(err.to_string());
+        }
         match err {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             other => StoreError::Database(other),
         }
+    }
+}
+
+impl StoreError {
+    /// No connection could be had: whatever the cause, the database is unavailable.
+    fn unreachable(err: sqlx::Error) -> StoreError {
+        StoreError::Unavailable(err.to_string())
+    }
+}
+
+/// Errors that mean "not now" rather than "no": the connection failed or was cut, the server
+/// is shutting down or starting up, or it is (now) a read-only replica. SQLSTATE classes and
+/// codes from PostgreSQL's appendix A.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    // admin_shutdown, crash_shutdown, cannot_connect_now,
+                    // read_only_sql_transaction, too_many_connections
+                    "57P01" | "57P02" | "57P03" | "25006" | "53300"
+                )
+        }),
+        _ => false,
     }
 }
 
@@ -243,7 +280,9 @@ impl Store {
             let connect = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(2))
-                .acquire_timeout(Duration::from_secs(10))
+                // While the database is down (a failover), requests wait this long for a
+                // connection, then answer 503 with a Retry-After.
+                .acquire_timeout(Duration::from_secs(5))
                 .connect_with(connect)
                 .await?;
             Pools::Postgres(pool)
@@ -281,7 +320,9 @@ impl Store {
     /// may lag the primary by the replication delay), the ordinary read pool otherwise.
     pub async fn report_read(&self) -> Result<Conn> {
         match &self.reports {
-            Some(pool) => Ok(Conn::Postgres(pool.acquire().await?)),
+            Some(pool) => Ok(Conn::Postgres(
+                pool.acquire().await.map_err(StoreError::unreachable)?,
+            )),
             None => self.read().await,
         }
     }
@@ -376,8 +417,12 @@ impl Store {
     /// A connection for reading.
     pub async fn read(&self) -> Result<Conn> {
         Ok(match &self.pools {
-            Pools::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
-            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Pools::Sqlite { read, .. } => {
+                Conn::Sqlite(read.acquire().await.map_err(StoreError::unreachable)?)
+            }
+            Pools::Postgres(pool) => {
+                Conn::Postgres(pool.acquire().await.map_err(StoreError::unreachable)?)
+            }
         })
     }
 
@@ -385,7 +430,9 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pools {
             Pools::Sqlite { writer, .. } => TxInner::Sqlite(writer.begin().await?),
-            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+            Pools::Postgres(pool) => {
+                TxInner::Postgres(pool.begin().await.map_err(StoreError::unreachable)?)
+            }
         };
         Ok(Tx {
             inner,
@@ -464,6 +511,24 @@ pub(crate) fn values_placeholders(first: usize, columns: usize, rows: usize) -> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lost_connections_are_unavailable_not_failures() {
+        use std::io::{Error, ErrorKind};
+        let refused = sqlx::Error::Io(Error::new(ErrorKind::ConnectionRefused, "refused"));
+        assert!(matches!(
+            super::StoreError::from(refused),
+            super::StoreError::Unavailable(_)
+        ));
+        assert!(matches!(
+            super::StoreError::from(sqlx::Error::PoolTimedOut),
+            super::StoreError::Unavailable(_)
+        ));
+        assert!(matches!(
+            super::StoreError::from(sqlx::Error::RowNotFound),
+            super::StoreError::NotFound
+        ));
+    }
+
     #[test]
     fn values_placeholders_number_every_row() {
         assert_eq!(super::values_placeholders(1, 2, 2), "($1, $2), ($3, $4)");

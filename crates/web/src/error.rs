@@ -44,15 +44,29 @@ pub enum ApiError {
     /// booked twice): 409, each clash named with the field it concerns.
     #[error("double booking")]
     DoubleBooked(Invalid),
+    /// The database is unreachable or switching over: 503 with a Retry-After; nothing was
+    /// done, so the request is safe to repeat.
+    #[error("service unavailable")]
+    Unavailable { retry_after: u64 },
     #[error("internal error")]
     Internal(String),
 }
+
+/// What a client is told to wait before retrying while the database is unavailable (a
+/// failover takes seconds).
+pub const RETRY_UNAVAILABLE_SECONDS: u64 = 2;
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                ApiError::Unavailable {
+                    retry_after: RETRY_UNAVAILABLE_SECONDS,
+                }
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -89,6 +103,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) | ApiError::DoubleBooked(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +138,10 @@ impl ApiError {
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
+            ApiError::Unavailable { retry_after } => format!(
+                "The database is unavailable for a moment (a switch-over or a restart); \
+                nothing was changed. Try again in {retry_after} seconds."
+            ),
             ApiError::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
         }
     }
@@ -158,7 +177,8 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let ApiError::TooManyRequests { retry_after } = self
+        if let ApiError::TooManyRequests { retry_after } | ApiError::Unavailable { retry_after } =
+            self
             && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
         {
             headers.insert(header::RETRY_AFTER, value);

@@ -192,3 +192,43 @@ crate::on_both!(an_idempotency_key_answers_once, |app| {
     assert_eq!(theirs.status(), StatusCode::CREATED);
     assert!(theirs.headers().get("idempotency-replayed").is_none());
 });
+
+/// While the database refuses connections (as during a failover), requests fail cleanly with
+/// 503 and a Retry-After and change nothing; once it is back they succeed again, without a
+/// restart of the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_then_recovers() {
+    let app = TestApp::start(Backend::Postgres).await;
+    let admin = app.admin().await;
+    let patients = app.count("patients").await;
+    let db = app.database_url.rsplit('/').next().unwrap().to_owned();
+    crate::support::pg_admin(&format!(
+        "ALTER DATABASE {db} ALLOW_CONNECTIONS false; \
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+    ))
+    .await;
+    let body = json!({"given_name": "Olive", "family_name": "Outage", "birth_date": "1990-01-01"});
+    let client = reqwest::Client::new();
+    let refused = client
+        .post(app.url("/api/v1/patients"))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()["retry-after"], "2");
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed"),
+        "{problem}"
+    );
+    crate::support::pg_admin(&format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true")).await;
+    let (status, created) = app.post("/api/v1/patients", &admin, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(app.count("patients").await, patients + 1);
+    app.stop().await;
+}

@@ -45,7 +45,7 @@ fn unique() -> String {
     )
 }
 
-async fn pg_admin(sql: &str) {
+pub async fn pg_admin(sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(&format!("{PG_BASE}/test"))
         .await
