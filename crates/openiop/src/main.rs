@@ -244,14 +244,37 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     "No accounts yet: open {scheme}://{bound}/setup to create the first admin."
                 );
             }
-            match tls {
-                Some(acceptor) => {
-                    let listener = openiop_web::tls::TlsListener::new(listener, acceptor);
-                    openiop_web::serve_tls(listener, state, shutdown_signal()).await?;
+            // After the signal, in-flight requests get a grace period; a connection that
+            // never finishes does not keep the process alive.
+            let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+            let signalled = stopping.clone();
+            let shutdown = async move {
+                shutdown_signal().await;
+                signalled.notify_one();
+            };
+            let serving = async {
+                match tls {
+                    Some(acceptor) => {
+                        let listener = openiop_web::tls::TlsListener::new(listener, acceptor);
+                        openiop_web::serve_tls(listener, state, shutdown).await
+                    }
+                    None => openiop_web::serve(listener, state, shutdown).await,
                 }
-                None => openiop_web::serve(listener, state, shutdown_signal()).await?,
+            };
+            tokio::select! {
+                served = serving => served?,
+                () = async {
+                    stopping.notified().await;
+                    tokio::time::sleep(SHUTDOWN_GRACE).await;
+                } => tracing::warn!("requests still open after the grace period; stopping"),
             }
-            store.close().await;
+            // Every acknowledged write is already committed; closing only tidies up.
+            if tokio::time::timeout(SHUTDOWN_GRACE, store.close())
+                .await
+                .is_err()
+            {
+                tracing::warn!("database connections still busy after the grace period");
+            }
             tracing::info!("stopped");
         }
         Command::Solve => {
@@ -416,6 +439,9 @@ async fn load_demo(state: &AppState, org: uuid::Uuid, patients: usize, weeks: u3
     }
     Ok(())
 }
+
+/// How long a stopping server waits for in-flight requests, then for its connections.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

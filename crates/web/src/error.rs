@@ -183,6 +183,12 @@ impl IntoResponse for ApiError {
         {
             headers.insert(header::RETRY_AFTER, value);
         }
+        // Refused before its body was read, the request leaves the connection unusable: say
+        // so, and the client's next attempt opens a new one instead of writing into a
+        // closed socket.
+        if matches!(self, ApiError::Unavailable { .. }) {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }

@@ -218,6 +218,7 @@ async fn a_database_outage_answers_503_then_recovers() {
         .unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(refused.headers()["retry-after"], "2");
+    assert_eq!(refused.headers()["connection"], "close");
     let problem: serde_json::Value = refused.json().await.unwrap();
     assert!(
         problem["detail"]
