@@ -55,6 +55,8 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do e = e + t:get("errors") end
   io.write("ERRORS " .. e .. "\n")
 end
+-- Every answer is checked; a script that reads answers defines its own response().
+response = function(status, headers, body) count(status, body) end
 function slot_time(n)
   -- A unique half-hour slot per thread and request, from 2027-01-04 on.
   return 1799020800 + (tid * 1000000 + n) * 1800
@@ -106,7 +108,6 @@ request = function()
   n = n + 1
   return wrk.format("POST", nil, $headers, '{"id":3,"method":"model.gnuhealth.patient.read","params":[[' .. ids[(n % #ids) + 1] .. '],["party","puid","lastname","dob","gender","biological_sex"],' .. [[$ctx]] .. ']}')
 end
-response = function(status, headers, body) count(status, body) end
 LUA
 cat >"$work/gh-book.lua" <<LUA
 $lua_common
@@ -117,7 +118,6 @@ request = function()
   local at = string.format('{"__class__":"datetime","year":%d,"month":%d,"day":%d,"hour":%d,"minute":%d,"second":0,"microsecond":0}', t.year, t.month, t.day, t.hour, t.min)
   return wrk.format("POST", nil, $headers, '{"id":4,"method":"model.gnuhealth.appointment.create","params":[[{"patient":' .. ids[(n % #ids) + 1] .. ',"appointment_date":' .. at .. ',"state":"confirmed"}],' .. [[$ctx]] .. ']}')
 end
-response = function(status, headers, body) count(status, body) end
 LUA
 y=${day:0:4}; m=$((10#${day:5:2})); d=$((10#${day:8:2}))
 cat >"$work/gh-day.lua" <<LUA
@@ -127,7 +127,6 @@ local to = '{"__class__":"datetime","year":$y,"month":$m,"day":$d,"hour":23,"min
 request = function()
   return wrk.format("POST", nil, $headers, '{"id":5,"method":"model.gnuhealth.appointment.search_read","params":[[["appointment_date",">=",' .. from .. '],["appointment_date","<=",' .. to .. ']],0,null,[["appointment_date","ASC"]],["patient","appointment_date","state"],' .. [[$ctx]] .. ']}')
 end
-response = function(status, headers, body) count(status, body) end
 LUA
 for op in read day book create; do
   result[gh,$op]=$(load "$gh" -s "$work/gh-$op.lua"); check_errors
@@ -154,7 +153,6 @@ request = function()
   n = n + 1
   return wrk.format("POST", "/api/v1/patients", $headers, '{"given_name":"Bench","family_name":"Peer ' .. tid .. '-' .. n .. '","birth_date":"1990-01-01"}')
 end
-response = function(status, headers, body) count(status, body) end
 LUA
 cat >"$work/openiop-read.lua" <<LUA
 $lua_common
@@ -163,7 +161,6 @@ request = function()
   n = n + 1
   return wrk.format("GET", "/api/v1/patients/" .. ids[(n % #ids) + 1], $headers)
 end
-response = function(status, headers, body) count(status, body) end
 LUA
 cat >"$work/openiop-book.lua" <<LUA
 $lua_common
@@ -173,12 +170,10 @@ request = function()
   local t = slot_time(n)
   return wrk.format("POST", "/api/v1/appointments", $headers, '{"patient_id":"' .. ids[(n % #ids) + 1] .. '","clinician_id":"$clinician","kind":"individual","starts_at":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ", t) .. '","ends_at":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ", t + 1200) .. '"}')
 end
-response = function(status, headers, body) count(status, body) end
 LUA
 cat >"$work/openiop-day.lua" <<LUA
 $lua_common
 request = function() return wrk.format("GET", "/api/v1/sessions?from=$day&to=$day", $headers) end
-response = function(status, headers, body) count(status, body) end
 LUA
 for op in read day book create; do
   result[openiop,$op]=$(load "$base/" -s "$work/openiop-$op.lua"); check_errors

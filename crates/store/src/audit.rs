@@ -42,7 +42,7 @@ impl Tx {
             .await
         })?;
         let sealed = seal(&key, chain, Some((seq - 1, &prev_hash)), event);
-        insert_event(&mut db, &sealed).await?;
+        insert_events(&mut db, std::slice::from_ref(&sealed)).await?;
         on_db!(&mut db, |c| {
             sqlx::query("UPDATE audit_chains SET last_hash = $1 WHERE chain = $2")
                 .bind(&sealed.hash)
@@ -162,16 +162,10 @@ impl Tx {
 const INSERT_ROWS: usize = 64;
 
 async fn insert_events(db: &mut Db<'_>, rows: &[Sealed]) -> Result<()> {
-    let values: Vec<String> = (0..rows.len())
-        .map(|r| {
-            let p: Vec<String> = (1..=15).map(|i| format!("${}", r * 15 + i)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO audit_events (id, chain, seq, prev_hash, hash, organization_id, at, actor_user_id, actor_role, \
          action, patient_id, resource, outcome, client_addr, detail) VALUES {}",
-        values.join(", ")
+        crate::values_placeholders(1, 15, rows.len())
     );
     let mut ats = Vec::with_capacity(rows.len());
     for s in rows {
@@ -199,37 +193,6 @@ async fn insert_events(db: &mut Db<'_>, rows: &[Sealed]) -> Result<()> {
                 .bind(&e.detail);
         }
         q.execute(&mut **c).await.map(|r| r.rows_affected())
-    })?;
-    Ok(())
-}
-
-async fn insert_event(db: &mut Db<'_>, s: &Sealed) -> Result<()> {
-    let e = &s.event;
-    let at = Instant::from_micros(e.at_micros).ok_or(StoreError::NotFound)?;
-    on_db!(db, |c| {
-        sqlx::query(
-            "INSERT INTO audit_events (id, chain, seq, prev_hash, hash, organization_id, at, actor_user_id, actor_role, \
-             action, patient_id, resource, outcome, client_addr, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(e.id)
-        .bind(s.chain)
-        .bind(s.seq)
-        .bind(&s.prev_hash)
-        .bind(&s.hash)
-        .bind(e.organization_id)
-        .bind(at)
-        .bind(e.actor_user_id)
-        .bind(&e.actor_role)
-        .bind(&e.action)
-        .bind(e.patient_id)
-        .bind(&e.resource)
-        .bind(e.outcome.as_str())
-        .bind(&e.client_addr)
-        .bind(&e.detail)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

@@ -169,26 +169,33 @@ pub struct Mark {
     pub absence_reason: Option<String>,
 }
 
+/// Binds a new mark's eleven columns (a fresh id first) in the order of `insert_mark`'s list.
+macro_rules! bind_mark {
+    ($q:expr, $m:expr, $organization_id:expr) => {
+        $q.bind(openiop_core::id::new_id())
+            .bind($organization_id)
+            .bind($m.session_id)
+            .bind($m.patient_id)
+            .bind(&$m.status)
+            .bind($m.check_in)
+            .bind($m.check_out)
+            .bind($m.minutes)
+            .bind($m.recorded_by)
+            .bind($m.recorded_at)
+            .bind(&$m.absence_reason)
+    };
+}
+
 pub async fn insert_mark(db: &mut Db<'_>, organization_id: Uuid, m: &Mark) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO attendance_marks (id, organization_id, session_id, patient_id, status, check_in, check_out, minutes, \
              recorded_by, recorded_at, absence_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(openiop_core::id::new_id())
-        .bind(organization_id)
-        .bind(m.session_id)
-        .bind(m.patient_id)
-        .bind(&m.status)
-        .bind(m.check_in)
-        .bind(m.check_out)
-        .bind(m.minutes)
-        .bind(m.recorded_by)
-        .bind(m.recorded_at)
-        .bind(&m.absence_reason)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected())
+        );
+        bind_mark!(q, m, organization_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -245,18 +252,7 @@ pub async fn insert_history(
         on_db!(db, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
             for m in chunk {
-                q = q
-                    .bind(openiop_core::id::new_id())
-                    .bind(organization_id)
-                    .bind(m.session_id)
-                    .bind(m.patient_id)
-                    .bind(&m.status)
-                    .bind(m.check_in)
-                    .bind(m.check_out)
-                    .bind(m.minutes)
-                    .bind(m.recorded_by)
-                    .bind(m.recorded_at)
-                    .bind(&m.absence_reason);
+                q = bind_mark!(q, m, organization_id);
             }
             q.execute(&mut **c).await.map(|r| r.rows_affected())
         })?;

@@ -106,7 +106,7 @@ on_both!(
         let before = app.count("audit_events").await;
         let path = format!("/api/v1/patients/{patient}");
         let reads = (0..40).map(|_| app.get(&path, &admin));
-        let answers = futures_join_all(reads).await;
+        let answers = crate::support::join_all(reads).await;
         assert!(
             answers
                 .iter()
@@ -123,32 +123,3 @@ on_both!(
         assert!(app.verify_audit().await.is_ok());
     }
 );
-
-/// Runs futures concurrently on the current task (no extra dependency for one helper).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut outputs: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if outputs[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => outputs[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
-}

@@ -39,7 +39,7 @@ async fn concurrent_writers_share_commits_and_a_failure_stays_alone() {
         let store_app = &app;
         tasks.push(insert(store_app, format!("gc-{i}"), i % 8 != 3));
     }
-    let outcomes = futures_join_all(tasks).await;
+    let outcomes = crate::support::join_all(tasks.into_iter()).await;
     let committed = outcomes.iter().filter(|c| **c).count() as i64;
     assert_eq!(committed, 56);
     // Every committed insert is there; none of the abandoned ones.
@@ -53,28 +53,4 @@ async fn concurrent_writers_share_commits_and_a_failure_stays_alone() {
         "{commits} commits for 56 concurrent writers: they were not grouped"
     );
     app.stop().await;
-}
-
-/// Runs the futures concurrently on this task (no extra dependency).
-async fn futures_join_all<F: std::future::Future<Output = bool>>(futures: Vec<F>) -> Vec<bool> {
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<bool>> = vec![None; pinned.len()];
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => results[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    results.into_iter().map(|r| r.unwrap_or(false)).collect()
 }

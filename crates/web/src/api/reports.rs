@@ -79,17 +79,19 @@ pub struct Compliance {
 impl Compliance {
     fn count(&mut self, measured: bool, met: bool) {
         self.active += 1;
-        if measured {
-            self.measured += 1;
-            if met {
-                self.met += 1;
-            } else {
-                self.below_target += 1;
-            }
-        }
+        self.measured += i64::from(measured);
+        self.met += i64::from(measured && met);
     }
 
+    fn add(&mut self, active: i64, measured: i64, met: i64) {
+        self.active += active;
+        self.measured += measured;
+        self.met += met;
+    }
+
+    /// Derives `below_target` and `rate` from the counts.
     fn finish(mut self) -> Compliance {
+        self.below_target = self.measured - self.met;
         self.rate = (self.measured > 0)
             .then(|| (self.met as f64 / self.measured as f64 * 1000.0).round() / 1000.0);
         self
@@ -187,11 +189,10 @@ pub async fn intensity(
     let mut per_track: HashMap<Uuid, Compliance> = HashMap::new();
     if let Some(dates) = dates {
         for line in reports::week_compliance(&mut conn.db(), org, &zone_weeks, dates).await? {
-            let c = per_track.entry(line.track_id).or_default();
-            c.active += line.active;
-            c.measured += line.measured;
-            c.met += line.met;
-            c.below_target += line.measured - line.met;
+            per_track
+                .entry(line.track_id)
+                .or_default()
+                .add(line.active, line.measured, line.met);
         }
     }
     let planned = if plans.is_empty() {
@@ -235,10 +236,7 @@ pub async fn intensity(
     drop(conn);
     let mut total = Compliance::default();
     for c in per_track.values() {
-        total.active += c.active;
-        total.measured += c.measured;
-        total.met += c.met;
-        total.below_target += c.below_target;
+        total.add(c.active, c.measured, c.met);
     }
     Ok(IntensityReport {
         week: name,
