@@ -6,6 +6,13 @@
 //! only after the commit that made its writes durable; a request that fails (or is dropped)
 //! rolls back to its savepoint and takes nothing else with it; a failed commit fails every
 //! request of its batch, none of which had been answered.
+//!
+//! Cancellation: a request's future may be dropped at any `.await` (a client that hangs up, a
+//! job loop aborted at shutdown). A statement sent to SQLite's connection thread runs to its
+//! end whether or not its future is still awaited, so the state is marked *before* each
+//! statement, and the lock is only ever let go through [`Request`], whose drop tells the
+//! flusher. The flusher then rolls back whatever the dropped request left, and commits, so the
+//! write connection always goes back to the pool (closing the store waits for it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +28,7 @@ pub(crate) struct Writer {
     pool: SqlitePool,
     /// The connection, while a transaction is open.
     conn: Option<PoolConnection<Sqlite>>,
-    /// A request's savepoint is open (it holds the lock, or was dropped while holding it).
+    /// A request's savepoint may be open (it holds the lock, or was dropped holding it).
     dirty: bool,
     /// Requests whose savepoints were released, waiting for the commit.
     pending: Vec<oneshot::Sender<std::result::Result<(), String>>>,
@@ -40,6 +47,14 @@ async fn exec(conn: &mut PoolConnection<Sqlite>, sql: &'static str) -> Result<()
     Ok(())
 }
 
+/// Whether `err` says the request's savepoint does not exist: its `SAVEPOINT` never ran, or a
+/// dropped request's `RELEASE` did (its work then stays in the transaction and commits with
+/// it, as a request whose client hung up after its commit).
+fn no_savepoint(err: &StoreError) -> bool {
+    matches!(err, StoreError::Database(e)
+        if e.as_database_error().is_some_and(|d| d.message().starts_with("no such savepoint")))
+}
+
 impl Writer {
     /// Undoes the work of a request that never released its savepoint. If even that fails,
     /// the whole open transaction is abandoned (its waiting requests fail, unanswered).
@@ -53,6 +68,7 @@ impl Writer {
         };
         let undone = match exec(conn, "ROLLBACK TO SAVEPOINT request").await {
             Ok(()) => exec(conn, "RELEASE SAVEPOINT request").await,
+            Err(e) if no_savepoint(&e) => Ok(()),
             Err(e) => Err(e),
         };
         if let Err(e) = undone {
@@ -114,7 +130,9 @@ impl Shared {
             loop {
                 flusher.flush.notified().await;
                 let mut writer = flusher.writer.lock().await;
-                if !writer.pending.is_empty() || writer.dirty {
+                // An open transaction is committed even with nobody waiting for it (its one
+                // request was dropped): the connection must go back to the pool.
+                if writer.conn.is_some() {
                     writer.commit().await;
                     flusher.commits.fetch_add(1, Ordering::Relaxed);
                 }
@@ -129,27 +147,32 @@ impl Shared {
 
     /// Takes the writer (in turn) and opens a savepoint for one request.
     pub(crate) async fn begin(self: &Arc<Shared>) -> Result<Request> {
-        let mut writer = self.writer.clone().lock_owned().await;
+        // From here on the lock is held by a `Request`: if this future is dropped, the
+        // request's drop tells the flusher, which cleans up.
+        let mut request = Request {
+            writer: Some(self.writer.clone().lock_owned().await),
+            shared: self.clone(),
+        };
+        let writer = request.writer_mut()?;
         writer.clean().await?;
         if writer.conn.is_none() {
-            let mut conn = writer.pool.acquire().await?;
-            if let Err(e) = exec(&mut conn, "BEGIN").await {
-                let _ = conn.close().await;
+            let conn = writer.pool.acquire().await?;
+            let conn = writer.conn.insert(conn);
+            if let Err(e) = exec(conn, "BEGIN").await {
+                writer.abandon(&e.to_string()).await;
                 return Err(e);
             }
-            writer.conn = Some(conn);
         }
+        // Marked before it is sent: if the savepoint never comes to be, `clean` finds none.
+        writer.dirty = true;
         if let Some(conn) = writer.conn.as_mut()
             && let Err(e) = exec(conn, "SAVEPOINT request").await
         {
+            writer.dirty = false;
             writer.abandon(&e.to_string()).await;
             return Err(e);
         }
-        writer.dirty = true;
-        Ok(Request {
-            writer: Some(writer),
-            shared: self.clone(),
-        })
+        Ok(request)
     }
 }
 
@@ -167,25 +190,26 @@ impl Request {
             .map(|c| &mut **c)
     }
 
+    fn writer_mut(&mut self) -> Result<&mut Writer> {
+        self.writer
+            .as_deref_mut()
+            .ok_or_else(|| StoreError::Unsupported("a finished request".into()))
+    }
+
     /// Releases the savepoint and waits until a commit has made the work durable.
     pub(crate) async fn commit(mut self) -> Result<()> {
-        let Some(mut writer) = self.writer.take() else {
-            return Err(StoreError::Unsupported("a finished request".into()));
-        };
+        let writer = self.writer_mut()?;
         let released = match writer.conn.as_mut() {
             Some(conn) => exec(conn, "RELEASE SAVEPOINT request").await,
             None => Err(StoreError::Unsupported("no open transaction".into())),
         };
-        if let Err(e) = released {
-            // Still dirty: the flusher rolls it back.
-            drop(writer);
-            self.shared.flush.notify_one();
-            return Err(e);
-        }
+        // On failure the request is dropped still dirty: the flusher rolls it back.
+        released?;
         writer.dirty = false;
         let (done, wait) = oneshot::channel();
         writer.pending.push(done);
-        drop(writer);
+        // The lock goes to the next request in line (or the flusher, which is told now).
+        self.writer = None;
         self.shared.flush.notify_one();
         match wait.await {
             Ok(Ok(())) => Ok(()),
@@ -197,8 +221,9 @@ impl Request {
 
 impl Drop for Request {
     fn drop(&mut self) {
-        // Dropped without commit: the savepoint stays marked dirty; the next holder (a
-        // request or the flusher, told now) rolls it back before anything else.
+        // Dropped holding the lock (without commit, or at any `.await` of `begin` or
+        // `commit`): the next holder (a request, or the flusher, told now) rolls back what it
+        // left before anything else.
         if self.writer.take().is_some() {
             self.shared.flush.notify_one();
         }

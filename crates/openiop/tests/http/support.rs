@@ -260,9 +260,14 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            let _ = server.await;
+            let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), server).await;
+            assert!(stopped.is_ok(), "the server stops within 30 s");
         }
-        self.store.close().await;
+        // Closing waits for every connection to come back: a hang here is a leaked
+        // connection, and fails the test instead of the whole run.
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.store.close())
+            .await
+            .expect("the store closes within 30 s (a connection was never given back)");
         if let Some(db) = self.pg_name.take() {
             pg_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
         }
