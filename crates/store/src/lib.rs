@@ -238,6 +238,15 @@ impl Tx {
     }
 }
 
+/// The PostgreSQL pool's options. sqlx pings a connection as it comes back and again before
+/// it goes out. The second ping is a round trip per use (without it the read path went from
+/// 4,430 to 4,840-5,060 requests/s) but it is also what finds the connections a restarted or
+/// failed-over server dropped, so the first request after an outage succeeds instead of
+/// answering 503 on a dead connection: it stays.
+fn pg_pool_options(options: &StoreOptions) -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(options.max_connections.max(2))
+}
+
 /// How much of a SQLite database is read through a memory map.
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 /// The SQLite writer's page cache, in KiB (allocated as pages are used).
@@ -259,8 +268,13 @@ impl Store {
             let base = base.pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
             // The one writer keeps the upper levels of every index cached: inserts into big
             // tables with random keys (patient ids) would otherwise re-read them each time.
+            // A SQLite connection is a file handle in this process: it cannot go stale, so
+            // the pool's liveness ping before each use (a hop to the connection's thread and
+            // back) buys nothing; without it the read path went from 4,520 to 6,370-7,060
+            // requests/s.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(
                     base.clone()
                         .pragma("cache_size", format!("-{}", SQLITE_WRITER_CACHE_KIB)),
@@ -268,6 +282,7 @@ impl Store {
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
+                .test_before_acquire(false)
                 .connect_with(base.create_if_missing(false))
                 .await?;
             let writer = group_commit::Shared::new(write.clone());
@@ -278,8 +293,7 @@ impl Store {
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections.max(2))
+            let pool = pg_pool_options(options)
                 // While the database is down (a failover), requests wait this long for a
                 // connection, then answer 503 with a Retry-After.
                 .acquire_timeout(Duration::from_secs(5))
@@ -307,8 +321,7 @@ impl Store {
                 "a read replica is a PostgreSQL replica of a PostgreSQL primary".into(),
             ));
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections.max(2))
+        let pool = pg_pool_options(options)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(PgConnectOptions::from_str(url)?)
             .await?;
