@@ -78,10 +78,11 @@ impl Writer {
         Ok(())
     }
 
-    /// Rolls the open transaction back, closes its connection (a fresh one is taken next
-    /// time, so no half-open transaction goes back to the pool) and fails every waiting
-    /// request.
+    /// Rolls the open transaction back (savepoint and all), closes its connection (a fresh
+    /// one is taken next time, so no half-open transaction goes back to the pool) and fails
+    /// every waiting request.
     async fn abandon(&mut self, why: &str) {
+        self.dirty = false;
         if let Some(mut conn) = self.conn.take() {
             let _ = exec(&mut conn, "ROLLBACK").await;
             let _ = conn.close().await;
@@ -168,7 +169,6 @@ impl Shared {
         if let Some(conn) = writer.conn.as_mut()
             && let Err(e) = exec(conn, "SAVEPOINT request").await
         {
-            writer.dirty = false;
             writer.abandon(&e.to_string()).await;
             return Err(e);
         }
