@@ -35,6 +35,7 @@ pub mod safety;
 pub mod schedule;
 pub mod selfcheck;
 pub mod settings;
+pub mod text;
 pub mod totp;
 pub mod treatment_plan;
 pub mod upload;

@@ -40,10 +40,11 @@ pub fn sniff(head: &[u8]) -> Option<MediaType> {
 }
 
 /// A file name safe to show and to send back in a header: its last path segment, without
-/// control characters or quotes, at most 200 characters; `attachment` when nothing is left.
+/// control characters, bidirectional controls (U+202E makes `gnp.exe` read `exe.png`) or
+/// quotes, at most 200 characters; `attachment` when nothing is left.
 pub fn clean_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last
+    let cleaned: String = crate::text::strip_invisible(last)
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
         .take(200)
@@ -92,6 +93,8 @@ mod tests {
         assert_eq!(clean_file_name("C:\\Users\\me\\scan.pdf"), "scan.pdf");
         assert_eq!(clean_file_name("a\"b;\nc.png"), "abc.png");
         assert_eq!(clean_file_name(".hidden"), "hidden");
+        assert_eq!(clean_file_name("photo\u{202e}gnp.exe"), "photognp.exe");
+        assert_eq!(clean_file_name("\u{2066}a.pdf\u{2069}"), "a.pdf");
         assert_eq!(clean_file_name(""), "attachment");
         assert_eq!(clean_file_name(&"x".repeat(300)).len(), 200);
     }

@@ -256,6 +256,55 @@ pub async fn relationship(
     })
 }
 
+/// How a user stands to each of several patients, in three queries whatever their number
+/// (for operations over many patients, which ask the policy for each). Patients the user has
+/// no relationship with are answered [`Relationship::None`].
+pub async fn relationships(
+    db: &mut Db<'_>,
+    user_id: Uuid,
+    user_patient_id: Option<Uuid>,
+    patient_ids: &[Uuid],
+    now: Instant,
+) -> Result<std::collections::BTreeMap<Uuid, Relationship>> {
+    // Every patient the user relates to, with how (1 care team, 2 facilitator, 3 broken
+    // glass): one round trip, bounded by the user's caseload, not by `patient_ids`.
+    let rows: Vec<(Uuid, i32)> = on_db!(db, |c| {
+        sqlx::query_as(
+            "SELECT patient_id, 1 FROM care_team_members WHERE user_id = $1 \
+             UNION ALL SELECT e.patient_id, 2 FROM session_enrollments e \
+             JOIN sessions s ON s.id = e.session_id WHERE s.facilitator_id = $1 \
+             UNION ALL SELECT patient_id, 3 FROM emergency_access \
+             WHERE user_id = $1 AND expires_at > $2",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&mut **c)
+        .await
+    })?;
+    // The closest relationship wins, as in `relationship`.
+    let mut how: std::collections::BTreeMap<Uuid, i32> = std::collections::BTreeMap::new();
+    for (patient, kind) in rows {
+        let slot = how.entry(patient).or_insert(kind);
+        *slot = (*slot).min(kind);
+    }
+    Ok(patient_ids
+        .iter()
+        .map(|id| {
+            let rel = if user_patient_id == Some(*id) {
+                Relationship::Myself
+            } else {
+                match how.get(id) {
+                    Some(1) => Relationship::CareTeam,
+                    Some(2) => Relationship::Facilitator,
+                    Some(3) => Relationship::Emergency,
+                    _ => Relationship::None,
+                }
+            };
+            (*id, rel)
+        })
+        .collect())
+}
+
 /// Several patients of an organization at once (for lists, without N+1 queries).
 pub async fn find_patients(
     db: &mut Db<'_>,

@@ -166,9 +166,19 @@ pub async fn login(
         });
     }
 
+    // Text no account can hold (control characters; PostgreSQL cannot even compare a NUL)
+    // is a wrong credential, answered as for an unknown user.
+    let refused = [("username", username), ("password", password)]
+        .into_iter()
+        .chain(totp.map(|t| ("totp", t)))
+        .any(|(field, value)| openiop_core::text::check(field, value).is_err());
     let name = openiop_core::login::normalize_username(username);
     let mut conn = state.store.read().await?;
-    let user = users::find_user_by_name(&mut conn.db(), &name).await?;
+    let user = if refused {
+        None
+    } else {
+        users::find_user_by_name(&mut conn.db(), &name).await?
+    };
     let fallback_org = organization::first_organization(&mut conn.db()).await?;
     drop(conn);
     let Some(user) = user.filter(|u| u.active) else {

@@ -13,9 +13,12 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-pub struct ApiJson<T>(pub T);
+/// A JSON body parsed into `T`. Every text in it passes `core::text`'s rule (422 naming the
+/// field) unless `TEXT` is false: only the login turns it off, because there a refused name
+/// or password must answer 401 like any other wrong credential (`auth::login` checks them).
+pub struct ApiJson<T, const TEXT: bool = true>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned, const TEXT: bool> FromRequest<S> for ApiJson<T, TEXT> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -40,7 +43,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ApiError::MalformedJson("the body could not be read".into())
             }
         })?;
-        parse(&bytes).map(ApiJson)
+        parse_body(&bytes, TEXT).map(ApiJson)
     }
 }
 
@@ -48,9 +51,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 ///
 /// Every request body of this API is a JSON object: serde would also fill a struct from an
 /// array, positionally, which no client means, so anything else is refused first.
+#[cfg(test)]
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    parse_body(bytes, true)
+}
+
+fn parse_body<T: DeserializeOwned>(bytes: &[u8], check_text: bool) -> Result<T, ApiError> {
+    let value = strict_value(bytes, check_text)?;
     if !value.is_object() {
         return Err(Invalid::one("", "the body must be a JSON object").into());
     }
@@ -58,6 +65,142 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         data_error(&path, &err.into_inner())
     })
+}
+
+/// Parses JSON into a value, refusing (422, naming the field) a key that appears twice in
+/// one object, which serde_json would silently resolve to the last, and any key or string
+/// that `core::text` refuses. Malformed JSON is a 400.
+fn strict_value(bytes: &[u8], check_text: bool) -> Result<serde_json::Value, ApiError> {
+    let refused = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde::de::DeserializeSeed::deserialize(
+        Strict {
+            path: String::new(),
+            refused: &refused,
+            check_text,
+        },
+        &mut de,
+    )
+    .and_then(|value| de.end().map(|()| value));
+    match (parsed, refused.into_inner()) {
+        (Ok(value), _) => Ok(value),
+        (Err(_), Some((field, message))) => Err(Invalid::one(field, message).into()),
+        (Err(e), None) => Err(ApiError::MalformedJson(e.to_string())),
+    }
+}
+
+/// Checks one text value of an outside input against `core::text`, as a field error.
+pub(crate) fn check_text(field: &str, value: &str) -> Result<(), Invalid> {
+    openiop_core::text::check(field, value).map_err(|r| Invalid::one(field, r.message()))
+}
+
+/// A JSON value at `path`, checked as it is read (see [`strict_value`]).
+struct Strict<'a> {
+    path: String,
+    refused: &'a std::cell::RefCell<Option<(String, String)>>,
+    check_text: bool,
+}
+
+impl Strict<'_> {
+    fn refuse<E: serde::de::Error>(&self, field: String, message: &str) -> E {
+        self.refused
+            .borrow_mut()
+            .get_or_insert((field, message.to_owned()));
+        E::custom(message)
+    }
+
+    fn child(&self, path: String) -> Self {
+        Strict {
+            path,
+            refused: self.refused,
+            check_text: self.check_text,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strict<'_> {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Strict<'_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        match openiop_core::text::check(&self.path, v) {
+            Err(r) if self.check_text => Err(self.refuse(self.path.clone(), r.message())),
+            _ => Ok(v.into()),
+        }
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+        self.visit_str(&v)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) =
+            seq.next_element_seed(self.child(format!("{}[{}]", self.path, items.len())))?
+        {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if let Err(r) = openiop_core::text::check("key", &key) {
+                return Err(self.refuse(path, r.message()));
+            }
+            if object.contains_key(&key) {
+                return Err(self.refuse(path, "appears more than once in the object"));
+            }
+            let value = map.next_value_seed(self.child(path))?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// Names the field of a data error: serde reports unknown and missing fields at their
@@ -107,6 +250,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
         let pairs: Vec<(String, String)> = form_pairs(query);
+        for (k, v) in &pairs {
+            check_text(k, v)?;
+            check_text("parameter", k)?;
+        }
         let object: serde_json::Map<String, serde_json::Value> = pairs
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))

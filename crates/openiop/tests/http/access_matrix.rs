@@ -1463,6 +1463,18 @@ async fn every_route_times_every_role() {
                 .get("location")
                 .is_some_and(|l| l == "/login")
                 && !path.ends_with("logout");
+            // Whatever the route (lists, bulk operations, pages), a response never names a
+            // patient the caller may not see: the outsider never reads the world's patient.
+            let text = resp.text().await.unwrap_or_default();
+            if *who == Who::Outsider
+                && (text.contains(&world.patient)
+                    || text.contains("Matrix Patient")
+                    || text.contains("Patient, Matrix"))
+            {
+                failures.push(format!(
+                    "{method} {path} as {who:?}: the response names a patient the caller may not see"
+                ));
+            }
             let ok = match expect {
                 Allowed => {
                     !matches!(status.as_u16(), 401 | 403 | 404)

@@ -4,6 +4,7 @@ use openiop_core::audit::Break;
 
 use crate::on_both;
 use crate::support::TestApp;
+use serde_json::json;
 
 /// Fills the trail with real events and returns the second-oldest event's id as text.
 async fn busy_trail(app: &TestApp) -> (String, String) {
@@ -123,3 +124,132 @@ on_both!(
         assert!(app.verify_audit().await.is_ok());
     }
 );
+
+// Every response that names a patient records which patients it named, lists included (the
+// breach log finds its affected patients, and the accounting its readers, in these events):
+// the overdue measures, notifications, crisis alerts, placement reviews and patient searches
+// each write one event per patient they name, and nothing for patients they leave out.
+async fn seen(app: &crate::support::TestApp) -> std::collections::BTreeSet<uuid::Uuid> {
+    app.audit_actions()
+        .await
+        .iter()
+        .map(|e| e.event.id)
+        .collect()
+}
+
+fn fresh(
+    events: &[openiop_core::audit::Sealed],
+    before: &std::collections::BTreeSet<uuid::Uuid>,
+) -> Vec<openiop_core::audit::Sealed> {
+    events
+        .iter()
+        .filter(|e| !before.contains(&e.event.id))
+        .cloned()
+        .collect()
+}
+
+on_both!(every_list_that_names_patients_audits_each_one, |app| {
+    let admin = app.admin().await;
+    let track = app.track(&admin, "Listed IOP").await;
+    let first_id = app.user(&admin, "l.first", "clinician", None).await;
+    let second_id = app.user(&admin, "l.second", "clinician", None).await;
+    let first = app.login("l.first", crate::support::PASSWORD).await;
+    let second = app.login("l.second", crate::support::PASSWORD).await;
+    let patient = app.patient(&admin, "Lena", "Listed").await;
+    let stranger = app.patient(&admin, "Sam", "Stranger").await;
+    let admitted = openiop_core::validate::format_date(
+        time::OffsetDateTime::now_utc().date() - time::Duration::days(40),
+    );
+    for p in [&patient, &stranger] {
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/patients/{p}/episodes"),
+                &admin,
+                json!({"track_id": track, "admitted_on": admitted}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED);
+    }
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/patients/{patient}/care-team"),
+            Some(&admin),
+            Some(json!({"user_ids": [first_id, second_id]})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    // An open alert (a PHQ-9 item 9 answer), and a crisis event that escalates and notifies
+    // the second clinician.
+    let (_, assessment) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/assessments"),
+            &first,
+            json!({"code": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 1]}),
+        )
+        .await;
+    assert!(assessment["alert_id"].is_string(), "{assessment}");
+    let (status, event) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/crisis-events"),
+            &first,
+            json!({"kind": "return_to_use", "severity": "moderate", "description": "Used after a funeral",
+                "actions_taken": "Reviewed the relapse plan", "escalate": true}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{event}");
+    let named = |events: &[openiop_core::audit::Sealed], action: &str| -> Vec<String> {
+        let mut ids: Vec<String> = events
+            .iter()
+            .filter(|e| e.event.action == action)
+            .filter_map(|e| e.event.patient_id.map(|p| p.to_string()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    for (path, action, token) in [
+        ("/api/v1/measures/overdue", "measures.overdue", &second),
+        ("/api/v1/notifications", "notification.list", &second),
+        ("/api/v1/alerts", "alert.list", &second),
+        (
+            "/api/v1/placement-reviews",
+            "placement_review.list",
+            &second,
+        ),
+        ("/api/v1/patients?q=", "patient.search", &second),
+    ] {
+        let before = seen(app).await;
+        let (status, body) = app.get(path, token).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{path}: {body}");
+        assert!(
+            body.to_string().contains(&patient),
+            "{path} names the patient: {body}"
+        );
+        assert!(!body.to_string().contains(&stranger), "{path}: {body}");
+        let events = app.audit_actions().await;
+        assert_eq!(
+            named(&fresh(&events, &before), action),
+            std::slice::from_ref(&patient),
+            "{path}: one event naming the patient it listed, none for anyone else"
+        );
+    }
+    // The admin's lists name both patients, and say so.
+    let before = seen(app).await;
+    let (_, body) = app.get("/api/v1/measures/overdue", &admin).await;
+    assert!(body.to_string().contains(&stranger));
+    let events = app.audit_actions().await;
+    let mut both = vec![patient.clone(), stranger.clone()];
+    both.sort();
+    assert_eq!(named(&fresh(&events, &before), "measures.overdue"), both);
+    // A search that finds nobody still leaves one event.
+    let before = seen(app).await;
+    app.get("/api/v1/patients?q=zzz", &second).await;
+    let events = app.audit_actions().await;
+    assert_eq!(
+        fresh(&events, &before)
+            .iter()
+            .filter(|e| e.event.action == "patient.search" && e.event.detail == "results=0")
+            .count(),
+        1
+    );
+});

@@ -249,3 +249,137 @@ on_both!(health_and_the_openapi_document, |app| {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 });
+
+// Control characters answered 500 on PostgreSQL (which cannot store NUL) and 401/422 on
+// SQLite. Both databases now answer alike from one rule at the edge: 422 naming the field
+// (401 at login), nothing stored; prose keeps its line breaks; names refuse bidirectional
+// controls; a key given twice is refused.
+on_both!(control_characters_are_refused_alike_everywhere, |app| {
+    let admin = app.admin().await;
+    let track = app.track(&admin, "Text IOP").await;
+    let patient = app.patient(&admin, "Tex", "Tual").await;
+    let patients = app.count("patients").await;
+    // Login: a wrong credential like any other.
+    for body in [
+        json!({"username": "a\u{0}b", "password": "Whatever-pass-1"}),
+        json!({"username": "admin", "password": "Admin\u{0}-Password-1"}),
+    ] {
+        let (status, _) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _, _) = app
+        .form("/login", "", "username=a%00b&password=whatever")
+        .await;
+    assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(status.is_client_error(), "{status}");
+    // Searches and filters.
+    for (path, field) in [
+        ("/api/v1/patients?q=%00", "q"),
+        ("/api/v1/patients?q=a%C2%85", "q"),
+        ("/api/v1/inquiries?stage=%00", "stage"),
+    ] {
+        let (status, problem) = app.get(path, &admin).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert_eq!(fields(&problem), [field], "{path}");
+    }
+    // Bodies: the field is named, nothing is stored.
+    let cases = [
+        (
+            "/api/v1/patients".to_owned(),
+            json!({"given_name": "Nul\u{0}", "family_name": "Byte", "birth_date": "1990-01-01"}),
+            "given_name",
+        ),
+        (
+            "/api/v1/patients".to_owned(),
+            json!({"given_name": "Ann", "family_name": "gnp\u{202e}.exe", "birth_date": "1990-01-01"}),
+            "family_name",
+        ),
+        (
+            "/api/v1/patients".to_owned(),
+            json!({"given_name": "\u{feff}Ann", "family_name": "Line", "birth_date": "1990-01-01"}),
+            "given_name",
+        ),
+        (
+            "/api/v1/patients".to_owned(),
+            json!({"given_name": "Ann\nMarie", "family_name": "Line", "birth_date": "1990-01-01"}),
+            "given_name",
+        ),
+        (
+            format!("/api/v1/patients/{patient}/crisis-events"),
+            json!({"kind": "other", "severity": "low", "description": "a\u{0}b", "actions_taken": "Talked"}),
+            "description",
+        ),
+        (
+            format!("/api/v1/patients/{patient}/check-ins"),
+            json!({"mood": 5, "craving": 1, "used": false, "note": "\u{1b}[2J"}),
+            "note",
+        ),
+        (
+            "/api/v1/check-in".to_owned(),
+            json!({"code": "AB\u{0}", "family_name": "Tual", "birth_date": "1988-03-14"}),
+            "code",
+        ),
+        (
+            format!("/api/v1/patients/{patient}/episodes"),
+            json!({"track_id": track, "admitted_on": "2026-01-01", "extra": {"a\u{0}": 1}}),
+            "extra.a\u{0}",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let (status, problem) = app.post(&path, &admin, body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert_eq!(fields(&problem), [field], "{path}");
+    }
+    assert_eq!(app.count("patients").await, patients);
+    assert_eq!(app.count("crisis_events").await, 0);
+    assert_eq!(app.count("episodes").await, 0);
+    // Prose keeps its line breaks, tabs and right-to-left marks.
+    let (status, event) = app
+        .post(
+            &format!("/api/v1/patients/{patient}/crisis-events"),
+            &admin,
+            json!({"kind": "other", "severity": "low", "description": "Line one\r\n\tLine two \u{202b}שלום\u{202c}",
+                "actions_taken": "Talked"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{event}");
+    // A key given twice: serde would keep the last one silently.
+    let (status, _, problem) = raw(
+        app,
+        &admin,
+        "/api/v1/patients",
+        "application/json",
+        br#"{"given_name": "A", "family_name": "Twice", "given_name": "B", "birth_date": "1990-01-01"}"#
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&problem), ["given_name"]);
+    // Forms: a 422 page naming the field, nothing stored.
+    let (cookie, csrf) = app.browser_session("admin", "Admin-Password-1").await;
+    let (status, _, page) = app
+        .form(
+            "/patients",
+            &cookie,
+            &format!("csrf={csrf}&given_name=Nul%00&family_name=Form&birth_date=1990-01-01"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("given_name") || page.contains("control characters"));
+    assert_eq!(app.count("patients").await, patients);
+});

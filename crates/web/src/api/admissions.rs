@@ -352,10 +352,15 @@ pub async fn get_duplicates(
         &q.birth_date,
     )
     .await?;
-    let event = EventBuilder::for_caller(&caller)
-        .action("patient.duplicate_check", "patients/duplicates")
-        .detail(format!("results={}", found.len()));
-    state.store.record(vec![event.build(state.now())]).await?;
+    let named: Vec<Uuid> = found.iter().map(|p| p.id).collect();
+    super::audit_search(
+        &state,
+        &caller,
+        "patient.duplicate_check",
+        "patients/duplicates",
+        &named,
+    )
+    .await?;
     Ok(Json(ListPage::whole(
         found.into_iter().map(PatientJson::from).collect(),
     )))

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use openiop_core::access::{Action, Role};
+use openiop_core::access::{Access, Action, Part, Role};
 use openiop_core::attendance::{self, NoShows, Status};
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::instruments::rfc3339;
-use super::require;
 use super::sessions::{AttendanceBody, record_marks};
+use super::{permitted_patients, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
@@ -72,8 +72,11 @@ pub async fn roster(
     session: &Session,
 ) -> ApiResult<Vec<RosterLine>> {
     let mut conn = state.store.read().await?;
-    let lines = sessions::roster(&mut conn.db(), session.id).await?;
+    let mut lines = sessions::roster(&mut conn.db(), session.id).await?;
     drop(conn);
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
+    let permitted = permitted_patients(state, caller, Part::Attendance, Access::Read, &ids).await?;
+    lines.retain(|l| permitted.contains(&l.patient_id));
     let now = state.now();
     let events = lines
         .iter()
@@ -132,10 +135,13 @@ pub async fn mark_all_present(
     let mut conn = state.store.read().await?;
     let lines = sessions::roster(&mut conn.db(), session.id).await?;
     drop(conn);
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
+    let permitted =
+        permitted_patients(state, caller, Part::Attendance, Access::Write, &ids).await?;
     let now = state.now();
     let marks: Vec<Mark> = lines
         .iter()
-        .filter(|l| l.status.is_none())
+        .filter(|l| l.status.is_none() && permitted.contains(&l.patient_id))
         .map(|l| Mark {
             session_id: session.id,
             patient_id: l.patient_id,
@@ -462,27 +468,6 @@ pub async fn program_view(
     })
 }
 
-/// Records that the program view showed these patients (once each) to the caller.
-pub async fn audit_shown(
-    state: &AppState,
-    caller: &Caller,
-    resource: &str,
-    patients: &[Uuid],
-) -> ApiResult<()> {
-    let now = state.now();
-    let unique: BTreeSet<Uuid> = patients.iter().copied().collect();
-    let events = unique
-        .into_iter()
-        .map(|p| {
-            EventBuilder::for_caller(caller)
-                .action("program.attendance", resource)
-                .patient(p)
-                .build(now)
-        })
-        .collect();
-    Ok(state.store.record(events).await?)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct WeekQuery {
@@ -507,7 +492,14 @@ pub async fn get_program_view(
     let view = program_view(&state, &caller, query.week.as_deref()).await?;
     let mut patients: Vec<Uuid> = view.below_target.iter().map(|b| b.patient_id).collect();
     patients.extend(view.missed_two_in_a_row.iter().copied());
-    audit_shown(&state, &caller, "program/attendance", &patients).await?;
+    super::audit_named(
+        &state,
+        &caller,
+        "program.attendance",
+        "program/attendance",
+        &patients,
+    )
+    .await?;
     Ok(Json(view))
 }
 

@@ -372,11 +372,25 @@ pub async fn notifications(state: &AppState, caller: &Caller) -> ApiResult<Vec<N
     let mut conn = state.store.read().await?;
     let rows =
         store::notifications_of(&mut conn.db(), caller.organization_id, caller.user_id, 50).await?;
+    drop(conn);
+    // A notification points at a patient only while the caller may still see them (a care
+    // team changes); each patient pointed at is audited.
+    let ids: Vec<Uuid> = rows.iter().filter_map(|n| n.patient_id).collect();
+    let visible = super::permitted_patients(
+        state,
+        caller,
+        openiop_core::access::Part::Demographics,
+        openiop_core::access::Access::Read,
+        &ids,
+    )
+    .await?;
+    let named: Vec<Uuid> = visible.iter().copied().collect();
+    super::audit_named(state, caller, "notification.list", "notifications", &named).await?;
     Ok(rows
         .into_iter()
         .map(|n| NotificationJson {
             id: n.id,
-            patient_id: n.patient_id,
+            patient_id: n.patient_id.filter(|p| visible.contains(p)),
             kind: n.kind,
             message: n.message,
             link: n.link,
@@ -437,13 +451,26 @@ pub async fn open_reviews(state: &AppState, caller: &Caller) -> ApiResult<Vec<Re
     let reach = Reach::of(caller.role, caller.user_id, caller.patient_id);
     let reached =
         store_patients::reached_ids(&mut conn.db(), caller.organization_id, reach).await?;
-    Ok(rows
+    drop(conn);
+    let rows: Vec<_> = rows
         .into_iter()
         .filter(|r| {
             reached
                 .as_ref()
                 .is_none_or(|ids| ids.contains(&r.patient_id))
         })
+        .collect();
+    let named: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    super::audit_named(
+        state,
+        caller,
+        "placement_review.list",
+        "placement-reviews",
+        &named,
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
         .map(|r| ReviewJson {
             id: r.id,
             patient_id: r.patient_id,

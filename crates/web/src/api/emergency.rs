@@ -295,7 +295,14 @@ pub async fn queue(
         .map(|a| a.patient_id)
         .chain(disclosures.iter().map(|d| d.patient_id))
         .collect();
-    super::attendance::audit_shown(state, caller, "emergency.review_queue", &patients).await?;
+    super::audit_named(
+        state,
+        caller,
+        "emergency.review_queue",
+        "emergency-access",
+        &patients,
+    )
+    .await?;
     Ok((
         accesses.iter().map(Into::into).collect(),
         disclosures.iter().map(Into::into).collect(),

@@ -186,6 +186,13 @@ pub async fn receive(state: &AppState, client: &str, mut form: Multipart) -> Api
         match TEXT_FIELDS.iter().find(|(known, _)| *known == name) {
             Some((known, _)) => {
                 let text = read_text(&mut field, known).await?;
+                if let Err(refused) = openiop_core::text::check(known, &text) {
+                    errors.push(FieldError {
+                        field: (*known).to_owned(),
+                        message: refused.message().into(),
+                    });
+                    continue;
+                }
                 texts.retain(|(k, _)| k != known);
                 texts.push((known, text));
             }

@@ -406,12 +406,8 @@ pub async fn open_alerts(state: &AppState, caller: &Caller) -> ApiResult<Vec<Ale
     let mut conn = state.store.read().await?;
     let alerts = clinical::open_alerts(&mut conn.db(), caller.organization_id, scope).await?;
     drop(conn);
-    if !alerts.is_empty() {
-        let event = EventBuilder::for_caller(caller)
-            .action("alert.list", "alerts")
-            .detail(format!("results={}", alerts.len()));
-        state.store.record(vec![event.build(state.now())]).await?;
-    }
+    let named: Vec<Uuid> = alerts.iter().map(|a| a.patient_id).collect();
+    super::audit_named(state, caller, "alert.list", "alerts", &named).await?;
     Ok(alerts)
 }
 

@@ -87,6 +87,15 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<DueJson
             .cmp(&b.due_on)
             .then(a.patient_id.cmp(&b.patient_id))
     });
+    let named: Vec<Uuid> = out.iter().map(|d| d.patient_id).collect();
+    super::audit_named(
+        state,
+        caller,
+        "measures.overdue",
+        "measures/overdue",
+        &named,
+    )
+    .await?;
     Ok(out)
 }
 

@@ -139,6 +139,90 @@ pub async fn open_patient(
     }
 }
 
+/// Which of `ids` the policy lets the caller reach for `part` and `access`: the question
+/// every operation over many patients asks, once per patient, exactly as [`open_patient`]
+/// asks it for one (the relationships are read in bulk). The others are left out without a
+/// word: a list must not name them and a bulk write must not touch them. Nothing is audited
+/// here; the operation audits the patients it names or changes.
+pub async fn permitted_patients(
+    state: &AppState,
+    caller: &Caller,
+    part: Part,
+    access: Access,
+    ids: &[Uuid],
+) -> ApiResult<std::collections::BTreeSet<Uuid>> {
+    use openiop_core::access::Relationship;
+    let relationships = if openiop_core::access::needs_relationship(caller.role) {
+        let mut conn = state.store.read().await?;
+        store_patients::relationships(
+            &mut conn.db(),
+            caller.user_id,
+            caller.patient_id,
+            ids,
+            openiop_store::Instant::new(state.now()),
+        )
+        .await?
+    } else {
+        ids.iter()
+            .map(|id| {
+                let rel = if caller.patient_id == Some(*id) {
+                    Relationship::Myself
+                } else {
+                    Relationship::None
+                };
+                (*id, rel)
+            })
+            .collect()
+    };
+    Ok(relationships
+        .into_iter()
+        .filter(|(_, rel)| decide(caller.role, Action::Record(part, access), *rel).is_allowed())
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Records that a response named these patients to the caller: one event per patient (each
+/// once), so the breach log and the accounting of disclosures find every reader of a list.
+/// Every response that names a patient goes through here or [`open_patient`].
+pub async fn audit_named(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+    patients: &[Uuid],
+) -> ApiResult<()> {
+    let now = state.now();
+    let unique: std::collections::BTreeSet<Uuid> = patients.iter().copied().collect();
+    let events = unique
+        .into_iter()
+        .map(|p| {
+            EventBuilder::for_caller(caller)
+                .action(action, resource)
+                .patient(p)
+                .build(now)
+        })
+        .collect();
+    Ok(state.store.record(events).await?)
+}
+
+/// A search's audit: one event per patient found (as [`audit_named`]), or one event saying
+/// it found nobody, so every search leaves a trace.
+pub async fn audit_search(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+    found: &[Uuid],
+) -> ApiResult<()> {
+    if found.is_empty() {
+        let event = EventBuilder::for_caller(caller)
+            .action(action, resource)
+            .detail("results=0");
+        return Ok(state.store.record(vec![event.build(state.now())]).await?);
+    }
+    audit_named(state, caller, action, resource, found).await
+}
+
 /// The active staff member of an organization that `text` names, if it names one.
 pub async fn staff_in_org(
     state: &AppState,

@@ -22,7 +22,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::instruments::rfc3339;
-use super::{ListPage, body_id, open_patient, require};
+use super::{ListPage, body_id, open_patient, permitted_patients, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
@@ -782,12 +782,22 @@ async fn open_group_session(
     Ok(session)
 }
 
-/// The session's attendees (current mark present, late or left early), in roster order.
-async fn attendees(state: &AppState, session: &Session) -> ApiResult<Vec<AttendeeJson>> {
+/// The session's attendees (current mark present, late or left early), in roster order:
+/// only those whose notes the policy lets the caller read or write (`access`), asked for each.
+async fn attendees(
+    state: &AppState,
+    caller: &Caller,
+    session: &Session,
+    access: Access,
+) -> ApiResult<Vec<AttendeeJson>> {
     let mut conn = state.store.read().await?;
     let lines = store_sessions::roster(&mut conn.db(), session.id).await?;
+    drop(conn);
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
+    let permitted = permitted_patients(state, caller, Part::Notes, access, &ids).await?;
     Ok(lines
         .into_iter()
+        .filter(|l| permitted.contains(&l.patient_id))
         .filter_map(|l| {
             let status = l.status.as_deref().and_then(Status::parse)?;
             status.attended().then(|| AttendeeJson {
@@ -822,7 +832,7 @@ fn audit_each(
 /// attendance. One audit event per attendee shown.
 pub async fn group_note(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupNoteJson> {
     let session = open_group_session(state, caller, id, "group_note.read").await?;
-    let people = attendees(state, &session).await?;
+    let people = attendees(state, caller, &session, Access::Read).await?;
     let mut conn = state.store.read().await?;
     let stored = store::group_note_of(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
@@ -906,7 +916,7 @@ pub async fn save_group_note(
         "group_note.update"
     };
     let session = open_group_session(state, caller, id, action).await?;
-    let people = attendees(state, &session).await?;
+    let people = attendees(state, caller, &session, Access::Write).await?;
     let ids: Vec<Uuid> = people.iter().map(|a| a.patient_id).collect();
     let note = body.checked(&ids, sign)?;
     let mut conn = state.store.read().await?;
@@ -1066,6 +1076,13 @@ pub async fn unsigned(state: &AppState, caller: &Caller) -> ApiResult<Vec<Unsign
         Instant::new(now - notes::SIGN_WITHIN),
     )
     .await?;
+    drop(conn);
+    let named: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| !is_group_session(&r.kind))
+        .filter_map(|r| r.first_patient)
+        .collect();
+    super::audit_named(state, caller, "note.unsigned", "notes/unsigned", &named).await?;
     Ok(rows
         .into_iter()
         .map(|r| UnsignedJson {

@@ -186,10 +186,8 @@ pub async fn search(
     )
     .await?;
     drop(conn);
-    let event = EventBuilder::for_caller(caller)
-        .action("patient.search", "patients")
-        .detail(format!("results={}", page.items.len()));
-    state.store.record(vec![event.build(state.now())]).await?;
+    let named: Vec<Uuid> = page.items.iter().map(|p| p.id).collect();
+    super::audit_search(state, caller, "patient.search", "patients", &named).await?;
     let next = page.next.map(|(key, id)| encode_cursor(&key, id));
     Ok((page.items, next))
 }

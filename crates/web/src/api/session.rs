@@ -46,7 +46,7 @@ struct LoginJson {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    ApiJson(body): ApiJson<LoginBody>,
+    ApiJson(body): ApiJson<LoginBody, false>,
 ) -> ApiResult<Response> {
     let done = auth::login(
         &state,

@@ -472,6 +472,16 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<Overdue
             version: r.version,
             review_due_on: openiop_core::validate::format_date(r.review_due_on),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    drop(conn);
+    let named: Vec<Uuid> = out.iter().map(|o| o.patient_id).collect();
+    super::audit_named(
+        state,
+        caller,
+        "treatment_plan.overdue",
+        "treatment-plans/overdue",
+        &named,
+    )
+    .await?;
     Ok(out)
 }

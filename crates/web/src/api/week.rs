@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use openiop_core::access::Action;
+use openiop_core::access::{Access, Action, Part};
 use openiop_core::attendance;
 use openiop_core::schedule::{self, Patient, Problem, Window};
 use openiop_core::validate::Check;
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::program::targets_from;
-use super::require;
+use super::{permitted_patients, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
@@ -192,11 +192,18 @@ async fn build(
     .await?
     .into_iter()
     .collect();
+    drop(conn);
+    // Only the patients the caller may enroll by hand take part: the policy is asked for
+    // each, as `POST /sessions/{id}/enrollments` asks it for one. The others are neither
+    // named nor moved; their enrollments still hold their seats (below).
+    let census_ids: Vec<Uuid> = census.iter().map(|e| e.patient_id).collect();
+    let permitted =
+        permitted_patients(state, caller, Part::Schedule, Access::Write, &census_ids).await?;
     let mut seen = BTreeSet::new();
     let mut patients = Vec::new();
     let mut patient_ids = Vec::new();
     for e in census.iter().rev() {
-        if !seen.insert(e.patient_id) {
+        if !permitted.contains(&e.patient_id) || !seen.insert(e.patient_id) {
             continue;
         }
         let Some(track) = tracks.iter().find(|t| t.id == e.track_id) else {
@@ -214,6 +221,7 @@ async fn build(
         });
         patient_ids.push(e.patient_id);
     }
+    let mut conn = state.store.read().await?;
     let found = store_patients::find_patients(&mut conn.db(), org, &patient_ids).await?;
     drop(conn);
     let names = found
@@ -239,10 +247,19 @@ async fn build(
         }
     }
     let mut check = Check::new();
-    let mut wanted: Vec<(usize, usize, Option<usize>)> = already
-        .iter()
-        .filter_map(|(p, s)| Some((*index_p.get(p)?, *index_s.get(s)?, None)))
-        .collect();
+    let mut wanted: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    for (p, s) in &already {
+        match (index_p.get(p), index_s.get(s)) {
+            (Some(&pi), Some(&si)) => wanted.push((pi, si, None)),
+            // Someone outside this build (out of the caller's reach, or no longer active)
+            // is booked: the seat is theirs.
+            (None, Some(&si)) => {
+                let cap = &mut problem.sessions[si].capacity;
+                *cap = cap.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
     for (i, (p, s)) in pins.iter().enumerate() {
         match (index_p.get(p), index_s.get(s)) {
             (Some(&pi), Some(&si)) => wanted.push((pi, si, Some(i))),

@@ -102,20 +102,43 @@ impl FormData {
     }
 }
 
+/// Reads a form's pairs, without judging their text.
+async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<FormData, PageError> {
+    let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+        PageError(if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::MalformedJson("unreadable form".into())
+        })
+    })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| PageError(ApiError::MalformedJson("form is not UTF-8".into())))?;
+    Ok(FormData(crate::json::form_pairs(text)))
+}
+
+/// Every form's text passes `core::text`'s rule (a 422 page naming the field), as the API's.
 impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            PageError(if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge
-            } else {
-                ApiError::MalformedJson("unreadable form".into())
-            })
-        })?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| PageError(ApiError::MalformedJson("form is not UTF-8".into())))?;
-        Ok(FormData(crate::json::form_pairs(text)))
+        let form = read_form(req, state).await?;
+        for (k, v) in &form.0 {
+            crate::json::check_text(k, v).map_err(|e| PageError(e.into()))?;
+            crate::json::check_text("field", k).map_err(|e| PageError(e.into()))?;
+        }
+        Ok(form)
+    }
+}
+
+/// The login form, whose refused text is a wrong credential like any other (`auth::login`
+/// checks it and answers as for an unknown user).
+pub struct LoginForm(pub FormData);
+
+impl<S: Send + Sync> FromRequest<S> for LoginForm {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        read_form(req, state).await.map(LoginForm)
     }
 }
 
@@ -341,7 +364,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             format!("{:.1} h of {:.1} h last week", b.hours, b.target_hours),
         )
     }));
-    crate::api::attendance::audit_shown(&state, &caller, "dashboard", &ids).await?;
+    crate::api::audit_named(&state, &caller, "program.attendance", "dashboard", &ids).await?;
     let unsigned = if matches!(caller.role, Role::Admin | Role::Clinician) {
         let zone = schedule::home_zone(&state, &caller).await?;
         crate::api::notes::unsigned(&state, &caller)
@@ -367,7 +390,6 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
     let overdue = crate::api::treatment_plans::overdue(&state, &caller).await?;
     let ids: Vec<uuid::Uuid> = overdue.iter().map(|o| o.patient_id).collect();
     let names = schedule::names(&state, &caller, &ids).await?;
-    crate::api::attendance::audit_shown(&state, &caller, "dashboard.plan_reviews", &ids).await?;
     let overdue_reviews = overdue
         .into_iter()
         .map(|o| {
@@ -384,7 +406,6 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
     let due = crate::api::measures::overdue(&state, &caller).await?;
     let ids: Vec<uuid::Uuid> = due.iter().map(|d| d.patient_id).collect();
     let names = schedule::names(&state, &caller, &ids).await?;
-    crate::api::attendance::audit_shown(&state, &caller, "dashboard.measures", &ids).await?;
     let overdue_measures = due
         .into_iter()
         .map(|d| {
@@ -406,7 +427,6 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         .chain(open_reviews.iter().map(|r| r.patient_id))
         .collect();
     let names = schedule::names(&state, &caller, &ids).await?;
-    crate::api::attendance::audit_shown(&state, &caller, "dashboard.notifications", &ids).await?;
     let name_of =
         |p: Option<uuid::Uuid>| p.and_then(|p| names.get(&p).cloned()).unwrap_or_default();
     let notifications = notes

@@ -251,9 +251,33 @@ async fn roster_page(
         .filter(|e| e.track_id == session.track_id && !enrolled.contains(&e.patient_id))
         .map(|e| e.patient_id)
         .collect();
+    drop(conn);
+    // Only those the caller could mark (the policy asked for each); each one named is audited.
+    let candidates: Vec<Uuid> = crate::api::permitted_patients(
+        state,
+        caller,
+        openiop_core::access::Part::Attendance,
+        openiop_core::access::Access::Write,
+        &candidates,
+    )
+    .await?
+    .into_iter()
+    .collect();
+    let mut conn = state.store.read().await?;
     let found =
         store_patients::find_patients(&mut conn.db(), caller.organization_id, &candidates).await?;
     drop(conn);
+    let now = state.now();
+    let events = found
+        .iter()
+        .map(|p| {
+            crate::audit_log::EventBuilder::for_caller(caller)
+                .action("roster.walk_ins", format!("sessions/{}", session.id))
+                .patient(p.id)
+                .build(now)
+        })
+        .collect();
+    state.store.record(events).await?;
     let mut walk_ins: Vec<(Uuid, String)> = found
         .into_iter()
         .map(|p| {
@@ -512,7 +536,14 @@ pub async fn program(
     let mut ids: Vec<Uuid> = view.below_target.iter().map(|b| b.patient_id).collect();
     ids.extend(view.missed_two_in_a_row.iter().copied());
     let names = names(&state, &caller, &ids).await?;
-    api_attendance::audit_shown(&state, &caller, "program/attendance", &ids).await?;
+    crate::api::audit_named(
+        &state,
+        &caller,
+        "program.attendance",
+        "program/attendance",
+        &ids,
+    )
+    .await?;
     let zone = home_zone(&state, &caller).await?;
     let week =
         attendance::parse_week(&view.week, &zone).ok_or(ApiError::Internal("week".into()))?;

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use subtle::ConstantTimeEq;
 
-use super::{FormData, PageCaller, PageError, PageResult, render};
+use super::{FormData, LoginForm, PageCaller, PageError, PageResult, render};
 use crate::AppState;
 use crate::api::config::{UserBody, insert_account, parse_account};
 use crate::audit_log::EventBuilder;
@@ -72,7 +72,7 @@ pub async fn login_submit(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    form: FormData,
+    LoginForm(form): LoginForm,
 ) -> PageResult {
     let username = form.get("username").to_owned();
     if !login_csrf_ok(&headers, &form) {
