@@ -16,6 +16,9 @@ pub enum Begin {
         status: i32,
         content_type: Option<String>,
         body: String,
+        /// What the original wrote to the audit trail about patients (JSON, the web layer's
+        /// to read), so a replay is audited alike.
+        audit: Option<String>,
     },
 }
 
@@ -25,6 +28,7 @@ struct Row {
     status: Option<i32>,
     content_type: Option<String>,
     body: Option<String>,
+    audit: Option<String>,
     created_at: Instant,
 }
 
@@ -57,7 +61,7 @@ pub async fn begin(
         }
         let row: Option<Row> = on_db!(db, |c| {
             sqlx::query_as::<_, Row>(
-                "SELECT request_hash, status, content_type, body, created_at FROM idempotency_keys \
+                "SELECT request_hash, status, content_type, body, audit, created_at FROM idempotency_keys \
                  WHERE scope = $1 AND key = $2",
             )
             .bind(scope)
@@ -79,6 +83,7 @@ pub async fn begin(
                     status,
                     content_type: row.content_type,
                     body: row.body.unwrap_or_default(),
+                    audit: row.audit,
                 },
             }
         });
@@ -94,16 +99,18 @@ pub async fn finish(
     status: i32,
     content_type: Option<&str>,
     body: &str,
+    audit: &str,
 ) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
-            "UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3 WHERE scope = $4 AND key = $5",
+            "UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3, audit = $6 WHERE scope = $4 AND key = $5",
         )
         .bind(status)
         .bind(content_type)
         .bind(body)
         .bind(scope)
         .bind(key)
+        .bind(audit)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())

@@ -7,6 +7,20 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 
+/// One allowed access to a patient that a request recorded: what the idempotency layer keeps
+/// with an answer, so that replaying the answer is audited like the original request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Named {
+    pub action: String,
+    pub resource: String,
+    pub patient: Uuid,
+}
+
+tokio::task_local! {
+    /// The patients the current request's events named, while the idempotency layer listens.
+    pub static NAMED: std::cell::RefCell<Vec<Named>>;
+}
+
 /// An audit event under construction.
 #[derive(Debug, Clone)]
 pub struct EventBuilder {
@@ -84,6 +98,16 @@ impl EventBuilder {
     }
 
     pub fn build(self, at: OffsetDateTime) -> Event {
+        if let (Some(patient), Outcome::Allowed) = (self.patient_id, self.outcome) {
+            // A request kept for idempotent replay remembers whom it named (see `Named`).
+            let _ = NAMED.try_with(|named| {
+                named.borrow_mut().push(Named {
+                    action: self.action.clone(),
+                    resource: self.resource.clone(),
+                    patient,
+                })
+            });
+        }
         Event {
             id: openiop_core::id::new_id(),
             organization_id: self.organization_id,

@@ -3,6 +3,11 @@
 //! instance it lands; the same key for a different request is refused (422), and a repeat
 //! while the first is still running is told to retry (409). A server error forgets the key,
 //! so the retry runs. Keys are forgotten after a day (a scheduled job).
+//!
+//! A replay is a request like any other: the credential must still be valid (a key outlives
+//! no logout), and it is audited as the original was (the patients it named, recorded again
+//! for this request). Answers that carry secrets (`CarriesSecret`: tokens, TOTP secrets,
+//! recovery codes, calendar-feed links) and answers that set a cookie are never kept.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -14,7 +19,24 @@ use openiop_store::idempotency::{self, Begin};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::audit_log::{EventBuilder, NAMED, Named};
+use crate::auth::Caller;
 use crate::error::ApiError;
+
+/// Marks an answer that must not be kept for replay.
+#[derive(Debug, Clone, Copy)]
+struct NotKept;
+
+/// An answer carrying a secret: sent once, never stored by the idempotency layer.
+pub struct CarriesSecret<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for CarriesSecret<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        response.extensions_mut().insert(NotKept);
+        response
+    }
+}
 
 /// The header a client sends.
 pub const HEADER: &str = "idempotency-key";
@@ -70,7 +92,16 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             "must be 1 to 255 ASCII characters",
         );
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // Only a request whose credential holds now takes part: anything else runs as if it had
+    // no key (a protected route answers 401 itself; a public one keeps nothing).
+    let Ok(caller) = <Caller as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
     let Ok(bytes) = to_bytes(body, state.config.body_limit).await else {
         return ApiError::TooLarge.into_response();
     };
@@ -109,7 +140,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             status,
             content_type,
             body,
+            audit,
         }) => {
+            if let Err(e) = audit_replay(&state, &caller, audit.as_deref()).await {
+                return e.into_response();
+            }
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = u16::try_from(status)
                 .ok()
@@ -124,25 +159,64 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             response
         }
         Ok(Begin::New) => {
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
+            let request = Request::from_parts(parts, Body::from(bytes));
+            let (response, named) = NAMED
+                .scope(std::cell::RefCell::new(Vec::new()), async {
+                    let response = next.run(request).await;
+                    (response, NAMED.with(|n| n.take()))
+                })
                 .await;
-            keep(&state, &scope, &key, response).await
+            keep(&state, &scope, &key, response, &named).await
         }
     }
 }
 
+/// Records, for this replay, the accesses to patients the original request recorded.
+async fn audit_replay(
+    state: &AppState,
+    caller: &Caller,
+    audit: Option<&str>,
+) -> Result<(), ApiError> {
+    let named: Vec<Named> = match audit {
+        None => Vec::new(),
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            ApiError::Internal(format!("a kept answer's audit does not decode: {e}"))
+        })?,
+    };
+    let now = state.now();
+    let events = named
+        .into_iter()
+        .map(|n| {
+            EventBuilder::for_caller(caller)
+                .action(&n.action, n.resource)
+                .patient(n.patient)
+                .detail("idempotent replay")
+                .build(now)
+        })
+        .collect();
+    Ok(state.store.record(events).await?)
+}
+
 /// Stores the answer (or forgets the key after a server error) and passes it on.
-async fn keep(state: &AppState, scope: &str, key: &str, response: Response) -> Response {
+async fn keep(
+    state: &AppState,
+    scope: &str,
+    key: &str,
+    response: Response,
+    named: &[Named],
+) -> Response {
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, 4 * 1024 * 1024).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let text = String::from_utf8(bytes.to_vec());
+    let secret = parts.extensions.get::<NotKept>().is_some()
+        || parts.headers.contains_key(header::SET_COOKIE);
+    let audit = serde_json::to_string(named);
     let stored = async {
         let mut tx = state.store.begin().await?;
-        match (&text, parts.status.is_server_error()) {
-            (Ok(text), false) => {
+        match (&text, &audit, parts.status.is_server_error() || secret) {
+            (Ok(text), Ok(audit), false) => {
                 let ct = parts
                     .headers
                     .get(header::CONTENT_TYPE)
@@ -154,6 +228,7 @@ async fn keep(state: &AppState, scope: &str, key: &str, response: Response) -> R
                     i32::from(parts.status.as_u16()),
                     ct,
                     text,
+                    audit,
                 )
                 .await?;
             }

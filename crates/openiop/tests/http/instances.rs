@@ -193,6 +193,98 @@ crate::on_both!(an_idempotency_key_answers_once, |app| {
     assert!(theirs.headers().get("idempotency-replayed").is_none());
 });
 
+// The outside test: a replay after logout answered 201 with the cached patient and no audit
+// event, and the kept answers held bearer and CSRF tokens, TOTP secrets and recovery codes.
+// Now a replay needs a valid credential and is audited like the original, and answers that
+// carry secrets are never kept.
+crate::on_both!(
+    an_idempotent_replay_is_authenticated_audited_and_keeps_no_secret,
+    |app| {
+        let token = app.login(ADMIN.0, ADMIN.1).await;
+        let post = |token: String| {
+            app.http
+            .post(app.url("/api/v1/patients"))
+            .bearer_auth(token)
+            .header("idempotency-key", "replay-1")
+            .json(&json!({"given_name": "Rae", "family_name": "Replayed", "birth_date": "1990-01-01"}))
+            .send()
+        };
+        let first = post(token.clone()).await.unwrap();
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let patient: serde_json::Value = first.json().await.unwrap();
+        let patient = patient["id"].as_str().unwrap().to_owned();
+        let replays = || async {
+            app.audit_actions()
+                .await
+                .into_iter()
+                .filter(|e| {
+                    e.event.detail == "idempotent replay"
+                        && e.event.patient_id.map(|p| p.to_string()) == Some(patient.clone())
+                })
+                .count()
+        };
+        assert_eq!(replays().await, 0);
+        let again = post(token.clone()).await.unwrap();
+        assert_eq!(again.headers()["idempotency-replayed"], "true");
+        assert_eq!(
+            replays().await,
+            1,
+            "the replay is audited like the original"
+        );
+        // After logout the key answers nothing.
+        let out = app
+            .http
+            .post(app.url("/api/v1/auth/logout"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::NO_CONTENT);
+        let after = post(token.clone()).await.unwrap();
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+        assert!(after.headers().get("idempotency-replayed").is_none());
+        assert!(!after.text().await.unwrap().contains("Replayed"));
+        assert_eq!(replays().await, 1);
+        // Answers with secrets are not kept: a login (with a valid credential and a key), the
+        // second factor's set-up and a calendar-feed link.
+        let other = app.login(ADMIN.0, ADMIN.1).await;
+        for (path, body) in [
+            (
+                "/api/v1/auth/login",
+                json!({"username": ADMIN.0, "password": ADMIN.1}),
+            ),
+            ("/api/v1/auth/mfa/setup", json!({})),
+            (
+                &format!("/api/v1/patients/{patient}/calendar-feeds") as &str,
+                json!({}),
+            ),
+        ] {
+            for _ in 0..2 {
+                let resp = app
+                    .http
+                    .post(app.url(path))
+                    .bearer_auth(&other)
+                    .header("idempotency-key", format!("secret-{path}"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(resp.status().is_success(), "{path}: {}", resp.status());
+                assert!(
+                    resp.headers().get("idempotency-replayed").is_none(),
+                    "{path}"
+                );
+            }
+        }
+        assert_eq!(
+            app.count("idempotency_keys WHERE key LIKE 'secret-%'")
+                .await,
+            0,
+            "no answer carrying a secret is kept"
+        );
+    }
+);
+
 /// While the database refuses connections (as during a failover), requests fail cleanly with
 /// 503 and a Retry-After and change nothing; once it is back they succeed again, without a
 /// restart of the server.

@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::CarriesSecret;
 use crate::json::ApiJson;
 
 #[derive(Deserialize, Default)]
@@ -94,9 +95,9 @@ pub async fn post_patient_feed(
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<FeedBody>,
-) -> ApiResult<(StatusCode, Json<FeedJson>)> {
+) -> ApiResult<CarriesSecret<(StatusCode, Json<FeedJson>)>> {
     let feed = create_patient_feed(&state, &caller, &id, &body).await?;
-    Ok((StatusCode::CREATED, Json(feed)))
+    Ok(CarriesSecret((StatusCode::CREATED, Json(feed))))
 }
 
 /// Creates a patient's feed (API and pages).
@@ -131,7 +132,7 @@ pub async fn post_my_feed(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<FeedBody>,
-) -> ApiResult<(StatusCode, Json<FeedJson>)> {
+) -> ApiResult<CarriesSecret<(StatusCode, Json<FeedJson>)>> {
     if !caller.role.is_staff() {
         return Err(ApiError::Forbidden);
     }
@@ -143,7 +144,7 @@ pub async fn post_my_feed(
         body.full_titles,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(feed)))
+    Ok(CarriesSecret((StatusCode::CREATED, Json(feed))))
 }
 
 /// `DELETE /api/v1/calendar-feeds/{id}`: revokes a feed at once (its owner, staff who

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::CarriesSecret;
 use crate::json::ApiJson;
 use openiop_core::totp;
 
@@ -67,7 +68,7 @@ pub async fn login(
             patient_id: done.user.patient_id,
         },
     };
-    Ok(([(header::SET_COOKIE, cookie)], Json(json)).into_response())
+    Ok(CarriesSecret(([(header::SET_COOKIE, cookie)], Json(json))).into_response())
 }
 
 /// `POST /api/v1/auth/logout`: ends the session or token used for this request.
@@ -138,8 +139,8 @@ fn recovery_codes() -> ApiResult<Vec<(String, String)>> {
 pub async fn mfa_setup(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<MfaSetupJson>> {
-    Ok(Json(start_mfa(&state, &caller).await?))
+) -> ApiResult<CarriesSecret<Json<MfaSetupJson>>> {
+    Ok(CarriesSecret(Json(start_mfa(&state, &caller).await?)))
 }
 
 /// Starts setting up the second factor (API and the account page).
@@ -185,11 +186,11 @@ pub async fn mfa_confirm(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<MfaConfirmBody>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<CarriesSecret<Json<serde_json::Value>>> {
     let codes = confirm_mfa(&state, &caller, &body.totp).await?;
-    Ok(Json(
+    Ok(CarriesSecret(Json(
         serde_json::json!({"enabled": true, "recovery_codes": codes}),
-    ))
+    )))
 }
 
 /// Enables the pending factor with a first code; returns the recovery codes, shown once
