@@ -22,15 +22,24 @@ impl Store {
             )));
         }
         let target = path.to_string_lossy().into_owned();
-        let mut conn = self.read().await?;
-        crate::on_db!(conn.db(), |c| {
-            sqlx::query("VACUUM INTO $1")
-                .bind(&target)
-                .execute(&mut *c)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(())
+        // The copy holds every record: the owner's alone (VACUUM INTO fills an empty file).
+        crate::owner_only(path)?;
+        let copied = async {
+            let mut conn = self.read().await?;
+            crate::on_db!(conn.db(), |c| {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(&target)
+                    .execute(&mut *c)
+                    .await
+                    .map(|r| r.rows_affected())
+            })?;
+            Ok(())
+        }
+        .await;
+        if copied.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        copied
     }
 }
 

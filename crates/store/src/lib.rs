@@ -82,6 +82,9 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("audit writer: {0}")]
     AuditWriter(String),
+    /// The database's own files could not be created or protected.
+    #[error("file: {0}")]
+    Io(String),
     /// An operation this database or situation does not allow, with what to do instead.
     #[error("{0}")]
     Unsupported(String),
@@ -256,6 +259,42 @@ fn sqlite_pool_options(max_connections: u32) -> SqlitePoolOptions {
         .test_before_acquire(false)
 }
 
+/// Makes a SQLite database readable by its owner only: created mode 0600 if it is new, and
+/// tightened (with its `-wal` and `-shm` files) if it exists. SQLite gives the WAL and
+/// shared-memory files the database file's own mode, so they follow.
+fn owner_only(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") {
+            return Ok(());
+        }
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = std::path::PathBuf::from(file);
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// How much of a SQLite database is read through a memory map.
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 /// The SQLite writer's page cache, in KiB (allocated as pages are used).
@@ -272,6 +311,7 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            owner_only(base.get_filename())?;
             // Reads of a large database come from memory-mapped pages rather than a system
             // call per page (shared with the page cache, so it costs no private memory).
             let base = base.pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());

@@ -385,6 +385,11 @@ async fn backup_while_serving_then_restore_and_verify() {
     let out = run(&["backup", &path, "--database-url", &app.database_url]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("integrity ok"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the copy is the owner's alone");
+    }
     app.patient(&admin, "After", "Backup").await;
     let again = run(&["backup", &path, "--database-url", &app.database_url]);
     assert!(!again.status.success(), "a backup never overwrites a file");
@@ -554,5 +559,30 @@ async fn plain_http_sends_no_hsts() {
             .unwrap()
             .contains("frame-ancestors 'none'")
     );
+    app.stop().await;
+}
+
+/// The SQLite database and its `-wal` and `-shm` files were created mode 0644: any local user
+/// could read every record. They are the owner's alone, as the key file and the files
+/// directory are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    app.patient(&admin, "Perm", "Mode").await;
+    let db = app
+        .database_url
+        .strip_prefix("sqlite://")
+        .expect("a SQLite URL")
+        .to_owned();
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{db}{suffix}");
+        let mode = std::fs::metadata(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{path} is {:o}", mode & 0o777);
+    }
     app.stop().await;
 }

@@ -236,3 +236,64 @@ on_both!(the_crisis_page_records_and_the_dashboard_notifies, |app| {
     );
     assert!(home.contains("Placement reviews open"));
 });
+
+// A sub-resource id under another patient answered 409 (as if it existed there): it is
+// unknown through that patient, 404, like any id the caller cannot reach that way.
+on_both!(a_sub_resource_under_the_wrong_patient_is_not_found, |app| {
+    let admin = app.admin().await;
+    let one = app.patient(&admin, "Ona", "First").await;
+    let two = app.patient(&admin, "Tor", "Second").await;
+    let (status, event) = app
+        .post(
+            &format!("/api/v1/patients/{one}/crisis-events"),
+            &admin,
+            json!({"kind": "other", "severity": "low", "description": "Argument at home", "actions_taken": "Talked"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{event}");
+    let event = event["id"].as_str().unwrap();
+    let resolve =
+        |patient: &str| format!("/api/v1/patients/{patient}/crisis-events/{event}/resolve");
+    let body = json!({"resolution": "Calm again"});
+    assert_eq!(
+        app.post(&resolve(&two), &admin, body.clone()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&resolve(&one), &admin, body.clone()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(&resolve(&one), &admin, body).await.0,
+        StatusCode::CONFLICT
+    );
+
+    let consent = json!({"kind": "tpo", "disclosing_party": "Riverside IOP",
+        "information": "Diagnoses and attendance", "recipients": [{"name": "My health plan"}], "purpose": "Payment",
+        "expires": "none", "revocation_explained": true, "treatment_conditioned": false,
+        "signatures": [{"name": "Ona First", "role": "patient", "signed_on": "2026-11-02"}]});
+    let (status, consent) = app
+        .post(
+            &format!("/api/v1/patients/{one}/part2-consents"),
+            &admin,
+            consent,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{consent}");
+    let consent = consent["id"].as_str().unwrap();
+    let revoke =
+        |patient: &str| format!("/api/v1/patients/{patient}/part2-consents/{consent}/revoke");
+    let body = json!({"note": "Letter received"});
+    assert_eq!(
+        app.post(&revoke(&two), &admin, body.clone()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&revoke(&one), &admin, body.clone()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(&revoke(&one), &admin, body).await.0,
+        StatusCode::CONFLICT
+    );
+});

@@ -474,3 +474,49 @@ on_both!(
         assert_eq!(login(&codes[4].to_uppercase()).await.0, StatusCode::OK);
     }
 );
+
+// Logging out with the bearer token left the browser session of the same login valid (and
+// the other way round): a logout ends the whole login.
+on_both!(
+    a_logout_ends_both_the_token_and_the_cookie_of_that_login,
+    |app| {
+        let (status, body, cookie) = app.login_full(ADMIN.0, ADMIN.1).await;
+        assert_eq!(status, StatusCode::OK);
+        let token = body["token"].as_str().unwrap().to_owned();
+        let cookie = cookie.unwrap();
+        // Another login of the same user stays.
+        let other = app.login(ADMIN.0, ADMIN.1).await;
+        assert_eq!(app.page("/patients", &cookie).await.0, StatusCode::OK);
+        let out = app
+            .http
+            .post(app.url("/api/v1/auth/logout"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::NO_CONTENT);
+        let page = app
+            .http
+            .get(app.url("/patients"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.headers()["location"], "/login", "the cookie ended too");
+        assert_eq!(app.get("/api/v1/auth/me", &other).await.0, StatusCode::OK);
+        // The page's logout ends the token of its login as well.
+        let (status, body, cookie) = app.login_full(ADMIN.0, ADMIN.1).await;
+        assert_eq!(status, StatusCode::OK);
+        let token = body["token"].as_str().unwrap().to_owned();
+        let csrf = body["csrf_token"].as_str().unwrap();
+        let (status, _, _) = app
+            .form("/logout", &cookie.unwrap(), &format!("csrf={csrf}"))
+            .await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(
+            app.get("/api/v1/auth/me", &token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(app.get("/api/v1/auth/me", &other).await.0, StatusCode::OK);
+    }
+);

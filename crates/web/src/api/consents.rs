@@ -186,6 +186,17 @@ pub async fn revoke(
     if note.is_empty() || note.chars().count() > 2_000 {
         return Err(Invalid::one("note", "must say how the written revocation came").into());
     }
+    // A consent that is not this patient's is unknown here (404); only a revoked one of
+    // theirs is a conflict.
+    let mut conn = state.store.read().await?;
+    let known = store::of_patient(&mut conn.db(), caller.organization_id, patient.id)
+        .await?
+        .iter()
+        .any(|c| c.id == consent_id);
+    drop(conn);
+    if !known {
+        return Err(ApiError::NotFound);
+    }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::revoke(
@@ -198,9 +209,7 @@ pub async fn revoke(
     )
     .await?
     {
-        return Err(ApiError::Conflict(
-            "this consent is revoked already, or is not this patient's".into(),
-        ));
+        return Err(ApiError::Conflict("this consent is revoked already".into()));
     }
     let event = EventBuilder::for_caller(caller)
         .action(

@@ -312,6 +312,17 @@ pub async fn resolve(
         )
         .into());
     }
+    // An id that is not this patient's is unknown here (404), as any id the caller cannot
+    // reach through this patient; only a resolved event of theirs is a conflict.
+    let mut conn = state.store.read().await?;
+    let known = store::events_of(&mut conn.db(), caller.organization_id, patient.id)
+        .await?
+        .iter()
+        .any(|e| e.id == event_id);
+    drop(conn);
+    if !known {
+        return Err(ApiError::NotFound);
+    }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::resolve_event(
@@ -325,7 +336,7 @@ pub async fn resolve(
     .await?
     {
         return Err(ApiError::Conflict(
-            "this crisis event is resolved already, or is not this patient's".into(),
+            "this crisis event is resolved already".into(),
         ));
     }
     let audit = EventBuilder::for_caller(caller)
