@@ -362,10 +362,22 @@ pub async fn touch_session(db: &mut Db<'_>, id_hash: &str, now: Instant) -> Resu
     Ok(())
 }
 
+/// Ends one session or token (it expired; its twin of the same login keeps its own clock).
+pub async fn delete_session(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
 /// Ends a login: the session or token `id_hash` names and its twin from the same login (a
 /// login makes a browser session and an API token that share their CSRF token, 256 random
 /// bits of their own), so logging out with either ends both.
-pub async fn delete_session(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
+pub async fn delete_login(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
             "DELETE FROM auth_sessions WHERE id_hash = $1 OR (csrf_token, user_id) IN \

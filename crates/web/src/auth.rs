@@ -69,7 +69,7 @@ impl Caller {
     /// Ends this session.
     pub async fn logout(&self, state: &AppState) -> Result<(), ApiError> {
         let mut tx = state.store.begin().await?;
-        users::delete_session(&mut tx.db(), &self.session_hash).await?;
+        users::delete_login(&mut tx.db(), &self.session_hash).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -32,6 +32,14 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// An upload refused for what it is (415), with what is wrong, in words for the sender.
+    #[error("refused upload: {0}")]
+    RefusedUpload(String),
+    /// A multipart body that could not be read (400), or one that is not multipart (415).
+    #[error("unreadable upload: {0}")]
+    MalformedUpload(String),
+    #[error("not multipart")]
+    NotMultipart,
     #[error("request body too large")]
     TooLarge,
     #[error("too many requests")]
@@ -99,7 +107,10 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType
+            | ApiError::RefusedUpload(_)
+            | ApiError::NotMultipart => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MalformedUpload(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) | ApiError::DoubleBooked(_) => StatusCode::CONFLICT,
@@ -124,6 +135,11 @@ impl ApiError {
             ApiError::Invalid(_) => "Some fields are not valid; see errors.".into(),
             ApiError::MalformedJson(why) => format!("The body is not valid JSON: {why}"),
             ApiError::UnsupportedMediaType => "Send the body as application/json.".into(),
+            ApiError::RefusedUpload(why) => why.clone(),
+            ApiError::MalformedUpload(why) => format!("The upload could not be read: {why}"),
+            ApiError::NotMultipart => {
+                "Send the form as multipart/form-data (text fields and files as parts).".into()
+            }
             ApiError::TooLarge => "The request body is larger than this route accepts.".into(),
             ApiError::TooManyRequests { retry_after } => {
                 format!("Too many attempts; try again in {retry_after} seconds.")

@@ -324,7 +324,11 @@ async fn the_get_help_form_accepts_a_file_and_refuses_an_oversize_one() {
     let files = app.dir.join("uploads");
     std::fs::create_dir_all(&files).unwrap();
     let small = files.join("referral.pdf");
-    std::fs::write(&small, b"%PDF-1.4\n% a referral letter\n%%EOF\n").unwrap();
+    std::fs::write(
+        &small,
+        b"%PDF-1.4\n% a referral letter\n1 0 obj << >> endobj\nstartxref\n9\n%%EOF\n",
+    )
+    .unwrap();
     let big = files.join("scan.pdf");
     let mut bytes = b"%PDF-1.4\n".to_vec();
     bytes.resize(33 * 1024 * 1024, b'x');

@@ -8,19 +8,33 @@ use serde_json::json;
 use crate::on_both;
 use crate::support::{Backend, PASSWORD, TestApp};
 
-fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n".to_vec()
+pub fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\nstartxref\n9\n%%EOF\n".to_vec()
 }
 
-fn png() -> Vec<u8> {
-    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    b.extend_from_slice(&[0u8; 64]);
+fn png_of(width: u32, height: u32) -> Vec<u8> {
+    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    b.extend_from_slice(b"IHDR");
+    b.extend_from_slice(&width.to_be_bytes());
+    b.extend_from_slice(&height.to_be_bytes());
+    b.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    b.extend_from_slice(&[0u8; 40]);
+    b.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
     b
 }
 
+fn png() -> Vec<u8> {
+    png_of(640, 480)
+}
+
 fn jpeg() -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F'];
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    b.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    b.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 8, 0x01, 0xE0, 0x02, 0x80]);
+    b.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02]);
     b.extend_from_slice(&[7u8; 100]);
+    b.extend_from_slice(&[0xFF, 0xD9]);
     b
 }
 
@@ -149,6 +163,13 @@ on_both!(refused_inquiries_store_nothing, |app| {
         )
         .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("PDF, JPEG or PNG"),
+        "the refusal says what is wrong with the upload: {problem}"
+    );
     let (status, _) = app
         .multipart(
             "/api/v1/inquiries",
@@ -209,6 +230,14 @@ on_both!(refused_inquiries_store_nothing, |app| {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let problem: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("multipart/form-data"),
+        "{problem}"
+    );
     // The honeypot: answered as usual, kept nowhere.
     let (status, body) = app
         .multipart(
@@ -243,8 +272,11 @@ async fn a_file_over_32_mib_is_refused_while_streaming() {
         )
         .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    // A well-formed PDF of exactly 32 MiB: padding between its objects and its trailer.
     let mut exact = pdf();
-    exact.resize(32 * 1024 * 1024, b'x');
+    let at = exact.windows(7).position(|w| w == b"trailer").unwrap();
+    let pad = 32 * 1024 * 1024 - exact.len();
+    exact.splice(at..at, std::iter::repeat_n(b' ', pad));
     let (status, _) = app
         .multipart(
             "/api/v1/inquiries",
@@ -289,3 +321,81 @@ async fn too_many_inquiries_from_one_address_are_refused() {
     );
     app.stop().await;
 }
+
+// A file name with U+202E was stored as sent (shown as "exe.png"): bidirectional controls are
+// stripped from names.
+on_both!(file_names_lose_their_bidirectional_controls, |app| {
+    let (status, body) = app
+        .multipart(
+            "/api/v1/inquiries",
+            &[
+                text("contact", "me@example.org"),
+                ("attachments", Some("photo\u{202e}gnp.exe"), png()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let admin = app.admin().await;
+    let (_, detail) = app
+        .get(
+            &format!("/api/v1/inquiries/{}", body["id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
+    assert_eq!(detail["attachments"][0]["file_name"], "photognp.exe");
+});
+
+// Uploads were judged by their first bytes only. Now a PDF's structure and an image's
+// declared size are checked too, and each refusal says what is wrong with the upload.
+on_both!(disguised_files_are_refused_saying_why, |app| {
+    let contact = text("contact", "me@example.org");
+    // More than the magic number: a PDF header in front of an executable, an HTML page or a
+    // zip (bomb), and a small PNG declaring 50,000 x 50,000 pixels.
+    let mut disguised = Vec::new();
+    for behind in [
+        &b"MZ\x90\x00\x03"[..],
+        b"<html><script>alert(1)</script></html>",
+        b"PK\x03\x04\x14\x00\x08",
+    ] {
+        let mut file = b"%PDF-1.7\n".to_vec();
+        file.extend_from_slice(behind);
+        file.extend_from_slice(b"\n1 0 obj\nstartxref\n0\n%%EOF\n");
+        disguised.push(("report.pdf", file));
+    }
+    disguised.push(("scan.png", png_of(50_000, 50_000)));
+    for (name, file) in disguised {
+        let (status, problem) = app
+            .multipart(
+                "/api/v1/inquiries",
+                &[contact.clone(), ("attachments", Some(name), file)],
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}: {problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains(name),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.stored_files(), 0);
+    // A broken multipart body: 400 saying so, not "not valid JSON".
+    let resp = app
+        .http
+        .post(app.url("/api/v1/inquiries"))
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body("--XYZ\r\nContent-Disposition: form-data; name=\"contact\"\r\n\r\nme")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let problem: serde_json::Value = resp.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("The upload could not be read"),
+        "{detail}"
+    );
+    assert_eq!(app.count("inquiries").await, 0);
+});

@@ -89,6 +89,8 @@ async fn read_file(state: &AppState, field: &mut Field<'_>) -> ApiResult<Option<
     let declared_empty = field.file_name().is_none_or(str::is_empty);
     let mut file = state.files.create().await.map_err(io_error)?;
     let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+    let mut tail: std::collections::VecDeque<u8> =
+        std::collections::VecDeque::with_capacity(upload::TAIL_BYTES);
     let mut media_type = None;
     let mut size: u64 = 0;
     let mut digest = Sha256::new();
@@ -97,12 +99,17 @@ async fn read_file(state: &AppState, field: &mut Field<'_>) -> ApiResult<Option<
         if size > MAX_FILE_BYTES {
             return Err(ApiError::TooLarge);
         }
-        if media_type.is_none() {
-            let need = SNIFF_BYTES - head.len();
-            head.extend_from_slice(&chunk[..need.min(chunk.len())]);
-            if head.len() >= SNIFF_BYTES {
-                media_type = Some(upload::sniff(&head).ok_or(ApiError::UnsupportedMediaType)?);
+        let need = upload::HEAD_BYTES.saturating_sub(head.len());
+        head.extend_from_slice(&chunk[..need.min(chunk.len())]);
+        if media_type.is_none() && head.len() >= SNIFF_BYTES {
+            media_type = Some(upload::sniff(&head).ok_or_else(not_accepted)?);
+        }
+        let keep = chunk.len().min(upload::TAIL_BYTES);
+        for &b in &chunk[chunk.len() - keep..] {
+            if tail.len() == upload::TAIL_BYTES {
+                tail.pop_front();
             }
+            tail.push_back(b);
         }
         digest.update(&chunk);
         file.write(&chunk).await.map_err(io_error)?;
@@ -113,8 +120,10 @@ async fn read_file(state: &AppState, field: &mut Field<'_>) -> ApiResult<Option<
     }
     let media_type = match media_type {
         Some(t) => t,
-        None => upload::sniff(&head).ok_or(ApiError::UnsupportedMediaType)?,
+        None => upload::sniff(&head).ok_or_else(not_accepted)?,
     };
+    upload::inspect(media_type, &head, tail.make_contiguous())
+        .map_err(|why| ApiError::RefusedUpload(format!("The file {name} {why}.")))?;
     file.finish().await.map_err(io_error)?;
     Ok(Some(Upload {
         file,
@@ -129,11 +138,15 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge
     } else {
-        ApiError::MalformedJson(format!(
-            "the multipart body could not be read: {}",
-            err.body_text()
-        ))
+        ApiError::MalformedUpload(err.body_text())
     }
+}
+
+fn not_accepted() -> ApiError {
+    ApiError::RefusedUpload(
+        "Attachments must be PDF, JPEG or PNG files (judged by their content, not their name)."
+            .into(),
+    )
 }
 
 fn io_error(err: std::io::Error) -> ApiError {
@@ -310,7 +323,7 @@ pub async fn post_inquiry(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<Received>)> {
-    let form = form.map_err(|_| ApiError::UnsupportedMediaType)?;
+    let form = form.map_err(|_| ApiError::NotMultipart)?;
     let received = receive(&state, &addr.ip().to_string(), form).await?;
     Ok((StatusCode::CREATED, Json(received)))
 }

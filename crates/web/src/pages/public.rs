@@ -274,14 +274,14 @@ pub async fn get_help_submit(
 ) -> Response {
     let result = match form {
         Ok(form) => crate::api::inquiries::receive(&state, &addr.ip().to_string(), form).await,
-        Err(_) => Err(ApiError::UnsupportedMediaType),
+        Err(_) => Err(ApiError::NotMultipart),
     };
     match result {
         Ok(_) => render(&GetHelpDone {}),
         Err(err) => {
             let message = match &err {
                 ApiError::TooLarge => "A file is larger than 32 MB. Please attach a smaller file, or send the form without it.".to_owned(),
-                ApiError::UnsupportedMediaType => "Attachments must be PDF, JPEG or PNG files.".to_owned(),
+                ApiError::RefusedUpload(why) => why.clone(),
                 ApiError::TooManyRequests { .. } => "We have received several requests from this connection. Please call us, or try again later.".to_owned(),
                 ApiError::Invalid(invalid) => invalid.0.iter().map(|e| match e.field.as_str() {
                     "contact" => "Please tell us how to reach you.".to_owned(),
