@@ -172,6 +172,51 @@ pub async fn count_users(db: &mut Db<'_>) -> Result<i64> {
 }
 
 /// Stores an account's failure counter after an attempt.
+/// The failure counter of a username no account has (by its SHA-256).
+pub async fn name_counter(db: &mut Db<'_>, name_hash: &str) -> Result<AccountCounter> {
+    let row: Option<(i32, Option<Instant>)> = on_db!(db, |c| {
+        sqlx::query_as(
+            "SELECT failures, locked_until FROM login_name_failures WHERE name_hash = $1",
+        )
+        .bind(name_hash)
+        .fetch_optional(&mut **c)
+        .await
+    })?;
+    Ok(match row {
+        None => AccountCounter::default(),
+        Some((failures, locked_until)) => AccountCounter {
+            failures: u32::try_from(failures).map_err(|_| {
+                StoreError::Corrupt(format!("login_name_failures.failures = {failures}"))
+            })?,
+            locked_until: locked_until.map(Instant::get),
+        },
+    })
+}
+
+/// Stores the failure counter of a username no account has.
+pub async fn set_name_counter(
+    db: &mut Db<'_>,
+    name_hash: &str,
+    counter: AccountCounter,
+    now: Instant,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "INSERT INTO login_name_failures (name_hash, failures, locked_until, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name_hash) DO UPDATE SET failures = excluded.failures, \
+             locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+        )
+        .bind(name_hash)
+        .bind(i32::try_from(counter.failures).unwrap_or(i32::MAX))
+        .bind(counter.locked_until.map(Instant::new))
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
 pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")

@@ -111,12 +111,22 @@ pub async fn end_expired_sessions(db: &mut Db<'_>, now: Instant) -> Result<u64> 
 }
 
 /// Deletes login-throttle windows that started before `before`; returns how many.
+/// Forgets address windows and unknown usernames' failure counters untouched since `before`
+/// (a lock lasts minutes; a day later the count starts afresh either way).
 pub async fn forget_throttle_windows(db: &mut Db<'_>, before: Instant) -> Result<u64> {
-    Ok(on_db!(db, |c| {
+    let windows = on_db!(db, |c| {
         sqlx::query("DELETE FROM login_throttle WHERE window_start < $1")
             .bind(before)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())
-    })?)
+    })?;
+    let names = on_db!(db, |c| {
+        sqlx::query("DELETE FROM login_name_failures WHERE updated_at < $1")
+            .bind(before)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(windows + names)
 }

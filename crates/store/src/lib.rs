@@ -82,6 +82,9 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("audit writer: {0}")]
     AuditWriter(String),
+    /// A stored value that does not decode: an error, never a default.
+    #[error("stored value does not decode: {0}")]
+    Corrupt(String),
     /// The database's own files could not be created or protected.
     #[error("file: {0}")]
     Io(String),

@@ -182,14 +182,43 @@ pub async fn login(
     let fallback_org = organization::first_organization(&mut conn.db()).await?;
     drop(conn);
     let Some(user) = user.filter(|u| u.active) else {
-        verify_password(password, None).await;
-        if let Some(org) = fallback_org {
-            let event = EventBuilder::anonymous(org.id, client).action("auth.login", "auth/login");
+        // A name no account has is counted like an account, so it reaches the same lockout
+        // after the same tries: the answers tell no username apart.
+        let name_hash = hash_secret(&name);
+        let mut conn = state.store.read().await?;
+        let counter = users::name_counter(&mut conn.db(), &name_hash).await?;
+        drop(conn);
+        let denied = |detail: &str| {
+            fallback_org.as_ref().map(|org| {
+                EventBuilder::anonymous(org.id, client)
+                    .action("auth.login", "auth/login")
+                    .outcome(Outcome::Denied)
+                    .detail(detail)
+                    .build(now)
+            })
+        };
+        if let Gate::Closed { retry_after } = policy.account_gate(counter, now) {
             state
                 .store
-                .record(vec![event.outcome(Outcome::Denied).build(now)])
+                .record(denied("locked").into_iter().collect())
                 .await?;
+            return Err(ApiError::TooManyRequests {
+                retry_after: retry_after_seconds(retry_after),
+            });
         }
+        verify_password(password, None).await;
+        let counter = policy.after_failure(counter, now);
+        let mut tx = state.store.begin().await?;
+        users::set_name_counter(&mut tx.db(), &name_hash, counter, Instant::new(now)).await?;
+        let detail = if counter.locked_until.is_some() {
+            "locked now"
+        } else {
+            ""
+        };
+        if let Some(event) = denied(detail) {
+            tx.audit(event).await?;
+        }
+        tx.commit().await?;
         return Err(ApiError::BadCredentials);
     };
     let event = EventBuilder::for_user(&user, client).action("auth.login", "auth/login");

@@ -520,3 +520,42 @@ on_both!(
         assert_eq!(app.get("/api/v1/auth/me", &other).await.0, StatusCode::OK);
     }
 );
+
+// A locked account answered 429 while an unknown name kept answering 401: usernames could
+// be enumerated. Failures are counted per submitted name, so both answer alike.
+on_both!(an_unknown_username_locks_out_like_a_real_one, |app| {
+    app.user(&app.admin().await, "real.user", "billing", None)
+        .await;
+    let mut answers = Vec::new();
+    for name in ["real.user", "no.such.user"] {
+        let mut seen = Vec::new();
+        for _ in 0..7 {
+            let (status, _) = app
+                .call(
+                    reqwest::Method::POST,
+                    "/api/v1/auth/login",
+                    None,
+                    Some(json!({"username": name, "password": "Wrong-password-123"})),
+                )
+                .await;
+            seen.push(status.as_u16());
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], [401, 401, 401, 401, 401, 429, 429]);
+    assert_eq!(
+        answers[1], answers[0],
+        "an unknown name answers as a real one"
+    );
+    // Another unknown name is not affected.
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "someone.else", "password": "Wrong-password-123"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("login_name_failures").await, 2);
+});
