@@ -154,6 +154,30 @@ pub enum Break {
         head_seq: i64,
         found_seq: i64,
     },
+    #[error(
+        "chain {chain}: head says {head_seq} events but {found_seq} were found (the head row was rewound, or events were appended without it)"
+    )]
+    HeadBehind {
+        chain: i32,
+        head_seq: i64,
+        found_seq: i64,
+    },
+    #[error(
+        "chain {chain}: the head row's hash is not that of the chain's last event {seq} (the head row was edited)"
+    )]
+    HeadEdited { chain: i32, seq: i64 },
+    #[error(
+        "chain {chain}: the anchor names event {anchored_seq} but the chain ends at {found_seq} (events deleted since the anchor was taken)"
+    )]
+    BeforeAnchor {
+        chain: i32,
+        anchored_seq: i64,
+        found_seq: i64,
+    },
+    #[error(
+        "chain {chain}: event {seq} is not the one the anchor names (the chain was rewritten since the anchor was taken)"
+    )]
+    AnchorDiffers { chain: i32, seq: i64 },
     #[error("chain {chain}: events exist but the chain has no head")]
     MissingHead { chain: i32 },
 }
@@ -165,12 +189,123 @@ pub struct Summary {
     pub head_hash: String,
 }
 
+/// A signed record of every chain's head at one moment, to keep outside the database (a
+/// ticket, an e-mail, a log service). `audit verify --anchor` then proves that every event up
+/// to it is still there unchanged, which the database alone cannot prove against someone who
+/// deletes a chain's newest events and rewinds its head row. Its text:
+///
+/// ```text
+/// openiop-audit-anchor v1
+/// at 1765132800000000
+/// events 396
+/// chain 0 24 <hash of event 24 of chain 0>
+/// ...
+/// mac <HMAC-SHA256 with the audit key over every line above>
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    /// When it was taken, in microseconds since the Unix epoch (UTC).
+    pub at_micros: i64,
+    pub events: u64,
+    pub heads: Vec<Head>,
+}
+
+const ANCHOR_MAGIC: &str = "openiop-audit-anchor v1";
+
+impl Anchor {
+    fn body(&self) -> String {
+        let mut out = format!(
+            "{ANCHOR_MAGIC}\nat {}\nevents {}\n",
+            self.at_micros, self.events
+        );
+        for h in &self.heads {
+            out.push_str(&format!(
+                "chain {} {} {}\n",
+                h.chain, h.last_seq, h.last_hash
+            ));
+        }
+        out
+    }
+
+    fn mac(key: &[u8], body: &str) -> Option<Hmac<Sha256>> {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?;
+        mac.update(b"openiop-audit-anchor");
+        mac.update(body.as_bytes());
+        Some(mac)
+    }
+
+    /// The anchor as text, signed with the audit key.
+    pub fn to_signed_text(&self, key: &[u8]) -> String {
+        let body = self.body();
+        let mac = Anchor::mac(key, &body)
+            .map(|m| hex::encode(m.finalize().into_bytes()))
+            .unwrap_or_default();
+        format!("{body}mac {mac}\n")
+    }
+
+    /// Reads an anchor, checking its signature with the audit key.
+    pub fn parse_signed(text: &str, key: &[u8]) -> Result<Anchor, String> {
+        let bad = |why: &str| format!("not an OpenIOP audit anchor: {why}");
+        let (body, mac_line) = text
+            .trim_end_matches('\n')
+            .rsplit_once('\n')
+            .ok_or_else(|| bad("too short"))?;
+        let body = format!("{body}\n");
+        let mac = mac_line
+            .strip_prefix("mac ")
+            .ok_or_else(|| bad("no signature line"))?;
+        let signed = hex::decode(mac).map_err(|_| bad("the signature is not hex"))?;
+        // `verify_slice` compares in constant time.
+        if Anchor::mac(key, &body).is_none_or(|m| m.verify_slice(&signed).is_err()) {
+            return Err(
+                "the anchor's signature does not match this audit key (altered, or another key)"
+                    .into(),
+            );
+        }
+        let mut lines = body.lines();
+        if lines.next() != Some(ANCHOR_MAGIC) {
+            return Err(bad("unknown format"));
+        }
+        let number = |line: Option<&str>, name: &str| -> Result<i64, String> {
+            line.and_then(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().parse().ok())
+                .ok_or_else(|| bad(name.trim()))
+        };
+        let at_micros = number(lines.next(), "at ")?;
+        let events = u64::try_from(number(lines.next(), "events ")?).map_err(|_| bad("events"))?;
+        let mut heads = Vec::new();
+        for line in lines {
+            let mut parts = line
+                .strip_prefix("chain ")
+                .ok_or_else(|| bad(line))?
+                .split(' ');
+            let (Some(chain), Some(seq), Some(hash), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad(line));
+            };
+            heads.push(Head {
+                chain: chain.parse().map_err(|_| bad(line))?,
+                last_seq: seq.parse().map_err(|_| bad(line))?,
+                last_hash: hash.to_owned(),
+            });
+        }
+        Ok(Anchor {
+            at_micros,
+            events,
+            heads,
+        })
+    }
+}
+
 /// Checks stored events streamed in `(chain, seq)` order.
 pub struct ChainVerifier<'k> {
     key: &'k [u8],
     current: Option<(i32, i64, String)>,
     finished: Vec<(i32, i64, String)>,
     events: u64,
+    anchor: Vec<Head>,
 }
 
 impl<'k> ChainVerifier<'k> {
@@ -180,7 +315,15 @@ impl<'k> ChainVerifier<'k> {
             current: None,
             finished: Vec::new(),
             events: 0,
+            anchor: Vec::new(),
         }
+    }
+
+    /// Also proves that every event the anchor names is still there, unchanged: so nothing
+    /// before it was removed since it was taken, even with the head rows rewound.
+    pub fn with_anchor(mut self, anchor: &Anchor) -> Self {
+        self.anchor = anchor.heads.clone();
+        self
     }
 
     /// Checks the next stored event.
@@ -210,6 +353,14 @@ impl<'k> ChainVerifier<'k> {
         if hash != stored.hash {
             return Err(Break::Edited { id, chain, seq });
         }
+        if let Some(anchored) = self
+            .anchor
+            .iter()
+            .find(|h| h.chain == chain && h.last_seq == seq)
+            && anchored.last_hash != hash
+        {
+            return Err(Break::AnchorDiffers { chain, seq });
+        }
         self.current = Some((chain, seq, hash));
         self.events += 1;
         Ok(())
@@ -227,17 +378,46 @@ impl<'k> ChainVerifier<'k> {
         {
             return Err(Break::MissingHead { chain: *chain });
         }
+        let found_seq = |chain: i32| {
+            self.finished
+                .iter()
+                .find(|(c, _, _)| *c == chain)
+                .map_or(0, |(_, s, _)| *s)
+        };
+        for anchored in &self.anchor {
+            let found = found_seq(anchored.chain);
+            if found < anchored.last_seq {
+                return Err(Break::BeforeAnchor {
+                    chain: anchored.chain,
+                    anchored_seq: anchored.last_seq,
+                    found_seq: found,
+                });
+            }
+        }
         let mut digest = Sha256::new();
         for head in heads {
             let found = self.finished.iter().find(|(c, _, _)| *c == head.chain);
             let (found_seq, found_hash) = found
                 .map(|(_, s, h)| (*s, h.as_str()))
                 .unwrap_or((0, GENESIS));
-            if found_seq != head.last_seq || found_hash != head.last_hash {
+            if found_seq > head.last_seq {
+                return Err(Break::HeadBehind {
+                    chain: head.chain,
+                    head_seq: head.last_seq,
+                    found_seq,
+                });
+            }
+            if found_seq != head.last_seq {
                 return Err(Break::HeadMismatch {
                     chain: head.chain,
                     head_seq: head.last_seq,
                     found_seq,
+                });
+            }
+            if found_hash != head.last_hash {
+                return Err(Break::HeadEdited {
+                    chain: head.chain,
+                    seq: head.last_seq,
                 });
             }
             digest.update(head.chain.to_be_bytes());
@@ -361,6 +541,66 @@ mod tests {
         let forged = seal(b"not the key", 0, Some((1, &events[0].hash)), event(77));
         events.insert(1, forged);
         assert!(verify(&events, &heads, KEY).is_err());
+    }
+
+    #[test]
+    fn an_anchor_proves_nothing_was_removed_before_it() {
+        let (events, heads) = trail();
+        let anchor = Anchor {
+            at_micros: 1,
+            events: events.len() as u64,
+            heads: heads.clone(),
+        };
+        let text = anchor.to_signed_text(KEY);
+        let read = Anchor::parse_signed(&text, KEY).expect("signed");
+        assert_eq!(read, anchor);
+        assert!(Anchor::parse_signed(&text, b"another key").is_err());
+        assert!(Anchor::parse_signed(&text.replacen("events ", "events 1", 1), KEY).is_err());
+        let anchored = |events: &[Sealed], heads: &[Head]| {
+            let mut v = ChainVerifier::new(KEY).with_anchor(&read);
+            for e in events {
+                v.push(e)?;
+            }
+            v.finish(heads)
+        };
+        assert!(anchored(&events, &heads).is_ok());
+        // The newest event of a chain deleted and its head rewound: the trail alone looks
+        // intact, the anchor does not.
+        let last = events.last().unwrap().clone();
+        let cut: Vec<Sealed> = events[..events.len() - 1].to_vec();
+        let mut rewound = heads.clone();
+        let h = rewound.iter_mut().find(|h| h.chain == last.chain).unwrap();
+        h.last_seq -= 1;
+        h.last_hash = cut
+            .iter()
+            .rev()
+            .find(|e| e.chain == last.chain)
+            .map(|e| e.hash.clone())
+            .unwrap_or_else(|| GENESIS.to_owned());
+        assert!(
+            verify(&cut, &rewound, KEY).is_ok(),
+            "the known limit without an anchor"
+        );
+        assert!(matches!(
+            anchored(&cut, &rewound),
+            Err(Break::BeforeAnchor { .. })
+        ));
+        // Events after the anchor are fine.
+        assert!(matches!(anchored(&events, &heads), Ok(s) if s.events == events.len() as u64));
+    }
+
+    #[test]
+    fn a_head_row_edited_alone_says_so() {
+        let (events, mut heads) = trail();
+        heads[0].last_hash = "f".repeat(64);
+        assert!(matches!(
+            verify(&events, &heads, KEY),
+            Err(Break::HeadEdited { .. })
+        ));
+        let (events, mut heads) = trail();
+        heads[0].last_seq -= 1;
+        let err = verify(&events, &heads, KEY).unwrap_err();
+        assert!(matches!(err, Break::HeadBehind { .. }), "{err}");
     }
 
     #[test]

@@ -114,6 +114,16 @@ enum UserCommand {
 enum AuditCommand {
     /// Check that no audit event was edited, inserted or deleted.
     Verify {
+        /// An anchor printed earlier by `audit head`: also prove that nothing before it was
+        /// removed (which the database alone cannot prove).
+        #[arg(long)]
+        anchor: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Print every chain's head, signed with the audit key: keep it outside the database (a
+    /// ticket, an e-mail, a log service) and give it to `audit verify --anchor` later.
+    Head {
         #[command(flatten)]
         db: Database,
     },
@@ -370,12 +380,45 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             println!("user {id} created");
         }
         Command::Audit {
-            command: AuditCommand::Verify { db },
+            command: AuditCommand::Head { db },
         } => {
             let store = openiop_store::Store::connect(&db.database_url, &options).await?;
             let path = setup::audit_key_path(&db.database_url, key_file.as_deref());
             let key = setup::load_audit_key(&path, false)?;
             let verdict = openiop_store::audit::verify(&store, &key).await?;
+            if let Err(broken) = verdict {
+                store.close().await;
+                println!("audit trail broken: {broken}");
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+            let now = openiop_store::Instant::new(time::OffsetDateTime::now_utc());
+            let anchor = openiop_store::audit::anchor(&store, now).await?;
+            store.close().await;
+            print!("{}", anchor.to_signed_text(&key));
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { anchor, db },
+        } => {
+            let store = openiop_store::Store::connect(&db.database_url, &options).await?;
+            let path = setup::audit_key_path(&db.database_url, key_file.as_deref());
+            let key = setup::load_audit_key(&path, false)?;
+            let anchor = match anchor {
+                None => None,
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                    match openiop_core::audit::Anchor::parse_signed(&text, &key) {
+                        Ok(anchor) => Some(anchor),
+                        Err(why) => {
+                            store.close().await;
+                            println!("anchor refused: {why}");
+                            return Ok(std::process::ExitCode::FAILURE);
+                        }
+                    }
+                }
+            };
+            let verdict =
+                openiop_store::audit::verify_against(&store, &key, anchor.as_ref()).await?;
             store.close().await;
             match verdict {
                 Ok(summary) => {

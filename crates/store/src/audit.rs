@@ -301,9 +301,22 @@ pub async fn verify(
     store: &Store,
     key: &[u8],
 ) -> Result<Result<Summary, openiop_core::audit::Break>> {
+    verify_against(store, key, None).await
+}
+
+/// Verifies the whole trail, and with an anchor (taken earlier by [`anchor`] and kept
+/// elsewhere) also that every event it names is still there, unchanged.
+pub async fn verify_against(
+    store: &Store,
+    key: &[u8],
+    anchor: Option<&openiop_core::audit::Anchor>,
+) -> Result<Result<Summary, openiop_core::audit::Break>> {
     const PAGE: i64 = 2000;
     let mut conn = store.read().await?;
     let mut verifier = ChainVerifier::new(key);
+    if let Some(anchor) = anchor {
+        verifier = verifier.with_anchor(anchor);
+    }
     let mut after: (i32, i64) = (-1, 0);
     loop {
         let sql = concat!(
@@ -345,4 +358,33 @@ pub async fn verify(
         })
         .collect();
     Ok(verifier.finish(&heads))
+}
+
+/// Every chain's head now, with the number of events: what `openiop audit head` signs.
+/// (Verify first: an anchor of a broken trail anchors the break.)
+pub async fn anchor(store: &Store, at: Instant) -> Result<openiop_core::audit::Anchor> {
+    let mut conn = store.read().await?;
+    let heads: Vec<(i32, i64, String)> = on_db!(conn.db(), |c| {
+        sqlx::query_as("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
+            .fetch_all(&mut *c)
+            .await
+    })?;
+    let events: i64 = on_db!(conn.db(), |c| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+            .fetch_one(&mut *c)
+            .await
+    })?;
+    Ok(openiop_core::audit::Anchor {
+        at_micros: at.micros(),
+        events: u64::try_from(events)
+            .map_err(|_| StoreError::Corrupt(format!("audit_events count {events}")))?,
+        heads: heads
+            .into_iter()
+            .map(|(chain, last_seq, last_hash)| Head {
+                chain,
+                last_seq,
+                last_hash,
+            })
+            .collect(),
+    })
 }

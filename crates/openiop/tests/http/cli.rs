@@ -586,3 +586,80 @@ async fn the_sqlite_files_are_readable_by_their_owner_only() {
     }
     app.stop().await;
 }
+
+/// Deleting a chain's newest events and rewinding its head row passes `audit verify` (the
+/// limit of any in-database proof). `audit head` prints a signed anchor to keep elsewhere;
+/// `audit verify --anchor` then proves nothing before it was removed. A head row edited alone
+/// says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anchor_kept_elsewhere_catches_a_rewound_chain() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let key = app.key_file.to_string_lossy().into_owned();
+    let admin = app.admin().await;
+    for n in 0..40 {
+        app.patient(&admin, "Anchored", &format!("Person{n}")).await;
+    }
+    let cli = |args: &[&str]| {
+        openiop()
+            .args(args)
+            .args(["--database-url", &app.database_url])
+            .env("OPENIOP_AUDIT_KEY_FILE", &key)
+            .output()
+            .unwrap()
+    };
+    let head = cli(&["audit", "head"]);
+    assert!(
+        head.status.success(),
+        "{}",
+        String::from_utf8_lossy(&head.stderr)
+    );
+    let anchor = app.dir.join("anchor.txt");
+    std::fs::write(&anchor, &head.stdout).unwrap();
+    let text = String::from_utf8_lossy(&head.stdout).into_owned();
+    assert!(text.starts_with("openiop-audit-anchor v1\n"), "{text}");
+    assert!(text.contains("\nmac "));
+    let anchor_path = anchor.to_string_lossy().into_owned();
+    let verify_anchored = || cli(&["audit", "verify", "--anchor", &anchor_path]);
+    assert!(verify_anchored().status.success());
+
+    // Remove the newest event of the longest chain and rewind its head to the one before.
+    let longest = "(SELECT chain FROM audit_chains ORDER BY last_seq DESC, chain LIMIT 1)";
+    assert_eq!(
+        app.exec(&format!(
+            "DELETE FROM audit_events WHERE chain = {longest} \
+             AND seq = (SELECT last_seq FROM audit_chains WHERE chain = {longest})"
+        ))
+        .await,
+        1
+    );
+    app.exec(&format!(
+        "UPDATE audit_chains SET last_seq = last_seq - 1, last_hash = (SELECT hash FROM audit_events e \
+         WHERE e.chain = audit_chains.chain AND e.seq = audit_chains.last_seq - 1) WHERE chain = {longest}"
+    ))
+    .await;
+    let plain = cli(&["audit", "verify"]);
+    assert!(
+        plain.status.success(),
+        "without an anchor the rewound chain looks intact"
+    );
+    let caught = verify_anchored();
+    assert_eq!(caught.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&caught.stdout).into_owned();
+    assert!(said.contains("deleted since the anchor"), "{said}");
+    // An altered anchor is refused, not trusted.
+    std::fs::write(&anchor, text.replacen("events ", "events 9", 1)).unwrap();
+    let refused = verify_anchored();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("anchor refused"));
+    // A head row edited alone is named as such.
+    app.exec(&format!(
+        "UPDATE audit_chains SET last_hash = '{}' WHERE chain = {longest}",
+        "f".repeat(64)
+    ))
+    .await;
+    let edited = cli(&["audit", "verify"]);
+    assert_eq!(edited.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&edited.stdout).into_owned();
+    assert!(said.contains("the head row was edited"), "{said}");
+    app.stop().await;
+}
