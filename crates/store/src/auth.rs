@@ -43,7 +43,9 @@ pub struct User {
 /// A user's TOTP second factor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Totp {
-    pub secret: Vec<u8>,
+    /// The secret as stored: sealed with a key kept outside the database (the web layer's
+    /// `secrets` opens it), or plain hex from before secrets were sealed.
+    pub stored_secret: String,
     /// Confirmed with a first code; only then does login require it.
     pub enabled: bool,
     pub last_step: Option<u64>,
@@ -67,14 +69,11 @@ impl TryFrom<UserRow> for User {
                 failures: u32::try_from(row.failed_logins).unwrap_or(0),
                 locked_until: row.locked_until.map(Instant::get),
             },
-            totp: row
-                .totp_secret
-                .and_then(|hex_secret| hex_decode(&hex_secret))
-                .map(|secret| Totp {
-                    secret,
-                    enabled: row.totp_enabled,
-                    last_step: row.totp_last_step.and_then(|s| u64::try_from(s).ok()),
-                }),
+            totp: row.totp_secret.map(|stored_secret| Totp {
+                stored_secret,
+                enabled: row.totp_enabled,
+                last_step: row.totp_last_step.and_then(|s| u64::try_from(s).ok()),
+            }),
         })
     }
 }
@@ -230,29 +229,44 @@ pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter
     Ok(())
 }
 
-fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// Stores a new, not yet confirmed TOTP secret (replacing any unconfirmed one).
-pub async fn set_totp_secret(db: &mut Db<'_>, user_id: Uuid, secret: &[u8]) -> Result<()> {
-    let hex_secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+/// Stores a new, not yet confirmed TOTP secret, sealed by the caller (replacing any
+/// unconfirmed one).
+pub async fn set_totp_secret(db: &mut Db<'_>, user_id: Uuid, sealed: &str) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
             "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL WHERE id = $3",
         )
-        .bind(hex_secret)
+        .bind(sealed)
         .bind(false)
         .bind(user_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// TOTP secrets stored before secrets were sealed: `(user, stored text)` of every value not
+/// in the sealed form (`v1:`).
+pub async fn unsealed_totp_secrets(db: &mut Db<'_>) -> Result<Vec<(Uuid, String)>> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, (Uuid, String)>(
+            "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1:%'",
+        )
+        .fetch_all(&mut **c)
+        .await
+    })?)
+}
+
+/// Replaces a stored TOTP secret by its sealed form, keeping its state (enabled, last step).
+pub async fn reseal_totp_secret(db: &mut Db<'_>, user_id: Uuid, sealed: &str) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+            .bind(sealed)
+            .bind(user_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

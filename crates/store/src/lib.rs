@@ -400,6 +400,13 @@ impl Store {
 
     /// The store that seals audit events with `key`, with its group-commit writer running
     /// (when called inside a tokio runtime; otherwise events are committed one by one).
+    /// The audit key, from which the keys of secrets kept in the database are derived (the
+    /// web layer's `secrets`): it lives outside the database, so a copy of the database alone
+    /// opens none of them.
+    pub fn audit_key(&self) -> Option<&[u8]> {
+        self.audit_key.as_deref()
+    }
+
     pub fn with_audit_key(mut self, key: Vec<u8>) -> Store {
         self.audit_key = Some(key.into());
         self.audit_queue = None;

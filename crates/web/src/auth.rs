@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::error::ApiError;
+use crate::secrets::SecretKey;
 
 pub const SESSION_COOKIE: &str = "openiop_session";
 pub const LOGIN_CSRF_COOKIE: &str = "openiop_login";
@@ -258,18 +259,22 @@ pub async fn login(
         let code = code.trim();
         let is_totp = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
         let verified = if is_totp {
-            openiop_core::totp::verify(&factor.secret, code, now.unix_timestamp(), factor.last_step)
+            let secret = SecretKey::of(state, crate::api::session::TOTP_KEY)?
+                .open(user.id, &factor.stored_secret)?;
+            openiop_core::totp::verify(&secret, code, now.unix_timestamp(), factor.last_step)
                 .map(Some)
         } else {
             // A single-use recovery code (`xxxx-xxxx`), for a lost authenticator.
             let mut tx = state.store.begin().await?;
-            let used = users::use_recovery_code(
-                &mut tx.db(),
-                user.id,
-                &hash_secret(&code.to_lowercase()),
-                Instant::new(now),
-            )
-            .await?;
+            let code = code.to_lowercase();
+            // Codes given before they were keyed (`xxxx-xxxx`) are stored as plain SHA-256.
+            let hash = if code.len() == 9 {
+                hash_secret(&code)
+            } else {
+                SecretKey::of(state, crate::api::session::RECOVERY_KEY)?.tag(&code)?
+            };
+            let used =
+                users::use_recovery_code(&mut tx.db(), user.id, &hash, Instant::new(now)).await?;
             tx.commit().await?;
             used.then_some(None)
         };

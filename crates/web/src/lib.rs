@@ -21,6 +21,7 @@ mod json;
 mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod secrets;
 pub mod setup;
 pub mod tls;
 

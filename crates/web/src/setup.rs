@@ -262,7 +262,12 @@ pub async fn open_store(
     let store = Store::connect(database_url, options).await?;
     store.migrate(options).await?;
     let key = load_audit_key(&audit_key_path(database_url, key_file), create_key)?;
-    Ok(store.with_audit_key(key))
+    let store = store.with_audit_key(key);
+    let sealed = crate::secrets::seal_stored_secrets(&store).await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "TOTP secrets stored in plain form are now sealed");
+    }
+    Ok(store)
 }
 
 /// Whether any user exists (the web setup page is open only before the first).

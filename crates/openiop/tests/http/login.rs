@@ -559,3 +559,95 @@ on_both!(an_unknown_username_locks_out_like_a_real_one, |app| {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("login_name_failures").await, 2);
 });
+
+// TOTP secrets were stored as plain hex and recovery codes as unsalted SHA-256 of 40-bit
+// values. Secrets are now sealed with a key derived from the audit key (outside the
+// database), recovery codes carry 80 bits and are hashed with a key, and secrets stored
+// in the old form are sealed at start.
+on_both!(
+    second_factor_secrets_are_sealed_outside_the_database,
+    |app| {
+        use openiop_core::totp;
+        let admin = app.admin().await;
+        let (status, setup) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/mfa/setup",
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{setup}");
+        let secret = totp::base32_decode(setup["secret"].as_str().unwrap()).unwrap();
+        let plain_hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let sealed_query =
+            format!("users WHERE totp_secret LIKE 'v1:%' AND totp_secret NOT LIKE '%{plain_hex}%'");
+        assert_eq!(
+            app.count(&sealed_query).await,
+            1,
+            "the secret is sealed, not stored as sent"
+        );
+        let code = |at: time::OffsetDateTime| {
+            format!(
+                "{:06}",
+                totp::code_at(&secret, totp::step_of(at.unix_timestamp()))
+            )
+        };
+        let (status, confirmed) = app
+            .post(
+                "/api/v1/auth/mfa/confirm",
+                &admin,
+                json!({"totp": code(app.clock.now())}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        let codes: Vec<String> = confirmed["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(codes.len(), 10);
+        for c in &codes {
+            assert_eq!(
+                c.len(),
+                19,
+                "{c}: four groups of four base32 characters (80 bits)"
+            );
+            let unsalted = openiop_web::auth::hash_secret(c);
+            assert_eq!(
+                app.count(&format!(
+                    "mfa_recovery_codes WHERE code_hash = '{unsalted}'"
+                ))
+                .await,
+                0,
+                "not an unsalted hash"
+            );
+        }
+        // A recovery code logs in once.
+        let login = |totp: &str| {
+            app.call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": ADMIN.0, "password": ADMIN.1, "totp": totp})),
+            )
+        };
+        assert_eq!(login(&codes[0].to_uppercase()).await.0, StatusCode::OK);
+        assert_eq!(login(&codes[0]).await.0, StatusCode::UNAUTHORIZED);
+        // A secret stored in the old plain form is sealed at start and keeps working.
+        app.exec(&format!(
+            "UPDATE users SET totp_secret = '{plain_hex}' WHERE username = 'admin'"
+        ))
+        .await;
+        assert_eq!(
+            openiop_web::secrets::seal_stored_secrets(&app.store)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(app.count(&sealed_query).await, 1);
+        app.clock.advance(time::Duration::seconds(31));
+        assert_eq!(login(&code(app.clock.now())).await.0, StatusCode::OK);
+    }
+);

@@ -14,6 +14,7 @@ use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::CarriesSecret;
 use crate::json::ApiJson;
+use crate::secrets::SecretKey;
 use openiop_core::totp;
 
 #[derive(Deserialize)]
@@ -120,15 +121,27 @@ pub fn qr_svg(text: &str) -> ApiResult<String> {
 /// How many recovery codes a user gets when the factor is enabled.
 const RECOVERY_CODES: usize = 10;
 
-/// Fresh recovery codes (`xxxx-xxxx`, lowercase base32) and their hashes.
-fn recovery_codes() -> ApiResult<Vec<(String, String)>> {
+/// The purposes of the keys derived for the second factor (`secrets::SecretKey`).
+pub const TOTP_KEY: &str = "totp secret";
+pub const RECOVERY_KEY: &str = "recovery code";
+
+/// Fresh recovery codes (`xxxx-xxxx-xxxx-xxxx`, lowercase base32: 80 random bits) and their
+/// keyed hashes (HMAC with a key kept outside the database).
+fn recovery_codes(state: &AppState) -> ApiResult<Vec<(String, String)>> {
+    let key = SecretKey::of(state, RECOVERY_KEY)?;
     (0..RECOVERY_CODES)
         .map(|_| {
-            let mut bytes = [0u8; 5];
+            let mut bytes = [0u8; 10];
             getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
             let text = totp::base32_encode(&bytes).to_lowercase();
-            let code = format!("{}-{}", &text[..4], &text[4..8]);
-            let hash = auth::hash_secret(&code);
+            let code = format!(
+                "{}-{}-{}-{}",
+                &text[..4],
+                &text[4..8],
+                &text[8..12],
+                &text[12..16]
+            );
+            let hash = key.tag(&code)?;
             Ok((code, hash))
         })
         .collect()
@@ -161,8 +174,9 @@ pub async fn start_mfa(state: &AppState, caller: &Caller) -> ApiResult<MfaSetupJ
     let mut secret = [0u8; 20];
     getrandom::fill(&mut secret).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
     let now = state.now();
+    let sealed = SecretKey::of(state, TOTP_KEY)?.seal(caller.user_id, &secret)?;
     let mut tx = state.store.begin().await?;
-    openiop_store::auth::set_totp_secret(&mut tx.db(), caller.user_id, &secret).await?;
+    openiop_store::auth::set_totp_secret(&mut tx.db(), caller.user_id, &sealed).await?;
     let event = EventBuilder::for_caller(caller)
         .action("auth.mfa.setup", format!("users/{}", caller.user_id));
     tx.audit(event.build(now)).await?;
@@ -208,9 +222,10 @@ pub async fn confirm_mfa(state: &AppState, caller: &Caller, code: &str) -> ApiRe
         );
     };
     let now = state.now();
-    let step = totp::verify(&factor.secret, code, now.unix_timestamp(), factor.last_step)
+    let secret = SecretKey::of(state, TOTP_KEY)?.open(caller.user_id, &factor.stored_secret)?;
+    let step = totp::verify(&secret, code, now.unix_timestamp(), factor.last_step)
         .ok_or_else(|| openiop_core::Invalid::one("totp", "is not the current code"))?;
-    let codes = recovery_codes()?;
+    let codes = recovery_codes(state)?;
     let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
     let mut tx = state.store.begin().await?;
     openiop_store::auth::accept_totp_step(&mut tx.db(), caller.user_id, step).await?;
