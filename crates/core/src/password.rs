@@ -1,5 +1,6 @@
-//! What makes a new password acceptable, after NIST SP 800-63B (5.1.1.2): at least 12
-//! characters, no composition rules, and not one that is commonly used or expected. Refused:
+//! What makes a new password acceptable, after NIST SP 800-63B-4 (3.1.1.2): at least 15
+//! characters for a password that is the only factor, 12 for an account with a second
+//! factor, no composition rules, and not one that is commonly used or expected. Refused:
 //! a password from the common-password list, such a password with only digits or symbols
 //! around it (`password2024!`), one character or one short run repeated (`aaaaaaaaaaaa`,
 //! `abcabcabcabc`), a straight sequence (`123456789012`, `abcdefghijkl`), and the username or
@@ -10,8 +11,25 @@ use std::sync::LazyLock;
 
 use crate::validate::Check;
 
-/// The shortest password accepted anywhere.
+/// The shortest password accepted anywhere: for an account with a second factor.
 pub const PASSWORD_MIN: usize = 12;
+/// The shortest password accepted as the only factor (every new account starts so).
+pub const PASSWORD_MIN_SINGLE_FACTOR: usize = 15;
+
+/// The shortest password an account may have, with or without a second factor.
+pub fn minimum(second_factor: bool) -> usize {
+    if second_factor {
+        PASSWORD_MIN
+    } else {
+        PASSWORD_MIN_SINGLE_FACTOR
+    }
+}
+
+/// Whether an existing password is too short for the account as it is now (checked at
+/// login, when the password is known): the account is asked to change it.
+pub fn needs_change(password: &str, second_factor: bool) -> bool {
+    password.chars().count() < minimum(second_factor)
+}
 /// The longest: bounds the work one login can cause.
 pub const PASSWORD_MAX: usize = 256;
 
@@ -46,11 +64,18 @@ fn sequence(text: &[char]) -> bool {
     steps.iter().all(|s| *s == 1 || wraps(s)) || steps.iter().all(|s| *s == -1 || wraps(s))
 }
 
-/// Why a new password is refused, if it is.
-pub fn weakness(password: &str, username: Option<&str>) -> Option<String> {
+/// Why a new password is refused, if it is, for an account with or without a second factor.
+pub fn weakness(password: &str, username: Option<&str>, second_factor: bool) -> Option<String> {
     let length = password.chars().count();
-    if length < PASSWORD_MIN {
-        return Some(format!("must be at least {PASSWORD_MIN} characters"));
+    let min = minimum(second_factor);
+    if length < min {
+        return Some(if second_factor {
+            format!("must be at least {min} characters")
+        } else {
+            format!(
+                "must be at least {min} characters (at least {PASSWORD_MIN} once a second factor is set up)"
+            )
+        });
     }
     if length > PASSWORD_MAX {
         return Some(format!("must be at most {PASSWORD_MAX} characters"));
@@ -83,8 +108,9 @@ pub fn check_password(
     field: &str,
     password: &str,
     username: Option<&str>,
+    second_factor: bool,
 ) -> bool {
-    match weakness(password, username) {
+    match weakness(password, username, second_factor) {
         Some(message) => {
             check.fail(field, message);
             false
@@ -98,11 +124,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_single_factor_needs_fifteen_characters() {
+        assert!(weakness("Staff-Pass-12", None, false).is_some());
+        assert!(weakness("Staff-Pass-12", None, true).is_none());
+        assert!(weakness("Staff-Password-1", None, false).is_none());
+        assert!(needs_change("Twelve-chars", false));
+        assert!(!needs_change("Twelve-chars", true));
+        assert!(!needs_change("Fifteen-chars-1", false));
+    }
+
+    #[test]
     fn length_is_the_only_composition_rule() {
-        assert!(weakness("eleven-char", None).is_some());
-        assert!(weakness("all lowercase words here", None).is_none());
-        assert!(weakness("Staff-Password-1", None).is_none());
-        assert!(weakness(&"xy".repeat(PASSWORD_MAX), None).is_some());
+        assert!(weakness("eleven-char", None, false).is_some());
+        assert!(weakness("all lowercase words here", None, false).is_none());
+        assert!(weakness("Staff-Password-1", None, false).is_none());
+        assert!(weakness(&"xy".repeat(PASSWORD_MAX), None, false).is_some());
     }
 
     #[test]
@@ -116,7 +152,7 @@ mod tests {
             "123456qwerty",
             "Iloveyou12345",
         ] {
-            assert!(weakness(weak, None).is_some(), "{weak}");
+            assert!(weakness(weak, None, false).is_some(), "{weak}");
         }
     }
 
@@ -129,11 +165,11 @@ mod tests {
             "abcdefghijklm",
             "987654321098",
         ] {
-            assert!(weakness(weak, None).is_some(), "{weak}");
+            assert!(weakness(weak, None, false).is_some(), "{weak}");
         }
-        assert!(weakness("dr.kimberly-2026", Some("dr.kimberly")).is_some());
-        assert!(weakness("OpenIOP-2026!!", None).is_some());
-        assert!(weakness("kimberly reads at night", Some("kimberly")).is_none());
+        assert!(weakness("dr.kimberly-2026", Some("dr.kimberly"), false).is_some());
+        assert!(weakness("OpenIOP-2026!!", None, false).is_some());
+        assert!(weakness("kimberly reads at night", Some("kimberly"), false).is_none());
     }
 
     #[test]

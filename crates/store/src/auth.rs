@@ -23,6 +23,7 @@ struct UserRow {
     totp_secret: Option<String>,
     totp_enabled: bool,
     totp_last_step: Option<i64>,
+    password_change_required: bool,
 }
 
 /// A staff or patient account.
@@ -38,6 +39,9 @@ pub struct User {
     pub counter: AccountCounter,
     /// The TOTP second factor, when set up.
     pub totp: Option<Totp>,
+    /// The password was found too short for the account at its last login: only the
+    /// password change answers until it is changed.
+    pub password_change_required: bool,
 }
 
 /// A user's TOTP second factor.
@@ -74,13 +78,14 @@ impl TryFrom<UserRow> for User {
                 enabled: row.totp_enabled,
                 last_step: row.totp_last_step.and_then(|s| u64::try_from(s).ok()),
             }),
+            password_change_required: row.password_change_required,
         })
     }
 }
 
 macro_rules! user_columns {
     () => {
-        "id, organization_id, username, password_hash, role, patient_id, active, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step"
+        "id, organization_id, username, password_hash, role, patient_id, active, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step, password_change_required"
     };
 }
 
@@ -227,6 +232,55 @@ pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter
             .map(|r| r.rows_affected())
     })?;
     Ok(())
+}
+
+/// Marks whether an account must change its password before anything else.
+pub async fn set_password_change_required(
+    db: &mut Db<'_>,
+    user_id: Uuid,
+    required: bool,
+) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE users SET password_change_required = $1 WHERE id = $2")
+            .bind(required)
+            .bind(user_id)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Replaces an account's password hash and clears the request to change it.
+pub async fn set_password_hash(db: &mut Db<'_>, user_id: Uuid, password_hash: &str) -> Result<()> {
+    on_db!(db, |c| {
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, password_change_required = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(false)
+        .bind(user_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Ends every session and token of a user but one login (a password change keeps the
+/// login that made it).
+pub async fn delete_other_logins(db: &mut Db<'_>, user_id: Uuid, keep_hash: &str) -> Result<u64> {
+    Ok(on_db!(db, |c| {
+        sqlx::query(
+            "DELETE FROM auth_sessions WHERE user_id = $1 AND csrf_token <> \
+             (SELECT csrf_token FROM auth_sessions WHERE id_hash = $2)",
+        )
+        .bind(user_id)
+        .bind(keep_hash)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
+    })?)
 }
 
 /// Stores a new, not yet confirmed TOTP secret, sealed by the caller (replacing any
@@ -387,7 +441,7 @@ pub async fn find_session(
     kind: SessionKind,
 ) -> Result<Option<SessionUser>> {
     let sql = "SELECT u.id, u.organization_id, u.username, u.password_hash, u.role, u.patient_id, u.active, \
-               u.failed_logins, u.locked_until, u.totp_secret, u.totp_enabled, u.totp_last_step, s.csrf_token, s.last_seen_at, s.expires_at, o.mfa_required \
+               u.failed_logins, u.locked_until, u.totp_secret, u.totp_enabled, u.totp_last_step, u.password_change_required, s.csrf_token, s.last_seen_at, s.expires_at, o.mfa_required \
                FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
                WHERE s.id_hash = $1 AND s.kind = $2";
     let row = on_db!(db, |c| {

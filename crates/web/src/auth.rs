@@ -52,6 +52,8 @@ pub struct Caller {
     session_hash: String,
     /// The organization requires multi-factor authentication and this user has none yet.
     pub mfa_pending: bool,
+    /// The password is too short for the account's factors (found at login).
+    pub password_change_pending: bool,
 }
 
 impl Caller {
@@ -68,6 +70,49 @@ impl Caller {
     }
 
     /// Ends this session.
+    /// Changes the caller's password: the current one proves it is them, the new one must
+    /// meet the rules for the account's factors. Every other login of the account ends;
+    /// this one stays. Audited.
+    pub async fn change_password(
+        &self,
+        state: &AppState,
+        current: &str,
+        new: &str,
+    ) -> Result<(), ApiError> {
+        let mut conn = state.store.read().await?;
+        let user = users::find_user(&mut conn.db(), self.organization_id, self.user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        drop(conn);
+        let mut check = openiop_core::validate::Check::new();
+        if !verify_password(current, Some(&user.password_hash)).await {
+            check.fail("current_password", "is not your current password");
+        }
+        let second_factor = user.totp.as_ref().is_some_and(|t| t.enabled);
+        openiop_core::password::check_password(
+            &mut check,
+            "new_password",
+            new,
+            Some(&user.username),
+            second_factor,
+        );
+        if new == current {
+            check.fail("new_password", "must differ from the current password");
+        }
+        check.finish(|| Some(()))?;
+        let hash = hash_password(new).await?;
+        let now = state.now();
+        let mut tx = state.store.begin().await?;
+        users::set_password_hash(&mut tx.db(), user.id, &hash).await?;
+        let ended = users::delete_other_logins(&mut tx.db(), user.id, &self.session_hash).await?;
+        let event = EventBuilder::for_caller(self)
+            .action("auth.password.change", format!("users/{}", user.id))
+            .detail(format!("other_sessions_ended={ended}"));
+        tx.audit(event.build(now)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn logout(&self, state: &AppState) -> Result<(), ApiError> {
         let mut tx = state.store.begin().await?;
         users::delete_login(&mut tx.db(), &self.session_hash).await?;
@@ -113,7 +158,7 @@ pub async fn hash_password(password: &str) -> Result<String, ApiError> {
     .map_err(|e| ApiError::Internal(format!("join: {e}")))?
 }
 
-async fn verify_password(password: &str, hash: Option<&str>) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: Option<&str>) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let password = password.to_owned();
     // An unknown user is checked against a dummy hash so both answers take as long.
@@ -313,6 +358,13 @@ pub async fn login(
     if let Some(step) = accepted_step {
         users::accept_totp_step(&mut tx.db(), user.id, step).await?;
     }
+    // NIST SP 800-63B-4: a password that is the only factor needs 15 characters; a shorter
+    // one (allowed before) must be changed before anything else.
+    let second_factor = user.totp.as_ref().is_some_and(|t| t.enabled);
+    let must_change = openiop_core::password::needs_change(password, second_factor);
+    if must_change != user.password_change_required {
+        users::set_password_change_required(&mut tx.db(), user.id, must_change).await?;
+    }
     for (hash, kind) in [
         (&cookie_hash, SessionKind::Cookie),
         (&bearer_hash, SessionKind::Bearer),
@@ -412,6 +464,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Api
         && !user.totp.as_ref().is_some_and(|t| t.enabled);
     Ok(Caller {
         mfa_pending,
+        password_change_pending: user.password_change_required,
         user_id: user.id,
         organization_id: user.organization_id,
         username: user.username,
@@ -438,12 +491,19 @@ const MFA_ENROLMENT_PATHS: [&str; 7] = [
 /// Refuses everything but setting up the second factor (and logging out) to a staff member
 /// whose organization requires one they have not set up.
 pub fn mfa_gate(caller: &Caller, path: &str) -> Result<(), ApiError> {
-    if caller.mfa_pending && path != "/logout" && !MFA_ENROLMENT_PATHS.contains(&path) {
-        Err(ApiError::MfaEnrollmentRequired)
-    } else {
-        Ok(())
+    let open = path == "/logout" || MFA_ENROLMENT_PATHS.contains(&path);
+    if caller.mfa_pending && !open {
+        return Err(ApiError::MfaEnrollmentRequired);
     }
+    // A password too short for a single factor: change it, or add the factor.
+    if caller.password_change_pending && !open && !PASSWORD_CHANGE_PATHS.contains(&path) {
+        return Err(ApiError::PasswordChangeRequired);
+    }
+    Ok(())
 }
+
+/// What answers while a password change is required (besides the second factor's set-up).
+const PASSWORD_CHANGE_PATHS: [&str; 2] = ["/api/v1/auth/password", "/account/password"];
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;

@@ -24,6 +24,10 @@ pub enum ApiError {
     /// set it up: only the set-up routes answer until they do.
     #[error("multi-factor enrolment required")]
     MfaEnrollmentRequired,
+    /// The password is too short for an account without a second factor: only the password
+    /// change (or setting up the factor) answers until it is changed.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -93,6 +97,8 @@ struct Problem<'a> {
     mfa_required: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mfa_enrollment_required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_change_required: Option<bool>,
 }
 
 impl ApiError {
@@ -101,9 +107,10 @@ impl ApiError {
             ApiError::Unauthenticated | ApiError::BadCredentials | ApiError::MfaRequired => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden | ApiError::Csrf | ApiError::MfaEnrollmentRequired => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::Forbidden
+            | ApiError::Csrf
+            | ApiError::MfaEnrollmentRequired
+            | ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
@@ -129,6 +136,11 @@ impl ApiError {
             ApiError::MfaEnrollmentRequired => {
                 "Your program requires multi-factor authentication: \
                 set it up (POST /api/v1/auth/mfa/setup, then /confirm) before anything else."
+                    .into()
+            }
+            ApiError::PasswordChangeRequired => {
+                "Your password is shorter than 15 characters and is your only factor: change it \
+                (POST /api/v1/auth/password), or set up a second factor, before anything else."
                     .into()
             }
             ApiError::NotFound => "Nothing here, or nothing you may see.".into(),
@@ -184,6 +196,8 @@ impl IntoResponse for ApiError {
             errors: self.field_errors(),
             mfa_required: matches!(self, ApiError::MfaRequired).then_some(true),
             mfa_enrollment_required: matches!(self, ApiError::MfaEnrollmentRequired)
+                .then_some(true),
+            password_change_required: matches!(self, ApiError::PasswordChangeRequired)
                 .then_some(true),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();

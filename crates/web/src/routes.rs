@@ -152,6 +152,9 @@ pub fn table() -> Vec<Route> {
                 object(&["username", "password"], json!({"username": string(), "password": string(), "totp": string()}))
             }),
         route(M::POST, "/api/v1/auth/logout", "End this session or token", post(api::session::logout)).status(204),
+        route(M::POST, "/api/v1/auth/password", "Change the caller's password (other logins end)", post(api::session::post_password))
+            .status(204)
+            .body(|| object(&["current_password", "new_password"], json!({"current_password": string(), "new_password": {"type": "string", "minLength": 12}}))),
         route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::session::me))
             .returns("User"),
         route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::session::mfa_setup))
@@ -664,6 +667,8 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/config/users/{user_id}/revoke", "End every session of a user (form, admin)", post(pages::config::revoke_sessions)),
         route(M::POST, "/config/security", "Require multi-factor authentication (form, admin)", post(pages::config::set_security)),
         route(M::GET, "/account/security", "My multi-factor authentication", get(pages::session::security)),
+        route(M::GET, "/account/password", "Change my password", get(pages::session::password_page)),
+        route(M::POST, "/account/password", "Change my password (form)", post(pages::session::password_submit)),
         route(M::POST, "/account/security/setup", "Start multi-factor set-up: a QR code (form)", post(pages::session::security_setup)),
         route(M::POST, "/account/security/confirm", "Enable multi-factor with a first code (form)", post(pages::session::security_confirm)),
         route(M::POST, "/config/users/supervisor", "Set a staff member's supervisor (form)", post(pages::config::set_supervisor)),

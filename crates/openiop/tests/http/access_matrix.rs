@@ -298,6 +298,9 @@ fn expectations() -> Vec<(Method, &'static str, Rule)> {
         (M::POST, "/api/v1/auth/logout", everyone),
         (M::GET, "/api/v1/auth/me", everyone),
         (M::POST, "/api/v1/auth/mfa/setup", everyone),
+        (M::POST, "/api/v1/auth/password", everyone),
+        (M::GET, "/account/password", everyone),
+        (M::POST, "/account/password", everyone),
         (M::POST, "/api/v1/auth/mfa/confirm", everyone),
         (M::GET, "/api/v1/organization/security", admin_only),
         (M::PUT, "/api/v1/organization/security", admin_only),
@@ -961,6 +964,10 @@ fn json_body(method: &Method, path: &str, w: &World, n: usize) -> Option<Value> 
             json!({"recipient_name": "Dr. Osei", "recipient_facility": "Mercy ED", "nature_of_emergency": "Unresponsive after overdose",
             "information": "Current medications"})
         }
+        // Never the right current password: the matrix's logins must keep working.
+        "/api/v1/auth/password" => {
+            json!({"current_password": "not-the-password", "new_password": "a long new pass phrase"})
+        }
         "/api/v1/users/{user_id}/supervisor" => json!({"supervisor_id": null}),
         "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan" => {
             json!({"strengths": ["Humour"]})
@@ -1109,6 +1116,7 @@ fn form_body(path: &str, w: &World, n: usize, csrf: &str) -> String {
         "/config/users/supervisor" => format!("user_id={}&supervisor_id=", w.team[0]),
         "/config/counseling-readers" => String::new(),
         "/account/security/confirm" => "totp=000000".to_owned(),
+        "/account/password" => "current_password=not-it&new_password=a+long+new+pass+phrase".to_owned(),
         "/patients/{id}/episodes/{episode_id}/treatment-plan" => "strengths=Humour".to_owned(),
         "/patients/{id}/episodes/{episode_id}/treatment-plan/sign" => "version=1&as=patient&signature=Matrix+Patient".to_owned(),
         _ => String::new(),

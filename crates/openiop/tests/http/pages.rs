@@ -47,7 +47,7 @@ async fn a_clinic_sets_itself_up_from_the_web() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("at least 12 characters"));
+    assert!(html.contains("at least 15 characters"));
     let (status, location, _) = app
         .form(
             "/setup",

@@ -261,6 +261,8 @@ pub fn parse_account(body: &UserBody) -> Result<NewAccount, Invalid> {
         "password",
         &body.password,
         username.as_deref(),
+        // Every account starts with its password as the only factor.
+        false,
     );
     let role = Role::parse(&body.role);
     if role.is_none() {

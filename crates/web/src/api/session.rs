@@ -191,6 +191,25 @@ pub async fn start_mfa(state: &AppState, caller: &Caller) -> ApiResult<MfaSetupJ
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/auth/password`: change the caller's password (204). Other logins end.
+pub async fn post_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult<axum::http::StatusCode> {
+    caller
+        .change_password(&state, &body.current_password, &body.new_password)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MfaConfirmBody {
     totp: String,
 }
@@ -229,6 +248,8 @@ pub async fn confirm_mfa(state: &AppState, caller: &Caller, code: &str) -> ApiRe
     let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
     let mut tx = state.store.begin().await?;
     openiop_store::auth::accept_totp_step(&mut tx.db(), caller.user_id, step).await?;
+    // With a second factor, a password of 12 characters is enough.
+    openiop_store::auth::set_password_change_required(&mut tx.db(), caller.user_id, false).await?;
     openiop_store::auth::set_recovery_codes(&mut tx.db(), caller.user_id, &hashes).await?;
     let event = EventBuilder::for_caller(caller)
         .action("auth.mfa.enable", format!("users/{}", caller.user_id))

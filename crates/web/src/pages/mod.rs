@@ -176,6 +176,9 @@ impl IntoResponse for PageError {
         if matches!(err, ApiError::MfaEnrollmentRequired) {
             return Redirect::to("/account/security").into_response();
         }
+        if matches!(err, ApiError::PasswordChangeRequired) {
+            return Redirect::to("/account/password").into_response();
+        }
         if let ApiError::Internal(cause) = &err {
             tracing::error!(%cause, "page failed");
         }

@@ -293,3 +293,72 @@ pub async fn security_confirm(
         Err(other) => Err(other.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: super::Chrome,
+    /// The account must change its password before anything else.
+    required: bool,
+    changed: bool,
+    min: usize,
+    errors: Vec<openiop_core::FieldError>,
+}
+
+async fn password_form(
+    state: &AppState,
+    caller: &auth::Caller,
+    changed: bool,
+    errors: Vec<openiop_core::FieldError>,
+) -> Result<PasswordPage, ApiError> {
+    let mut conn = state.store.read().await?;
+    let user =
+        openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, caller.user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+    drop(conn);
+    Ok(PasswordPage {
+        chrome: super::Chrome::of(caller),
+        required: user.password_change_required,
+        changed,
+        min: openiop_core::password::minimum(user.totp.as_ref().is_some_and(|t| t.enabled)),
+        errors,
+    })
+}
+
+/// `GET /account/password`: change my password.
+pub async fn password_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+) -> PageResult {
+    Ok(render(
+        &password_form(&state, &caller, false, Vec::new()).await?,
+    ))
+}
+
+/// `POST /account/password` (form).
+pub async fn password_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormData,
+) -> PageResult {
+    caller.check_csrf(form.get("csrf"))?;
+    match caller
+        .change_password(
+            &state,
+            form.get("current_password"),
+            form.get("new_password"),
+        )
+        .await
+    {
+        Ok(()) => Ok(render(
+            &password_form(&state, &caller, true, Vec::new()).await?,
+        )),
+        Err(ApiError::Invalid(invalid)) => {
+            let mut response = render(&password_form(&state, &caller, false, invalid.0).await?);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
