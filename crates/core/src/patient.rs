@@ -101,10 +101,41 @@ fn looks_like_email(text: &str) -> bool {
         && !text.chars().any(char::is_whitespace)
 }
 
-/// Normalizes text for case-insensitive matching, identically on every database: Unicode
-/// lowercase, done here rather than by SQL `lower()` (which is ASCII-only in SQLite).
+/// Normalizes text for matching, identically on every database (done here rather than by
+/// SQL `lower()`, which is ASCII-only in SQLite): format characters that do not show
+/// (zero-width spaces and joiners, bidirectional controls, U+FEFF, soft hyphens) removed,
+/// compatibility forms folded (NFKC: full-width `Ｍａｒｉａ` is `maria`), Unicode lowercase.
+/// For matching only: names are stored as typed.
 pub fn fold(text: &str) -> String {
-    text.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = text.chars().filter(|c| !is_invisible(*c)).collect();
+    let folded: String = visible.nfkc().collect::<String>().to_lowercase();
+    // Lowercasing can leave a compatibility form NFKC would change again (rare): fold until
+    // it holds still, so folding twice is folding once.
+    let mut folded: String = folded.nfkc().collect();
+    for _ in 0..3 {
+        let again: String = folded.to_lowercase().nfkc().collect();
+        if again == folded {
+            break;
+        }
+        folded = again;
+    }
+    folded.trim().to_owned()
+}
+
+/// Characters that change nothing a person sees in a name (Unicode format characters that
+/// matter for matching).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
 }
 
 /// The stored matching and sorting key of a patient: `family given`, folded. A search for
@@ -185,6 +216,13 @@ mod tests {
     #[test]
     fn folding_is_unicode_aware() {
         assert_eq!(fold("ÉLODIE"), "élodie");
+        // Full-width and zero-width variants match the plain name.
+        assert_eq!(fold("Ｍａｒｉａ"), "maria");
+        assert_eq!(fold("Ma\u{200b}ria"), "maria");
+        assert_eq!(fold("\u{feff}Maria\u{2060}"), "maria");
+        assert_eq!(fold("Mar\u{00ad}ia"), "maria");
+        // Composed and decomposed accents are one name.
+        assert_eq!(fold("Jose\u{301}"), fold("José"));
         assert_eq!(name_key("Øster", "ÅSA"), "øster\u{1f}åsa");
     }
 

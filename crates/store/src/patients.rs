@@ -697,3 +697,52 @@ pub async fn census(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Census
         .await
     })?)
 }
+
+/// Recomputes every patient's stored matching key with `key_of(family, given)`, once: the
+/// upgrade is recorded under `upgrade` and skipped afterwards. Returns how many keys changed
+/// (`None` when the upgrade had run before).
+pub async fn rekey_names(
+    db: &mut Db<'_>,
+    upgrade: &str,
+    key_of: impl Fn(&str, &str) -> String,
+    now: Instant,
+) -> Result<Option<u64>> {
+    let done: i64 = on_db!(db, |c| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM applied_upgrades WHERE name = $1")
+            .bind(upgrade)
+            .fetch_one(&mut **c)
+            .await
+    })?;
+    if done > 0 {
+        return Ok(None);
+    }
+    let rows: Vec<(Uuid, String, String, String)> = on_db!(db, |c| {
+        sqlx::query_as("SELECT id, family_name, given_name, name_key FROM patients")
+            .fetch_all(&mut **c)
+            .await
+    })?;
+    let mut changed = 0;
+    for (id, family, given, stored) in rows {
+        let key = key_of(&family, &given);
+        if key != stored {
+            on_db!(db, |c| {
+                sqlx::query("UPDATE patients SET name_key = $1 WHERE id = $2")
+                    .bind(&key)
+                    .bind(id)
+                    .execute(&mut **c)
+                    .await
+                    .map(|r| r.rows_affected())
+            })?;
+            changed += 1;
+        }
+    }
+    on_db!(db, |c| {
+        sqlx::query("INSERT INTO applied_upgrades (name, applied_at) VALUES ($1, $2)")
+            .bind(upgrade)
+            .bind(now)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(Some(changed))
+}

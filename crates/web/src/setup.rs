@@ -267,7 +267,26 @@ pub async fn open_store(
     if sealed > 0 {
         tracing::info!(sealed, "TOTP secrets stored in plain form are now sealed");
     }
+    rekey_patient_names(&store).await?;
     Ok(store)
+}
+
+/// Names are matched with NFKC and without invisible characters (`core::patient::fold`):
+/// the keys stored before are recomputed once.
+pub async fn rekey_patient_names(store: &Store) -> Result<(), SetupError> {
+    let mut tx = store.begin().await?;
+    let changed = openiop_store::patients::rekey_names(
+        &mut tx.db(),
+        "name_key_nfkc",
+        openiop_core::patient::name_key,
+        openiop_store::Instant::new(time::OffsetDateTime::now_utc()),
+    )
+    .await?;
+    tx.commit().await?;
+    if let Some(changed) = changed {
+        tracing::info!(changed, "patients' name keys recomputed (NFKC)");
+    }
+    Ok(())
 }
 
 /// Whether any user exists (the web setup page is open only before the first).

@@ -656,3 +656,47 @@ on_both!(the_schedule_solver_follows_the_contract, |app| {
     assert_eq!(solved["assignments"][0]["sessions"], json!(["a"]));
     assert_eq!(solved["met_count"], 0);
 });
+
+// Full-width and zero-width variants of a name passed the duplicate check and the search.
+// Names are matched with NFKC and without invisible characters (stored as typed), and the
+// keys stored before are recomputed at start.
+crate::on_both!(look_alike_names_match_for_search_and_duplicates, |app| {
+    let admin = app.admin().await;
+    let maria = app.patient(&admin, "María", "Núñez").await;
+    let ids = |found: &serde_json::Value| -> Vec<String> {
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Full-width "ｍａｒ", "Ma<zero-width space>rí", and "nú" with a combining accent.
+    for q in [
+        "%EF%BD%8D%EF%BD%81%EF%BD%92",
+        "Ma%E2%80%8Br%C3%AD",
+        "nu%CC%81%C3%B1ez",
+    ] {
+        let (status, found) = app.get(&format!("/api/v1/patients?q={q}"), &admin).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{found}");
+        assert_eq!(ids(&found), [maria.clone()], "q={q}");
+    }
+    // The duplicate check at registration sees through full-width letters.
+    let (status, found) = app
+        .get(
+            "/api/v1/patients/duplicates?given_name=%EF%BC%AD%EF%BD%81%EF%BD%92%EF%BD%89%EF%BD%81&family_name=N%C3%BA%C3%B1ez&birth_date=1988-03-14",
+            &admin,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{found}");
+    assert_eq!(ids(&found), [maria.clone()]);
+    // A key stored before the rule is recomputed once at start.
+    app.exec("UPDATE patients SET name_key = 'stale'").await;
+    app.exec("DELETE FROM applied_upgrades").await;
+    openiop_web::setup::rekey_patient_names(&app.store)
+        .await
+        .unwrap();
+    let (_, found) = app.get("/api/v1/patients?q=mar%C3%ADa", &admin).await;
+    assert_eq!(ids(&found), [maria]);
+    assert_eq!(app.count("applied_upgrades").await, 1);
+});
