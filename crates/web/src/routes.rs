@@ -38,6 +38,10 @@ pub struct Route {
     pub multipart: bool,
     /// Query parameters: name and description.
     pub query: &'static [(&'static str, &'static str)],
+    /// The route names or acts on many patients at once (lists, searches, bulk writes): it
+    /// must ask the policy for each, and its test (`tests/http/bulk.rs`) runs it as a
+    /// clinician beside a patient they may not see.
+    pub many_patients: bool,
     pub handler: MethodRouter<AppState>,
 }
 
@@ -60,6 +64,7 @@ fn route(
         body: None,
         success,
         query: &[],
+        many_patients: false,
         multipart: false,
         response: None,
         list: false,
@@ -98,6 +103,11 @@ impl Route {
 
     fn query(mut self, params: &'static [(&'static str, &'static str)]) -> Self {
         self.query = params;
+        self
+    }
+
+    fn many_patients(mut self) -> Self {
+        self.many_patients = true;
         self
     }
 
@@ -220,7 +230,7 @@ pub fn table() -> Vec<Route> {
                 ("q", "Case-insensitive substring of the given or family name"),
                 ("limit", "Page size, 1 to 200 (default 50)"),
                 ("cursor", "The next_cursor of the previous page"),
-            ]),
+            ]).many_patients(),
         route(M::POST, "/api/v1/patients", "Register a patient", post(api::patients::post_patient))
             .returns("Patient").body(|| {
             object(
@@ -282,7 +292,7 @@ pub fn table() -> Vec<Route> {
                 "allow_duplicate": {"type": "boolean"}}))),
         route(M::GET, "/api/v1/patients/duplicates", "Likely duplicates of a person (same birth date, similar name)", get(api::admissions::get_duplicates))
             .lists("Patient")
-            .query(&[("given_name", "Given name"), ("family_name", "Family name"), ("birth_date", "YYYY-MM-DD")]),
+            .query(&[("given_name", "Given name"), ("family_name", "Family name"), ("birth_date", "YYYY-MM-DD")]).many_patients(),
         route(M::POST, "/api/v1/patients/{id}/merge", "Merge a duplicate record into this one (admin)", post(api::admissions::post_merge))
             .status(200)
             .returns("Patient")
@@ -322,10 +332,10 @@ pub fn table() -> Vec<Route> {
                 "forbidden": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}}}))),
         route(M::POST, "/api/v1/schedule/weeks/{week}/preview", "Build a week from the program's data: preview (stores nothing)", post(api::week::post_preview))
             .status(200)
-            .body(build_body),
+            .body(build_body).many_patients(),
         route(M::POST, "/api/v1/schedule/weeks/{week}/apply", "Build a week and enroll the assignments", post(api::week::post_apply))
             .status(200)
-            .body(build_body),
+            .body(build_body).many_patients(),
         route(M::POST, "/api/v1/sessions", "Create a dated session", post(api::sessions::post_session))
             .body(|| object(&["track_id", "kind", "title", "starts_at", "ends_at", "capacity"], json!({
                 "track_id": {"type": "string", "format": "uuid"},
@@ -365,9 +375,9 @@ pub fn table() -> Vec<Route> {
                 "kind": {"enum": ["individual", "family", "medication_management"]},
                 "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
                 "room_id": {"type": "string", "format": "uuid"}, "video_url": {"type": "string", "format": "uri"}, "title": string()}))),
-        route(M::GET, "/api/v1/sessions/{id}/roster", "A session's roster: everyone enrolled and their current mark", get(api::attendance::get_roster)),
+        route(M::GET, "/api/v1/sessions/{id}/roster", "A session's roster: everyone enrolled and their current mark", get(api::attendance::get_roster)).many_patients(),
         route(M::POST, "/api/v1/sessions/{id}/attendance/all-present", "Mark everyone enrolled and not yet marked present", post(api::attendance::post_all_present))
-            .status(200),
+            .status(200).many_patients(),
         route(M::POST, "/api/v1/check-in", "Self check-in at the front-desk screen with a session's code", post(api::attendance::post_check_in))
             .status(200)
             .body(|| object(&["code", "family_name", "birth_date"], json!({"code": string(), "family_name": string(),
@@ -376,7 +386,7 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/api/v1/reports/intensity", "Weekly intensity compliance of every active episode, per track and in total (counts; read from the replica when configured)", get(api::reports::get_intensity))
             .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]),
         route(M::GET, "/api/v1/program/attendance", "Program view: below target, missed two in a row, no-show rates", get(api::attendance::get_program_view))
-            .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]),
+            .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]).many_patients(),
         route(M::POST, "/api/v1/patients/{id}/calendar-feeds", "A secret calendar feed of the patient's sessions", post(api::calendar::post_patient_feed))
             .body(|| object(&[], json!({"full_titles": {"type": "boolean", "description": "only the patient may choose true"}}))),
         route(M::POST, "/api/v1/me/calendar-feeds", "A secret calendar feed of the sessions the caller runs (staff)", post(api::calendar::post_my_feed))
@@ -457,12 +467,12 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/api/v1/patients/{id}/counseling-notes", "SUD counseling notes the caller may read (author and named readers)", get(api::notes::list_counseling_notes)),
         route(M::POST, "/api/v1/patients/{id}/counseling-notes", "Start a SUD counseling note, kept apart from the record", post(api::notes::post_counseling_note))
             .body(|| object(&["text"], json!({"text": string(), "session_id": {"type": "string", "format": "uuid"}}))),
-        route(M::GET, "/api/v1/sessions/{id}/group-note", "A group session's note (prefilled from attendance when new)", get(api::notes::get_group_note)),
+        route(M::GET, "/api/v1/sessions/{id}/group-note", "A group session's note (prefilled from attendance when new)", get(api::notes::get_group_note)).many_patients(),
         route(M::PUT, "/api/v1/sessions/{id}/group-note", "Save a group note draft", put(api::notes::put_group_note))
-            .body(group_note_schema),
+            .body(group_note_schema).many_patients(),
         route(M::POST, "/api/v1/sessions/{id}/group-note/sign", "Sign a group note: one signed note in each attendee's chart", post(api::notes::post_group_note_sign))
             .status(200)
-            .body(group_note_schema),
+            .body(group_note_schema).many_patients(),
         route(M::GET, "/api/v1/patients/{id}/crisis-events", "A patient's crisis events, newest first", get(api::crisis::list_events)),
         route(M::POST, "/api/v1/patients/{id}/crisis-events", "Record a crisis event: resolves the open alert it answers, escalates to a placement review, notifies the care team", post(api::crisis::post_event))
             .body(|| object(&["kind", "severity", "description", "actions_taken"], json!({
@@ -473,13 +483,13 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/patients/{id}/crisis-events/{event_id}/resolve", "Resolve a crisis event", post(api::crisis::post_resolve))
             .status(200)
             .body(|| object(&["resolution"], json!({"resolution": string()}))),
-        route(M::GET, "/api/v1/notifications", "The caller's notifications, unread first", get(api::crisis::get_notifications)),
+        route(M::GET, "/api/v1/notifications", "The caller's notifications, unread first", get(api::crisis::get_notifications)).many_patients(),
         route(M::POST, "/api/v1/notifications/{id}/read", "Mark a notification read", post(api::crisis::post_read)).status(204),
-        route(M::GET, "/api/v1/placement-reviews", "Open placement reviews (closed by the next placement decision)", get(api::crisis::get_reviews)),
+        route(M::GET, "/api/v1/placement-reviews", "Open placement reviews (closed by the next placement decision)", get(api::crisis::get_reviews)).many_patients(),
         route(M::POST, "/api/v1/patients/{id}/emergency-access", "Break the glass: state the emergency, open the chart for 4 hours (clinicians; audited, reviewed)", post(api::emergency::post_break_glass))
             .body(|| object(&["reason"], json!({"reason": {"type": "string", "minLength": 10}}))),
         route(M::GET, "/api/v1/emergency-access", "Broken-glass openings awaiting review (admin)", get(api::emergency::list_access))
-            .query(&[("unreviewed", "true (default) or false for all")]),
+            .query(&[("unreviewed", "true (default) or false for all")]).many_patients(),
         route(M::POST, "/api/v1/emergency-access/{id}/review", "Review a broken-glass opening (admin)", post(api::emergency::post_access_review))
             .status(204)
             .body(|| object(&["note"], json!({"note": string()}))),
@@ -489,7 +499,7 @@ pub fn table() -> Vec<Route> {
                 "recipient_name": string(), "recipient_facility": string(), "nature_of_emergency": string(), "information": string(),
                 "disclosed_at": {"type": "string", "format": "date-time"}}))),
         route(M::GET, "/api/v1/emergency-disclosures", "Medical-emergency disclosures awaiting review (admin)", get(api::emergency::list_disclosures))
-            .query(&[("unreviewed", "true (default) or false for all")]),
+            .query(&[("unreviewed", "true (default) or false for all")]).many_patients(),
         route(M::POST, "/api/v1/emergency-disclosures/{id}/review", "Review a medical-emergency disclosure (admin)", post(api::emergency::post_disclosure_review))
             .status(204)
             .body(|| object(&["note"], json!({"note": string()}))),
@@ -517,23 +527,23 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet", "A disclosure's packet (HTML): the 2.32 notice, the consent, the records", get(api::packet::get_packet)),
         route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/bundle", "A disclosure as a FHIR R4 Bundle labelled 42CFRPart2: the notice, the consent, the records", get(api::packet::get_bundle)),
         route(M::GET, "/api/v1/patients/{id}/accounting-of-disclosures", "The accounting of disclosures of the last three years (consent and 2.51)", get(api::consents::get_accounting)),
-        route(M::GET, "/api/v1/retention", "Closed records past the keeping time (retention_years after the last service and after 18), for review (admin)", get(api::retention::get_retention)),
+        route(M::GET, "/api/v1/retention", "Closed records past the keeping time (retention_years after the last service and after 18), for review (admin)", get(api::retention::get_retention)).many_patients(),
         route(M::POST, "/api/v1/retention/disposals", "Dispose of records due (all or none), with the method and approval; certificates remain (admin)", post(api::retention::post_disposal))
             .body(|| object(&["patient_ids", "method", "approved_by"], json!({"patient_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}},
-                "method": string(), "approved_by": string()}))),
-        route(M::GET, "/api/v1/retention/disposals", "Certificates of disposal (admin)", get(api::retention::list_disposals)),
-        route(M::GET, "/api/v1/breaches", "The breach log: suspected and confirmed breaches, patients affected, deadlines (admin)", get(api::breaches::list_breaches)),
+                "method": string(), "approved_by": string()}))).many_patients(),
+        route(M::GET, "/api/v1/retention/disposals", "Certificates of disposal (admin)", get(api::retention::list_disposals)).many_patients(),
+        route(M::GET, "/api/v1/breaches", "The breach log: suspected and confirmed breaches, patients affected, deadlines (admin)", get(api::breaches::list_breaches)).many_patients(),
         route(M::POST, "/api/v1/breaches", "Record a suspected breach; the audit trail names the patients reached in its window (admin)", post(api::breaches::post_breach))
             .body(|| object(&["description", "discovered_on", "window_from", "window_to"], json!({"description": string(),
                 "discovered_on": {"type": "string", "format": "date"}, "window_from": {"type": "string", "format": "date-time"},
-                "window_to": {"type": "string", "format": "date-time"}, "actor_user_id": {"type": ["string", "null"], "format": "uuid"}}))),
-        route(M::GET, "/api/v1/breaches/{id}", "A breach with its affected patients (admin)", get(api::breaches::get_breach)),
+                "window_to": {"type": "string", "format": "date-time"}, "actor_user_id": {"type": ["string", "null"], "format": "uuid"}}))).many_patients(),
+        route(M::GET, "/api/v1/breaches/{id}", "A breach with its affected patients (admin)", get(api::breaches::get_breach)).many_patients(),
         route(M::POST, "/api/v1/breaches/{id}/assessment", "Record the risk assessment: confirmed (with what the letters say) or not a breach (admin)", post(api::breaches::post_assessment))
             .status(200)
             .body(|| object(&["status", "assessment"], json!({"status": {"enum": ["confirmed", "not_a_breach"]}, "assessment": string(),
                 "information_involved": {"type": ["string", "null"]}, "steps_for_patients": {"type": ["string", "null"]},
                 "mitigation": {"type": ["string", "null"]}, "contact": {"type": ["string", "null"]}}))),
-        route(M::GET, "/api/v1/breaches/{id}/letters", "The notification letters of a confirmed breach (HTML, one per patient; admin)", get(api::breaches::get_letters)),
+        route(M::GET, "/api/v1/breaches/{id}/letters", "The notification letters of a confirmed breach (HTML, one per patient; admin)", get(api::breaches::get_letters)).many_patients(),
         route(M::POST, "/api/v1/breaches/{id}/letters-sent", "Record that the letters went out (admin)", post(api::breaches::post_letters_sent)).status(200),
         route(M::GET, "/api/v1/patients/{id}/contacts", "A patient's contacts (guardian, emergency, family, support) and the consents in force naming each", get(api::contacts::list_contacts)),
         route(M::POST, "/api/v1/patients/{id}/contacts", "Add a contact with a role; they are told nothing without a consent naming them", post(api::contacts::post_contact))
@@ -551,8 +561,8 @@ pub fn table() -> Vec<Route> {
             .status(200)
             .body(|| object(&["statement"], json!({"statement": string()}))),
         route(M::GET, "/api/v1/patients/{id}/record-export", "The whole record as JSON: the patient's right of access (the patient, or an admin)", get(api::export::get_export)),
-        route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)),
-        route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)),
+        route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)).many_patients(),
+        route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)).many_patients(),
         route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))
             .body(|| object(&["supervisor_id"], json!({"supervisor_id": {"type": ["string", "null"], "format": "uuid"}}))),
         route(M::POST, "/api/v1/users/{user_id}/sessions/revoke", "End every session and token of a user (admin)", post(api::config::post_revoke_sessions))
@@ -597,7 +607,7 @@ pub fn table() -> Vec<Route> {
             .returns("Assessment")
             .body(|| object(&["code", "answers"], json!({"code": string(), "answers": {"type": "array", "items": {"type": "integer"}},
                 "sex": {"enum": ["male", "female", "other", "unknown"]}, "episode_id": {"type": "string", "format": "uuid"}}))),
-        route(M::GET, "/api/v1/alerts", "Open crisis alerts for the caller's patients", get(api::instruments::list_alerts)).lists("Alert"),
+        route(M::GET, "/api/v1/alerts", "Open crisis alerts for the caller's patients", get(api::instruments::list_alerts)).lists("Alert").many_patients(),
         route(M::POST, "/api/v1/alerts/{id}/acknowledge", "Acknowledge a crisis alert with the action taken", post(api::instruments::post_acknowledge))
             .status(200)
             .returns("Alert")
@@ -630,8 +640,8 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/logout", "Log out (form)", post(pages::session::logout)),
         route(M::GET, "/setup", "First-run setup: create the first admin", get(pages::session::setup_page)).public(),
         route(M::POST, "/setup", "First-run setup (form)", post(pages::session::setup_submit)).public(),
-        route(M::GET, "/", "Home dashboard", get(pages::home)),
-        route(M::GET, "/patients", "Patient list and search", get(pages::patients::list)),
+        route(M::GET, "/", "Home dashboard", get(pages::home)).many_patients(),
+        route(M::GET, "/patients", "Patient list and search", get(pages::patients::list)).many_patients(),
         route(M::GET, "/patients/new", "New patient form", get(pages::patients::new_form)),
         route(M::POST, "/patients", "Register a patient (form)", post(pages::patients::create)),
         route(M::GET, "/patients/{id}", "Patient chart", get(pages::patients::chart)),
@@ -677,8 +687,8 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/sessions", "The week's sessions and their check-in codes", get(pages::schedule::list)),
         route(M::POST, "/sessions", "Add a dated session (form)", post(pages::schedule::create_session)),
         route(M::POST, "/session-templates", "Add a weekly session and date it (form)", post(pages::schedule::create_template)),
-        route(M::GET, "/sessions/{id}", "Roster sheet", get(pages::schedule::roster)),
-        route(M::POST, "/sessions/{id}/all-present", "Mark everyone not yet marked present (form)", post(pages::schedule::all_present)),
+        route(M::GET, "/sessions/{id}", "Roster sheet", get(pages::schedule::roster)).many_patients(),
+        route(M::POST, "/sessions/{id}/all-present", "Mark everyone not yet marked present (form)", post(pages::schedule::all_present)).many_patients(),
         route(M::POST, "/sessions/{id}/marks", "Mark or correct one line, or add a walk-in (form)", post(pages::schedule::mark)),
         route(M::GET, "/patients/{id}/schedule", "A patient's hours, sessions, availability, plan and calendar link", get(pages::schedule::patient_schedule)),
         route(M::POST, "/patients/{id}/availability", "Save availability windows (form)", post(pages::schedule::availability_submit)),
@@ -701,12 +711,12 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/patients/{id}/amendment-requests", "Ask to amend the record (form)", post(pages::privacy::amendment_submit)),
         route(M::POST, "/patients/{id}/amendment-requests/{request_id}/decision", "Decide an amendment request (form)", post(pages::privacy::decision_submit)),
         route(M::POST, "/patients/{id}/amendment-requests/{request_id}/disagreement", "File a statement of disagreement (form)", post(pages::privacy::disagreement_submit)),
-        route(M::GET, "/privacy", "The privacy office: breach log, records due for disposal, certificates (admin)", get(pages::privacy::privacy_office)),
-        route(M::POST, "/breaches", "Record a suspected breach (form)", post(pages::privacy::breach_submit)),
+        route(M::GET, "/privacy", "The privacy office: breach log, records due for disposal, certificates (admin)", get(pages::privacy::privacy_office)).many_patients(),
+        route(M::POST, "/breaches", "Record a suspected breach (form)", post(pages::privacy::breach_submit)).many_patients(),
         route(M::POST, "/breaches/{id}/assessment", "Record a breach's risk assessment (form)", post(pages::privacy::assessment_submit)),
         route(M::POST, "/breaches/{id}/letters-sent", "Record the letters as sent (form)", post(pages::privacy::letters_sent_submit)),
-        route(M::POST, "/retention/disposals", "Dispose of records due (form)", post(pages::privacy::disposal_submit)),
-        route(M::GET, "/emergency", "Emergency access: break the glass (clinicians), the review queue (admin)", get(pages::emergency::emergency)),
+        route(M::POST, "/retention/disposals", "Dispose of records due (form)", post(pages::privacy::disposal_submit)).many_patients(),
+        route(M::GET, "/emergency", "Emergency access: break the glass (clinicians), the review queue (admin)", get(pages::emergency::emergency)).many_patients(),
         route(M::POST, "/emergency-access", "Break the glass (form)", post(pages::emergency::break_glass_submit)),
         route(M::POST, "/emergency-access/{id}/review", "Review a broken-glass opening (form)", post(pages::emergency::access_review_submit)),
         route(M::POST, "/emergency-disclosures/{id}/review", "Review a 2.51 disclosure (form)", post(pages::emergency::disclosure_review_submit)),
@@ -722,8 +732,8 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/patients/{id}/notes/{note_id}/cosign", "Co-sign a note (form)", post(pages::notes::cosign_submit)),
         route(M::POST, "/patients/{id}/notes/{note_id}/addenda", "Add an addendum (form)", post(pages::notes::addendum_submit)),
         route(M::POST, "/patients/{id}/counseling-notes", "Start a SUD counseling note (form)", post(pages::notes::counseling_submit)),
-        route(M::GET, "/sessions/{id}/group-note", "A group session's note", get(pages::notes::group_note)),
-        route(M::POST, "/sessions/{id}/group-note", "Save or sign a group note (form)", post(pages::notes::group_note_submit)),
+        route(M::GET, "/sessions/{id}/group-note", "A group session's note", get(pages::notes::group_note)).many_patients(),
+        route(M::POST, "/sessions/{id}/group-note", "Save or sign a group note (form)", post(pages::notes::group_note_submit)).many_patients(),
         route(M::GET, "/patients/{id}/monitoring", "Medications and drug tests", get(pages::monitoring::monitoring)),
         route(M::POST, "/patients/{id}/medications", "Add a medication (form)", post(pages::monitoring::medication_submit)),
         route(M::POST, "/patients/{id}/medications/{medication_id}/stop", "Stop a medication (form)", post(pages::monitoring::stop_submit)),
@@ -731,12 +741,12 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/patients/{id}/check-ins", "Record a daily check-in (form)", post(pages::monitoring::check_in_submit)),
         route(M::POST, "/patients/{id}/drug-tests/{test_id}/review", "Review a result (form)", post(pages::monitoring::review_submit)),
         route(M::POST, "/patients/{id}/testing-draws", "Draw random testing days (form)", post(pages::monitoring::draw_submit)),
-        route(M::GET, "/schedule/build", "Build next week: preview", get(pages::schedule::build)),
-        route(M::POST, "/schedule/build", "Build a week: preview with pins and forbids (form)", post(pages::schedule::build_preview)),
-        route(M::POST, "/schedule/build/apply", "Build a week: enroll the assignments (form)", post(pages::schedule::build_apply)),
+        route(M::GET, "/schedule/build", "Build next week: preview", get(pages::schedule::build)).many_patients(),
+        route(M::POST, "/schedule/build", "Build a week: preview with pins and forbids (form)", post(pages::schedule::build_preview)).many_patients(),
+        route(M::POST, "/schedule/build/apply", "Build a week: enroll the assignments (form)", post(pages::schedule::build_apply)).many_patients(),
         route(M::GET, "/check-in", "Front-desk self check-in screen", get(pages::schedule::check_in)),
         route(M::POST, "/check-in", "Self check-in (form)", post(pages::schedule::check_in_submit)),
-        route(M::GET, "/program", "Program view of attendance", get(pages::schedule::program)),
+        route(M::GET, "/program", "Program view of attendance", get(pages::schedule::program)).many_patients(),
     ]
 }
 

@@ -23,12 +23,7 @@ async fn busy_trail(app: &TestApp) -> (String, String) {
     (read.event.id.to_string(), patient)
 }
 
-fn id_literal(app: &TestApp, id: &str) -> String {
-    match app.backend() {
-        crate::support::Backend::Sqlite => format!("X'{}'", id.replace('-', "")),
-        crate::support::Backend::Postgres => format!("'{id}'"),
-    }
-}
+use crate::support::id_literal;
 
 on_both!(an_edited_event_is_detected, |app| {
     let (id, _) = busy_trail(app).await;

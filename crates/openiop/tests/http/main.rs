@@ -9,6 +9,7 @@ mod admissions;
 mod audit_trail;
 mod bad_input;
 mod browser;
+mod bulk;
 mod calendar;
 mod checkins;
 mod cli;

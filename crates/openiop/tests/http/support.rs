@@ -540,6 +540,14 @@ impl TestApp {
     }
 }
 
+/// An id as a SQL literal of the app's database (a blob on SQLite, a uuid on PostgreSQL).
+pub fn id_literal(app: &TestApp, id: &str) -> String {
+    match app.backend() {
+        Backend::Sqlite => format!("X'{}'", id.replace('-', "")),
+        Backend::Postgres => format!("'{id}'"),
+    }
+}
+
 /// Declares a test that runs the same body against SQLite and PostgreSQL.
 #[macro_export]
 macro_rules! on_both {
