@@ -382,4 +382,14 @@ on_both!(control_characters_are_refused_alike_everywhere, |app| {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("given_name") || page.contains("control characters"));
     assert_eq!(app.count("patients").await, patients);
+    // Pages' query strings pass the same rule.
+    for path in [
+        "/schedule/build?week=%00".to_owned(),
+        format!("/patients/{patient}/assessments/new?code=phq9%00"),
+        "/patients?q=%00".to_owned(),
+        "/self-check?lang=%C2%85".to_owned(),
+    ] {
+        let (status, _) = app.page(&path, &cookie).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+    }
 });

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use openiop_core::access::{Access, Part};
@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::api::instruments::{ALERT_ACTIONS, AcknowledgeBody, AssessmentBody};
 use crate::api::open_patient;
 use crate::error::ApiError;
+use crate::json::ApiQuery;
 
 #[derive(Deserialize, Default)]
 pub struct CodeQuery {
@@ -134,7 +135,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
-    Query(q): Query<CodeQuery>,
+    ApiQuery(q): ApiQuery<CodeQuery>,
 ) -> PageResult {
     let patient = open_patient(
         &state,
@@ -170,7 +171,7 @@ pub async fn new_form(
 pub async fn preview(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Query(q): Query<CodeQuery>,
+    ApiQuery(q): ApiQuery<CodeQuery>,
     form: FormData,
 ) -> PageResult {
     caller.check_csrf(form.get("csrf"))?;
@@ -198,7 +199,7 @@ pub async fn submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
-    Query(q): Query<CodeQuery>,
+    ApiQuery(q): ApiQuery<CodeQuery>,
     form: FormData,
 ) -> PageResult {
     caller.check_csrf(form.get("csrf"))?;

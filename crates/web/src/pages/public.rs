@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use openiop_core::placement::{CareLevel, default_policy};
@@ -16,6 +16,7 @@ use super::{FormData, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::{Lang, t};
+use crate::json::ApiQuery;
 
 #[derive(Deserialize, Default)]
 pub struct LangQuery {
@@ -107,7 +108,7 @@ fn self_check_page(lang: Lang, answers: &Answers, error: Option<&'static str>) -
 }
 
 /// `GET /self-check`
-pub async fn self_check(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+pub async fn self_check(ApiQuery(q): ApiQuery<LangQuery>, headers: HeaderMap) -> Response {
     let lang = Lang::choose(q.lang.as_deref(), &headers);
     render(&self_check_page(lang, &Answers::default(), None))
 }
@@ -138,7 +139,7 @@ struct ResultPage {
 /// `POST /self-check`: the suggestion, with danger guidance first when any answer calls for
 /// it. Nothing is stored.
 pub async fn self_check_result(
-    Query(q): Query<LangQuery>,
+    ApiQuery(q): ApiQuery<LangQuery>,
     headers: HeaderMap,
     form: FormData,
 ) -> Response {
@@ -255,7 +256,7 @@ pub struct GetHelpQuery {
 }
 
 /// `GET /get-help`: the confidential inquiry form.
-pub async fn get_help(Query(q): Query<GetHelpQuery>) -> Response {
+pub async fn get_help(ApiQuery(q): ApiQuery<GetHelpQuery>) -> Response {
     render(&GetHelpPage {
         message: q.message.unwrap_or_default(),
         error: None,

@@ -2,7 +2,7 @@
 //! the program view of attendance.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use openiop_core::access::{Access, Action, Part};
 use openiop_core::attendance;
@@ -18,6 +18,7 @@ use crate::api::attendance::{self as api_attendance, CheckInBody};
 use crate::api::{open_patient, require};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::json::ApiQuery;
 
 /// The site zone of a session (through its track).
 pub async fn zone_of(
@@ -181,7 +182,7 @@ async fn sessions_page(
 pub async fn list(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Query(param): Query<WeekParam>,
+    ApiQuery(param): ApiQuery<WeekParam>,
 ) -> PageResult {
     Ok(render(
         &sessions_page(
@@ -523,7 +524,7 @@ pub async fn names(
 pub async fn program(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Query(param): Query<WeekParam>,
+    ApiQuery(param): ApiQuery<WeekParam>,
 ) -> PageResult {
     require(
         &state,
@@ -719,7 +720,7 @@ async fn next_week(state: &AppState, caller: &Caller) -> Result<String, ApiError
 pub async fn build(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Query(param): Query<WeekParam>,
+    ApiQuery(param): ApiQuery<WeekParam>,
 ) -> PageResult {
     let week = match param.week.filter(|w| !w.is_empty()) {
         Some(w) => w,
