@@ -21,6 +21,21 @@ pub struct Part2Consent {
     pub revocation_note: Option<String>,
 }
 
+impl Part2Consent {
+    /// The checked consent as stored: its elements and statements from the body, and its
+    /// signature and expiry dates from their own columns (the body does not carry them). A
+    /// body that does not decode is an error naming the consent, never a default.
+    pub fn consent(&self) -> Result<openiop_core::consent::Consent> {
+        let mut consent: openiop_core::consent::Consent = serde_json::from_str(&self.body)
+            .map_err(|e| {
+                crate::StoreError::Corrupt(format!("part2_consents {}: body: {e}", self.id))
+            })?;
+        consent.signed_on = self.signed_on;
+        consent.expires_on = self.expires_on;
+        Ok(consent)
+    }
+}
+
 pub async fn insert(db: &mut Db<'_>, organization_id: Uuid, c: &Part2Consent) -> Result<()> {
     on_db!(db, |conn| {
         sqlx::query(

@@ -241,6 +241,9 @@ on_both!(
             "no contact details released"
         );
         assert_eq!(entries[1]["resource"]["id"], consent_id.as_str());
+        // The stored consent keeps its signature date (its own column): the copy stated
+        // the minimum date (-9999-01-01) before.
+        assert_eq!(entries[1]["resource"]["dateTime"], "2026-11-20");
         let copy = base64::Engine::decode(
             &base64::engine::general_purpose::STANDARD,
             entries[1]["resource"]["sourceAttachment"]["data"]

@@ -700,3 +700,38 @@ crate::on_both!(look_alike_names_match_for_search_and_duplicates, |app| {
     assert_eq!(ids(&found), [maria]);
     assert_eq!(app.count("applied_upgrades").await, 1);
 });
+
+// A program's stored settings that no longer decode became the defaults silently: an
+// assessment was then scored with cut-offs the program does not use. It is an error now
+// (a 500 whose cause is logged), and nothing is stored.
+crate::on_both!(
+    stored_settings_that_do_not_decode_are_an_error_not_the_defaults,
+    |app| {
+        let admin = app.admin().await;
+        let track = app.track(&admin, "Settings IOP").await;
+        let patient = app.patient(&admin, "Set", "Tings").await;
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/episodes"),
+                &admin,
+                json!({"track_id": track, "admitted_on": "2026-11-02"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        app.exec("UPDATE programs SET settings = '{\"cutoffs\": 12'")
+            .await;
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/patients/{patient}/assessments"),
+                &admin,
+                json!({"code": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{problem}");
+        assert!(
+            !problem.to_string().contains("cutoffs"),
+            "the cause stays in the log"
+        );
+        assert_eq!(app.count("assessments").await, 0);
+    }
+);

@@ -470,23 +470,23 @@ pub async fn settings_for(
     };
     let mut conn = state.store.read().await?;
     let text = organization::settings_of_episode(&mut conn.db(), episode).await?;
-    let parsed = text
-        .as_deref()
-        .map(serde_json::from_str::<openiop_core::settings::SettingsDoc>)
-        .transpose()
-        .ok()
-        .flatten()
-        .map(|doc| openiop_core::settings::Settings::parse(&doc));
-    match parsed {
-        None => Ok(openiop_core::settings::Settings::default()),
-        Some(Ok(settings)) => Ok(settings),
-        Some(Err(_)) => {
-            // Stored settings were checked when saved; if a newer release rejects them, fall
-            // back to the defaults rather than refuse to score.
-            tracing::warn!("stored program settings no longer parse; using the defaults");
-            Ok(openiop_core::settings::Settings::default())
-        }
-    }
+    drop(conn);
+    let Some(text) = text else {
+        return Ok(openiop_core::settings::Settings::default());
+    };
+    // Stored settings were checked when saved: if they no longer decode or check out, the
+    // program's own cut-offs are unknown, and scoring with the defaults instead would be
+    // silently wrong. That is an error (logged with its cause), never the defaults.
+    let doc: openiop_core::settings::SettingsDoc = serde_json::from_str(&text).map_err(|e| {
+        ApiError::Internal(format!(
+            "programs.settings of episode {episode}: does not decode: {e}"
+        ))
+    })?;
+    openiop_core::settings::Settings::parse(&doc).map_err(|e| {
+        ApiError::Internal(format!(
+            "programs.settings of episode {episode}: no longer valid: {e:?}"
+        ))
+    })
 }
 
 /// Ends every session and API token of a user (admin): the user must log in again.

@@ -37,7 +37,7 @@ pub struct ConsentJson {
     pub revocation_note: Option<String>,
 }
 
-fn consent_json(c: &Part2Consent, today: time::Date) -> ConsentJson {
+fn consent_json(c: &Part2Consent, today: time::Date) -> ApiResult<ConsentJson> {
     let status = if c.revoked_on.is_some_and(|r| r <= today) {
         "revoked"
     } else if consent::in_force(c.expires_on, c.revoked_on, today) {
@@ -46,19 +46,20 @@ fn consent_json(c: &Part2Consent, today: time::Date) -> ConsentJson {
         "expired"
     };
     let date = openiop_core::validate::format_date;
-    ConsentJson {
+    Ok(ConsentJson {
         id: c.id,
         patient_id: c.patient_id,
         kind: c.kind.clone(),
         status,
-        consent: serde_json::from_str(&c.body).unwrap_or_default(),
+        consent: serde_json::to_value(c.consent()?)
+            .map_err(|e| ApiError::Internal(format!("part2_consents {}: {e}", c.id)))?,
         signed_on: date(c.signed_on),
         expires_on: c.expires_on.map(date),
         recorded_by: c.recorded_by,
         recorded_at: rfc3339(c.recorded_at),
         revoked_on: c.revoked_on.map(date),
         revocation_note: c.revocation_note.clone(),
-    }
+    })
 }
 
 /// Records a consent (API and pages).
@@ -105,7 +106,7 @@ pub async fn record(
         .detail(row.kind.clone());
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(consent_json(&row, today))
+    consent_json(&row, today)
 }
 
 /// `POST /api/v1/patients/{id}/part2-consents`
@@ -135,7 +136,7 @@ pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<
     let today = local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
     let rows = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
-    Ok(rows.iter().map(|c| consent_json(c, today)).collect())
+    rows.iter().map(|c| consent_json(c, today)).collect()
 }
 
 /// `GET /api/v1/patients/{id}/part2-consents`
@@ -223,8 +224,8 @@ pub async fn revoke(
     let rows = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
     rows.iter()
         .find(|c| c.id == consent_id)
-        .map(|c| consent_json(c, today))
         .ok_or(ApiError::NotFound)
+        .and_then(|c| consent_json(c, today))
 }
 
 /// `POST /api/v1/patients/{id}/part2-consents/{consent_id}/revoke`
@@ -305,8 +306,7 @@ pub async fn disclose(
         .iter()
         .find(|c| c.id == consent_id)
         .ok_or_else(|| Invalid::one("consent_id", "must be a consent of this patient"))?;
-    let consent: consent::Consent =
-        serde_json::from_str(&row.body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let consent: consent::Consent = row.consent()?;
     if consent.kind == "sud_counseling_notes" || consent.kind == "legal_proceedings" {
         return Err(Invalid::one(
             "consent_id",

@@ -97,6 +97,18 @@ pub async fn export(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Va
     }
     drop(conn);
     state.store.record(vec![event.build(now)]).await?;
+    // Each consent decoded with its own dates; a body that does not decode is an error.
+    let part2_consents = consents
+        .iter()
+        .map(|c| {
+            let consent = serde_json::to_value(c.consent()?)
+                .map_err(|e| ApiError::Internal(format!("part2_consents {}: {e}", c.id)))?;
+            Ok(json!({"id": c.id, "kind": c.kind,
+                "signed_on": openiop_core::validate::format_date(c.signed_on),
+                "revoked_on": c.revoked_on.map(openiop_core::validate::format_date),
+                "consent": consent}))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(json!({
         "exported_at": rfc3339(openiop_store::Instant::new(now)),
         "patient": value(super::patients::PatientJson::from(patient))?,
@@ -108,9 +120,7 @@ pub async fn export(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Va
         "check_ins": check_ins.iter().map(super::checkins::CheckInJson::new).collect::<Vec<_>>(),
         "care_plans": documents,
         "crisis_events": crises.iter().map(super::crisis::CrisisJson::new).collect::<Vec<_>>(),
-        "part2_consents": consents.iter().map(|c| json!({"id": c.id, "kind": c.kind, "signed_on": openiop_core::validate::format_date(c.signed_on),
-            "revoked_on": c.revoked_on.map(openiop_core::validate::format_date),
-            "consent": serde_json::from_str::<Value>(&c.body).unwrap_or_default()})).collect::<Vec<_>>(),
+        "part2_consents": part2_consents,
         "amendment_requests": amendments.iter().map(super::amendments::AmendmentJson::from).collect::<Vec<_>>(),
         "contacts": contacts.iter().map(|c| json!({"name": c.name, "role": c.role, "relationship": c.relationship,
             "phone": c.phone, "email": c.email})).collect::<Vec<_>>(),

@@ -65,8 +65,7 @@ async fn released(
         .into_iter()
         .find(|c| c.id == disclosure.consent_id)
         .ok_or(ApiError::NotFound)?;
-    let consent: Consent =
-        serde_json::from_str(&row.body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let consent: Consent = row.consent()?;
     let names: Vec<String> = serde_json::from_str(&disclosure.parts).unwrap_or_default();
     let episodes = openiop_store::patients::episodes_of(&mut conn.db(), patient.id).await?;
     let mut parts = Vec::new();
