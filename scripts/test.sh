@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
 export OPENIOP_TEST_LOG="$PWD/target/test-suite.log"
-rm -f "$OPENIOP_TEST_LOG"
+rm -f "$OPENIOP_TEST_LOG" "$OPENIOP_TEST_LOG.names"
 cargo test --workspace --locked "$@"
 if [ "$#" -eq 0 ]; then
   python3 scripts/scan-test-log "$OPENIOP_TEST_LOG" crates/web/src/demo.rs

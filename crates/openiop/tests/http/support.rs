@@ -263,6 +263,7 @@ impl TestApp {
             let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), server).await;
             assert!(stopped.is_ok(), "the server stops within 30 s");
         }
+        self.note_patient_names().await;
         // Closing waits for every connection to come back: a hang here is a leaked
         // connection, and fails the test instead of the whole run.
         tokio::time::timeout(std::time::Duration::from_secs(30), self.store.close())
@@ -272,6 +273,32 @@ impl TestApp {
             pg_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Appends every patient this test registered to `$OPENIOP_TEST_LOG.names` (a tab
+    /// between given and family name), so the log scan looks for the suite's own patients,
+    /// not only the demo's.
+    async fn note_patient_names(&self) {
+        let Ok(log) = std::env::var("OPENIOP_TEST_LOG") else {
+            return;
+        };
+        let mut conn = self.store.read().await.expect("conn");
+        let names: Vec<(String, String)> = openiop_store::on_db!(conn.db(), |c| {
+            sqlx::query_as("SELECT given_name, family_name FROM patients")
+                .fetch_all(&mut *c)
+                .await
+        })
+        .expect("the test's patients");
+        drop(conn);
+        let text: String = names.iter().map(|(g, f)| format!("{g}\t{f}\n")).collect();
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(format!("{log}.names"))
+        {
+            use std::io::Write;
+            let _ = file.write_all(text.as_bytes());
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
