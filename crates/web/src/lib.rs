@@ -14,6 +14,7 @@ pub mod auth;
 mod clock;
 pub mod demo;
 mod error;
+pub mod html;
 pub mod i18n;
 pub mod idempotency;
 pub mod jobs;

@@ -302,7 +302,7 @@ pub async fn letters(state: &AppState, caller: &Caller, id: &str) -> ApiResult<S
             .unwrap_or_default();
     drop(conn);
     let today = local_today(state, caller).await?;
-    let e = crate::pages::chart::escape;
+    let e = crate::html::escape;
     let mut html = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Breach notification letters</title>\
          <style>.letter{page-break-after:always;max-width:40em;margin:2em auto}</style></head><body>",

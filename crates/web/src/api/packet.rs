@@ -174,7 +174,7 @@ fn lines(patient: &Patient, records: &Records) -> Vec<String> {
 }
 
 fn packet_html(r: &Released) -> String {
-    let e = crate::pages::chart::escape;
+    let e = crate::html::escape;
     let (p, d, c) = (&r.patient, &r.disclosure, &r.consent);
     let mut html = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Disclosure</title></head><body>",

@@ -1,18 +1,12 @@
 //! Trend charts as server-rendered SVG (no scripts): instrument totals, the BAM's subscales,
 //! daily check-ins. One function draws them all.
 
+use crate::html::escape;
+
 /// One line of a chart: a label and its values, oldest first (`None` draws no point there).
 pub struct Series {
     pub label: String,
     pub values: Vec<Option<f64>>,
-}
-
-/// Escapes text for HTML and SVG.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A line chart of `series` on a 0..=`max` scale, with a legend when there is more than one

@@ -12,12 +12,12 @@ use openiop_core::instrument::{self, Instrument};
 use openiop_store::clinical::Assessment;
 use serde::Deserialize;
 
-use super::chart::escape as askama_escape;
 use super::{Chrome, FormData, PageCaller, PageResult, render};
 use crate::AppState;
 use crate::api::instruments::{ALERT_ACTIONS, AcknowledgeBody, AssessmentBody};
 use crate::api::open_patient;
 use crate::error::ApiError;
+use crate::html::escape as askama_escape;
 use crate::json::ApiQuery;
 
 #[derive(Deserialize, Default)]

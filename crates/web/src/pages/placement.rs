@@ -68,11 +68,7 @@ fn question_from(form: &FormData, age: i32) -> PlacementBody {
 
 /// The recommendation as a fragment: level, reasons and supports with their sentences.
 fn recommendation_html(policy: &openiop_core::placement::Policy, body: &PlacementBody) -> String {
-    let esc = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let esc = crate::html::escape;
     match body.parse() {
         Ok(input) => {
             let r = policy.recommend(&input);
