@@ -24,6 +24,7 @@ pub mod pages;
 pub mod routes;
 pub mod secrets;
 pub mod setup;
+mod times;
 pub mod tls;
 
 use std::net::SocketAddr;

@@ -21,7 +21,6 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::inquiries::{InquiryJson, open as open_inquiry};
-use super::instruments::rfc3339;
 use super::patients::{EpisodeBody, PatientBody, PatientJson};
 use super::{ListPage, open_patient, require};
 use crate::AppState;
@@ -29,6 +28,7 @@ use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, ApiQuery};
+use crate::times::rfc3339;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::sessions::{AttendanceBody, record_marks};
 use super::{permitted_patients, require};
 use crate::AppState;
@@ -25,6 +24,7 @@ use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, ApiQuery};
+use crate::times::rfc3339;
 
 /// A session's roster is for admins, the front desk and the session's facilitator.
 pub async fn open_roster(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {

@@ -14,13 +14,13 @@ use openiop_store::breaches::{self as store, Affected, Breach};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, local_today, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::times::rfc3339;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BreachJson {

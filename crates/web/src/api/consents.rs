@@ -13,13 +13,13 @@ use openiop_store::consents::{self as store, Part2Consent};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, local_today, open_patient};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::times::rfc3339;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsentJson {

@@ -8,11 +8,12 @@ use openiop_core::access::{Relationship, Role};
 use openiop_store::patients as store_patients;
 use serde_json::{Value, json};
 
-use super::instruments::{AssessmentJson, rfc3339};
+use super::instruments::AssessmentJson;
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::times::rfc3339;
 
 fn value<T: serde::Serialize>(v: T) -> ApiResult<Value> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))

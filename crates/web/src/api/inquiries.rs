@@ -25,13 +25,13 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiQuery;
+use crate::times::rfc3339;
 
 /// The whole request may carry five full files and the text: 5 x 32 MiB + 1 MiB.
 pub const INQUIRY_BODY_MAX: usize = (MAX_FILES as u64 * MAX_FILE_BYTES) as usize + 1024 * 1024;

@@ -13,7 +13,6 @@ use openiop_store::patients as store_patients;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{ListPage, open_patient, require};
@@ -22,6 +21,7 @@ use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, ApiQuery};
+use crate::times::rfc3339;
 
 #[derive(Serialize)]
 pub struct InstrumentSummary {
@@ -139,10 +139,6 @@ pub struct AssessmentJson {
     /// The crisis alert this assessment raised, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_id: Option<Uuid>,
-}
-
-pub(crate) fn rfc3339(at: Instant) -> String {
-    at.get().format(&Rfc3339).unwrap_or_default()
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> String {

@@ -11,11 +11,11 @@ use openiop_store::patients::{self as store_patients, Reach};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, local_today};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::times::rfc3339;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DueJson {

@@ -21,13 +21,13 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, body_id, open_patient, permitted_patients, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::times::rfc3339;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AddendumJson {

@@ -17,11 +17,11 @@ use openiop_store::records::Diagnosis;
 use openiop_store::sessions::Mark;
 use serde_json::{Value, json};
 
-use super::instruments::rfc3339;
 use super::open_patient;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::times::rfc3339;
 
 /// One released part of the record, as read.
 enum Records {

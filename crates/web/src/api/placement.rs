@@ -14,13 +14,13 @@ use openiop_store::patients as store_patients;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, open_patient, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::json::ApiJson;
+use crate::times::rfc3339;
 
 #[derive(Deserialize, Serialize, Clone)]
 #[serde(deny_unknown_fields)]

@@ -19,13 +19,13 @@ use openiop_store::{Instant, organization};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, open_patient, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, ApiQuery};
+use crate::times::rfc3339;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

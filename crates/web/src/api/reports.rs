@@ -10,11 +10,11 @@ use openiop_core::access::Action;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::require;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::times::rfc3339;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CensusTrack {

@@ -13,13 +13,13 @@ use openiop_store::retention::{self as store, Certificate};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{ListPage, local_today, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::times::rfc3339;
 
 /// The organization's keeping time: the longest any of its programs sets, so no program's
 /// records leave early.

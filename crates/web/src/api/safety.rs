@@ -11,13 +11,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::open_patient;
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::times::rfc3339;
 
 #[derive(Serialize)]
 pub struct DocumentJson<T> {

@@ -16,13 +16,13 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use super::instruments::rfc3339;
 use super::{open_patient, require};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, ApiQuery};
+use crate::times::rfc3339;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

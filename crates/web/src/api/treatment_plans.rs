@@ -15,13 +15,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::admissions::episode_of;
-use super::instruments::rfc3339;
 use super::{ListPage, open_patient};
 use crate::AppState;
 use crate::audit_log::EventBuilder;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::times::rfc3339;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanJson {

@@ -198,7 +198,7 @@ async fn inquiry_page(
         },
         None => (String::new(), String::new()),
     };
-    let rfc = crate::api::instruments::rfc3339;
+    let rfc = crate::times::rfc3339;
     Ok(InquiryPage {
         chrome: Chrome::of(caller),
         stage_label: stage.label(),

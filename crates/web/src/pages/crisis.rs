@@ -60,7 +60,7 @@ async fn page(
                 a.id,
                 format!(
                     "{}: {}",
-                    crate::api::instruments::rfc3339(a.raised_at),
+                    crate::times::rfc3339(a.raised_at),
                     flags.join(", ").replace('_', " ")
                 ),
             )

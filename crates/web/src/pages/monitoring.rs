@@ -216,7 +216,7 @@ pub async fn test_submit(
     caller.check_csrf(form.get("csrf"))?;
     let zone = super::schedule::home_zone(&state, &caller).await?;
     let collected = openiop_core::program::local_to_instant(&zone, form.get("collected_at"))
-        .map(|t| crate::api::instruments::rfc3339(openiop_store::Instant::new(t)))
+        .map(|t| crate::times::rfc3339(openiop_store::Instant::new(t)))
         .unwrap_or_else(|| form.get("collected_at").to_owned());
     let results = (0..6)
         .filter(|n| !form.get(&format!("analyte{n}")).is_empty())

@@ -383,7 +383,7 @@ async fn chart_page(
                     .unwrap_or_default()
                     .join(", ")
                     .replace('_', " "),
-                at: crate::api::instruments::rfc3339(a.administered_at),
+                at: crate::times::rfc3339(a.administered_at),
             })
             .collect();
         let alerts = openiop_store::clinical::alerts_of(&mut conn.db(), patient.id)
@@ -395,7 +395,7 @@ async fn chart_page(
                     .unwrap_or_default()
                     .join(", ")
                     .replace('_', " "),
-                raised_at: crate::api::instruments::rfc3339(a.raised_at),
+                raised_at: crate::times::rfc3339(a.raised_at),
                 acknowledged: a.acknowledged_at.is_some(),
                 action: a.action.unwrap_or_default().replace('_', " "),
                 note: a.note.unwrap_or_default(),

@@ -155,7 +155,7 @@ async fn page(
             SuicideRisk::from_cssrs_band(&a.band),
             format!(
                 "from the C-SSRS of {}",
-                crate::api::instruments::rfc3339(a.administered_at)
+                crate::times::rfc3339(a.administered_at)
             ),
         ),
         None => (
@@ -236,7 +236,7 @@ async fn page(
                     format!("{} (recommended {})", p.decided_level, p.recommended_level)
                 };
                 (
-                    crate::api::instruments::rfc3339(p.decided_at),
+                    crate::times::rfc3339(p.decided_at),
                     decided,
                     p.override_reason.unwrap_or_default(),
                     p.policy_version,

@@ -46,7 +46,7 @@ async fn medical_page(
     let mut conn = state.store.read().await?;
     let assessments = clinical::assessments_of(&mut conn.db(), patient.id, None, 200).await?;
     let evaluations = records::medical_evaluations_of(&mut conn.db(), patient.id).await?;
-    let rfc = crate::api::instruments::rfc3339;
+    let rfc = crate::times::rfc3339;
     Ok(MedicalPage {
         chrome: Chrome::of(caller),
         patient_id: patient.id.to_string(),

@@ -1081,7 +1081,7 @@ pub async fn appointment_submit(
     };
     let starts = openiop_core::program::local_to_instant(&zone, form.get("at"));
     let minutes: i64 = form.get("minutes").trim().parse().unwrap_or(0);
-    let fmt = |t: time::OffsetDateTime| crate::api::instruments::rfc3339(Instant::new(t));
+    let fmt = |t: time::OffsetDateTime| crate::times::rfc3339(Instant::new(t));
     let body = crate::api::sessions::AppointmentBody {
         patient_id: id.clone(),
         clinician_id: form.get("clinician_id").to_owned(),
@@ -1215,7 +1215,7 @@ pub async fn create_session(
     let zone = zone_of_track_text(&state, &caller, form.get("track_id")).await?;
     let starts = openiop_core::program::local_to_instant(&zone, form.get("at"));
     let minutes: i64 = form.get("minutes").trim().parse().unwrap_or(0);
-    let fmt = |t: time::OffsetDateTime| crate::api::instruments::rfc3339(Instant::new(t));
+    let fmt = |t: time::OffsetDateTime| crate::times::rfc3339(Instant::new(t));
     let body = crate::api::sessions::SessionBody {
         track_id: form.get("track_id").to_owned(),
         kind: form.get("kind").to_owned(),
