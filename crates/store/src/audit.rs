@@ -344,47 +344,38 @@ pub async fn verify_against(
             break;
         }
     }
+    let heads = chain_heads(&mut conn).await?;
+    Ok(verifier.finish(&heads))
+}
+
+/// Every chain's head row, in chain order.
+async fn chain_heads(conn: &mut crate::Conn) -> Result<Vec<Head>> {
     let heads: Vec<(i32, i64, String)> = on_db!(conn.db(), |c| {
         sqlx::query_as("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
             .fetch_all(&mut *c)
             .await
     })?;
-    let heads: Vec<Head> = heads
+    Ok(heads
         .into_iter()
         .map(|(chain, last_seq, last_hash)| Head {
             chain,
             last_seq,
             last_hash,
         })
-        .collect();
-    Ok(verifier.finish(&heads))
+        .collect())
 }
 
 /// Every chain's head now, with the number of events: what `openiop audit head` signs.
 /// (Verify first: an anchor of a broken trail anchors the break.)
 pub async fn anchor(store: &Store, at: Instant) -> Result<openiop_core::audit::Anchor> {
     let mut conn = store.read().await?;
-    let heads: Vec<(i32, i64, String)> = on_db!(conn.db(), |c| {
-        sqlx::query_as("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
-            .fetch_all(&mut *c)
-            .await
-    })?;
-    let events: i64 = on_db!(conn.db(), |c| {
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
-            .fetch_one(&mut *c)
-            .await
-    })?;
+    let heads = chain_heads(&mut conn).await?;
+    // A verified chain holds exactly `last_seq` events: the count needs no scan.
+    let events = heads.iter().map(|h| h.last_seq).sum::<i64>();
     Ok(openiop_core::audit::Anchor {
         at_micros: at.micros(),
         events: u64::try_from(events)
-            .map_err(|_| StoreError::Corrupt(format!("audit_events count {events}")))?,
-        heads: heads
-            .into_iter()
-            .map(|(chain, last_seq, last_hash)| Head {
-                chain,
-                last_seq,
-                last_hash,
-            })
-            .collect(),
+            .map_err(|_| StoreError::Corrupt(format!("audit chain heads sum to {events}")))?,
+        heads,
     })
 }

@@ -175,7 +175,6 @@ pub async fn count_users(db: &mut Db<'_>) -> Result<i64> {
     })?)
 }
 
-/// Stores an account's failure counter after an attempt.
 /// The failure counter of a username no account has (by its SHA-256).
 pub async fn name_counter(db: &mut Db<'_>, name_hash: &str) -> Result<AccountCounter> {
     let row: Option<(i32, Option<Instant>)> = on_db!(db, |c| {
@@ -221,6 +220,7 @@ pub async fn set_name_counter(
     Ok(())
 }
 
+/// Stores an account's failure counter after an attempt.
 pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")

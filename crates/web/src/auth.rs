@@ -182,6 +182,61 @@ pub(crate) async fn verify_password(password: &str, hash: Option<&str>) -> bool 
     .unwrap_or(false)
 }
 
+/// Whose failed logins are counted: an account, or a submitted name no account has (counted
+/// alike, so the lockout tells no username apart).
+enum Counted {
+    Account(Uuid),
+    Name(String),
+}
+
+/// Refuses an attempt while its counter is locked: 429, audited as `locked`.
+async fn refuse_if_locked(
+    state: &AppState,
+    counter: openiop_core::login::AccountCounter,
+    event: Option<EventBuilder>,
+    now: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    let Gate::Closed { retry_after } = state.config.login.account_gate(counter, now) else {
+        return Ok(());
+    };
+    let locked = event.map(|e| e.outcome(Outcome::Denied).detail("locked").build(now));
+    state.store.record(locked.into_iter().collect()).await?;
+    Err(ApiError::TooManyRequests {
+        retry_after: retry_after_seconds(retry_after),
+    })
+}
+
+/// Counts a failed attempt (the lock starts on the last allowed failure) and audits it with
+/// `detail`, or with whether it locked the counter.
+async fn count_failure(
+    state: &AppState,
+    counted: &Counted,
+    counter: openiop_core::login::AccountCounter,
+    event: Option<EventBuilder>,
+    detail: Option<&str>,
+    now: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    let counter = state.config.login.after_failure(counter, now);
+    let mut tx = state.store.begin().await?;
+    match counted {
+        Counted::Account(user) => users::set_counter(&mut tx.db(), *user, counter).await?,
+        Counted::Name(hash) => {
+            users::set_name_counter(&mut tx.db(), hash, counter, Instant::new(now)).await?
+        }
+    }
+    let detail = detail.unwrap_or(if counter.locked_until.is_some() {
+        "locked now"
+    } else {
+        ""
+    });
+    if let Some(event) = event {
+        tx.audit(event.outcome(Outcome::Denied).detail(detail).build(now))
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A successful login: the user and the secrets to hand back.
 pub struct LoggedIn {
     pub user: User,
@@ -234,59 +289,18 @@ pub async fn login(
         let mut conn = state.store.read().await?;
         let counter = users::name_counter(&mut conn.db(), &name_hash).await?;
         drop(conn);
-        let denied = |detail: &str| {
-            fallback_org.as_ref().map(|org| {
-                EventBuilder::anonymous(org.id, client)
-                    .action("auth.login", "auth/login")
-                    .outcome(Outcome::Denied)
-                    .detail(detail)
-                    .build(now)
-            })
-        };
-        if let Gate::Closed { retry_after } = policy.account_gate(counter, now) {
-            state
-                .store
-                .record(denied("locked").into_iter().collect())
-                .await?;
-            return Err(ApiError::TooManyRequests {
-                retry_after: retry_after_seconds(retry_after),
-            });
-        }
+        let event = fallback_org
+            .map(|org| EventBuilder::anonymous(org.id, client).action("auth.login", "auth/login"));
+        refuse_if_locked(state, counter, event.clone(), now).await?;
         verify_password(password, None).await;
-        let counter = policy.after_failure(counter, now);
-        let mut tx = state.store.begin().await?;
-        users::set_name_counter(&mut tx.db(), &name_hash, counter, Instant::new(now)).await?;
-        let detail = if counter.locked_until.is_some() {
-            "locked now"
-        } else {
-            ""
-        };
-        if let Some(event) = denied(detail) {
-            tx.audit(event).await?;
-        }
-        tx.commit().await?;
+        count_failure(state, &Counted::Name(name_hash), counter, event, None, now).await?;
         return Err(ApiError::BadCredentials);
     };
     let event = EventBuilder::for_user(&user, client).action("auth.login", "auth/login");
-    if let Gate::Closed { retry_after } = policy.account_gate(user.counter, now) {
-        let locked = event.outcome(Outcome::Denied).detail("locked");
-        state.store.record(vec![locked.build(now)]).await?;
-        return Err(ApiError::TooManyRequests {
-            retry_after: retry_after_seconds(retry_after),
-        });
-    }
+    let counted = Counted::Account(user.id);
+    refuse_if_locked(state, user.counter, Some(event.clone()), now).await?;
     if !verify_password(password, Some(&user.password_hash)).await {
-        let counter = policy.after_failure(user.counter, now);
-        let mut tx = state.store.begin().await?;
-        users::set_counter(&mut tx.db(), user.id, counter).await?;
-        let detail = if counter.locked_until.is_some() {
-            "locked now"
-        } else {
-            ""
-        };
-        tx.audit(event.outcome(Outcome::Denied).detail(detail).build(now))
-            .await?;
-        tx.commit().await?;
+        count_failure(state, &counted, user.counter, Some(event), None, now).await?;
         return Err(ApiError::BadCredentials);
     }
     // The second factor, when enabled: a missing code asks for one (not a failure); a wrong
@@ -326,17 +340,8 @@ pub async fn login(
         match verified {
             Some(step) => accepted_step = step,
             None => {
-                let counter = policy.after_failure(user.counter, now);
-                let mut tx = state.store.begin().await?;
-                users::set_counter(&mut tx.db(), user.id, counter).await?;
-                tx.audit(
-                    event
-                        .outcome(Outcome::Denied)
-                        .detail("wrong mfa code")
-                        .build(now),
-                )
-                .await?;
-                tx.commit().await?;
+                let detail = Some("wrong mfa code");
+                count_failure(state, &counted, user.counter, Some(event), detail, now).await?;
                 return Err(ApiError::MfaRequired);
             }
         }
@@ -488,9 +493,11 @@ const MFA_ENROLMENT_PATHS: [&str; 7] = [
     "/account/security/confirm",
 ];
 
-/// Refuses everything but setting up the second factor (and logging out) to a staff member
-/// whose organization requires one they have not set up.
-pub fn mfa_gate(caller: &Caller, path: &str) -> Result<(), ApiError> {
+/// What an account must do before anything else: a staff member whose organization requires
+/// a second factor sets it up; an account whose password is too short for its factors
+/// changes it (or sets up the factor). Everything else is refused until then (logging out
+/// stays open).
+pub fn account_gate(caller: &Caller, path: &str) -> Result<(), ApiError> {
     let open = path == "/logout" || MFA_ENROLMENT_PATHS.contains(&path);
     if caller.mfa_pending && !open {
         return Err(ApiError::MfaEnrollmentRequired);
@@ -509,8 +516,12 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Already authenticated, with these same checks, by the idempotency layer.
+        if let Some(crate::idempotency::Authenticated(caller)) = parts.extensions.get() {
+            return Ok(caller.clone());
+        }
         let caller = authenticate(parts, state).await?;
-        mfa_gate(&caller, parts.uri.path())?;
+        account_gate(&caller, parts.uri.path())?;
         // A browser calling the JSON API with its cookie must prove the page is ours.
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if caller.via == Via::Cookie && !safe {

@@ -23,6 +23,11 @@ use crate::audit_log::{EventBuilder, NAMED, Named};
 use crate::auth::Caller;
 use crate::error::ApiError;
 
+/// The caller this layer authenticated (with the same gates as the `Caller` extractor, for
+/// the same request), left in the request's extensions for the handler.
+#[derive(Clone)]
+pub(crate) struct Authenticated(pub(crate) Caller);
+
 /// Marks an answer that must not be kept for replay.
 #[derive(Debug, Clone, Copy)]
 struct NotKept;
@@ -102,6 +107,8 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     else {
         return next.run(Request::from_parts(parts, body)).await;
     };
+    // The handler's own extractor takes this caller instead of authenticating again.
+    parts.extensions.insert(Authenticated(caller.clone()));
     let Ok(bytes) = to_bytes(body, state.config.body_limit).await else {
         return ApiError::TooLarge.into_response();
     };

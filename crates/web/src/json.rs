@@ -89,9 +89,16 @@ fn strict_value(bytes: &[u8], check_text: bool) -> Result<serde_json::Value, Api
     }
 }
 
-/// Checks one text value of an outside input against `core::text`, as a field error.
-pub(crate) fn check_text(field: &str, value: &str) -> Result<(), Invalid> {
-    openiop_core::text::check(field, value).map_err(|r| Invalid::one(field, r.message()))
+/// Checks the names and values of a query string's or a form's pairs against `core::text`;
+/// the first refused one is a field error.
+pub(crate) fn check_pairs(pairs: &[(String, String)]) -> Result<(), Invalid> {
+    for (name, value) in pairs {
+        for (field, text) in [(name.as_str(), value.as_str()), ("name", name.as_str())] {
+            openiop_core::text::check(field, text)
+                .map_err(|r| Invalid::one(name.as_str(), r.message()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A JSON value at `path`, checked as it is read (see [`strict_value`]).
@@ -250,10 +257,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
         let pairs: Vec<(String, String)> = form_pairs(query);
-        for (k, v) in &pairs {
-            check_text(k, v)?;
-            check_text("parameter", k)?;
-        }
+        check_pairs(&pairs)?;
         let object: serde_json::Map<String, serde_json::Value> = pairs
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))

@@ -187,17 +187,6 @@ pub async fn revoke(
     if note.is_empty() || note.chars().count() > 2_000 {
         return Err(Invalid::one("note", "must say how the written revocation came").into());
     }
-    // A consent that is not this patient's is unknown here (404); only a revoked one of
-    // theirs is a conflict.
-    let mut conn = state.store.read().await?;
-    let known = store::of_patient(&mut conn.db(), caller.organization_id, patient.id)
-        .await?
-        .iter()
-        .any(|c| c.id == consent_id);
-    drop(conn);
-    if !known {
-        return Err(ApiError::NotFound);
-    }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::revoke(
@@ -210,7 +199,19 @@ pub async fn revoke(
     )
     .await?
     {
-        return Err(ApiError::Conflict("this consent is revoked already".into()));
+        drop(tx);
+        // A consent that is not this patient's is unknown here (404); only a revoked one of
+        // theirs is a conflict.
+        let mut conn = state.store.read().await?;
+        let known = store::of_patient(&mut conn.db(), caller.organization_id, patient.id)
+            .await?
+            .iter()
+            .any(|c| c.id == consent_id);
+        return Err(if known {
+            ApiError::Conflict("this consent is revoked already".into())
+        } else {
+            ApiError::NotFound
+        });
     }
     let event = EventBuilder::for_caller(caller)
         .action(

@@ -312,17 +312,6 @@ pub async fn resolve(
         )
         .into());
     }
-    // An id that is not this patient's is unknown here (404), as any id the caller cannot
-    // reach through this patient; only a resolved event of theirs is a conflict.
-    let mut conn = state.store.read().await?;
-    let known = store::events_of(&mut conn.db(), caller.organization_id, patient.id)
-        .await?
-        .iter()
-        .any(|e| e.id == event_id);
-    drop(conn);
-    if !known {
-        return Err(ApiError::NotFound);
-    }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::resolve_event(
@@ -335,9 +324,19 @@ pub async fn resolve(
     )
     .await?
     {
-        return Err(ApiError::Conflict(
-            "this crisis event is resolved already".into(),
-        ));
+        drop(tx);
+        // An id that is not this patient's is unknown here (404), as any id the caller
+        // cannot reach through this patient; only a resolved event of theirs is a conflict.
+        let mut conn = state.store.read().await?;
+        let known = store::events_of(&mut conn.db(), caller.organization_id, patient.id)
+            .await?
+            .iter()
+            .any(|e| e.id == event_id);
+        return Err(if known {
+            ApiError::Conflict("this crisis event is resolved already".into())
+        } else {
+            ApiError::NotFound
+        });
     }
     let audit = EventBuilder::for_caller(caller)
         .action(

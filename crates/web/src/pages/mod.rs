@@ -71,7 +71,7 @@ impl FromRequestParts<AppState> for PageCaller {
         }
         parts.headers.remove(header::AUTHORIZATION);
         let caller = auth::authenticate(parts, state).await?;
-        auth::mfa_gate(&caller, parts.uri.path())?;
+        auth::account_gate(&caller, parts.uri.path())?;
         Ok(PageCaller(caller))
     }
 }
@@ -122,10 +122,7 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
         let form = read_form(req, state).await?;
-        for (k, v) in &form.0 {
-            crate::json::check_text(k, v).map_err(|e| PageError(e.into()))?;
-            crate::json::check_text("field", k).map_err(|e| PageError(e.into()))?;
-        }
+        crate::json::check_pairs(&form.0).map_err(|e| PageError(e.into()))?;
         Ok(form)
     }
 }
