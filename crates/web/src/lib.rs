@@ -17,6 +17,7 @@ mod error;
 pub mod html;
 pub mod i18n;
 pub mod idempotency;
+pub mod ids;
 pub mod jobs;
 mod json;
 mod openapi;

@@ -120,6 +120,11 @@ impl Route {
     pub fn is_api(&self) -> bool {
         self.path.starts_with("/api/")
     }
+
+    /// A page form of a logged-in user: it passes the CSRF guard.
+    pub fn is_user_form(&self) -> bool {
+        self.method == Method::POST && !self.is_api() && self.reach == Reach::User
+    }
 }
 
 fn string() -> Value {
@@ -801,10 +806,21 @@ fn build_body() -> Value {
     object(&[], json!({"pinned": pairs(), "forbidden": pairs()}))
 }
 
-/// The router of every route in [`table`].
+/// The router of every route in [`table`]. Every page form of a logged-in user passes the
+/// CSRF guard ([`pages::require_form_token`]) before its handler reads anything.
 pub fn router(state: AppState) -> Router {
     table()
         .into_iter()
-        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
+        .fold(Router::new(), |router, r| {
+            let handler = if r.is_user_form() {
+                r.handler.route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    pages::require_form_token,
+                ))
+            } else {
+                r.handler
+            };
+            router.route(r.path, handler)
+        })
         .with_state(state)
 }

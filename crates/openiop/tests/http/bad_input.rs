@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both;
-use crate::support::TestApp;
+use crate::support::{ADMIN, TestApp};
 
 async fn raw(
     app: &TestApp,
@@ -393,3 +393,84 @@ on_both!(control_characters_are_refused_alike_everywhere, |app| {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
     }
 });
+
+// A path value that is not an id of its kind answers exactly as an unknown id: 404 (a
+// problem for the API, the not-found page for pages), on every route that carries an id,
+// before any body is read and with nothing changed. The typed-id extractors
+// (`web::ids`) make this one rule instead of 56 hand-written parses.
+on_both!(malformed_ids_in_every_path_answer_as_unknown_ones, |app| {
+    let admin = app.admin().await;
+    let (cookie, csrf) = app.browser_session(ADMIN.0, ADMIN.1).await;
+    // Parameters that are not ids keep a well-formed value.
+    let not_ids = [
+        ("{code}", "phq9"),
+        ("{phase}", "early"),
+        ("{week}", "2026-12-07"),
+        ("{file}", "app.css"),
+        ("{secret}", "x"),
+        ("{analyte}", "opiates"),
+        ("{version}", "1"),
+    ];
+    let before = app.count("audit_events").await;
+    let mut checked = 0;
+    for route in openiop_web::routes::table() {
+        let mut path = route.path.to_owned();
+        for (p, v) in not_ids {
+            path = path.replace(p, v);
+        }
+        if !path.contains('{') {
+            continue;
+        }
+        let path = not_an_id_in_each(&path);
+        let method = reqwest::Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+        if route.is_api() {
+            let body = (method != reqwest::Method::GET && method != reqwest::Method::DELETE)
+                .then(|| json!({}));
+            let (status, problem) = app.call(method.clone(), &path, Some(&admin), body).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {problem}");
+            assert_eq!(problem["status"], 404, "{method} {path}: {problem}");
+        } else if method == reqwest::Method::GET {
+            let (status, html) = app.page(&path, &cookie).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "GET {path}");
+            assert!(
+                html.contains("<!DOCTYPE html>") || html.contains("<!doctype html>"),
+                "GET {path}"
+            );
+        } else {
+            let (status, _, html) = app.form(&path, &cookie, &format!("csrf={csrf}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "POST {path}");
+            assert!(
+                html.to_lowercase().contains("<!doctype html>"),
+                "POST {path}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 150, "only {checked} routes carry an id");
+    // Nothing was read or changed: no patient event was written.
+    let events = app.audit_actions().await;
+    assert!(
+        events
+            .iter()
+            .skip(before as usize)
+            .all(|e| e.event.patient_id.is_none()),
+        "a malformed id named a patient"
+    );
+});
+
+/// Every `{..}` left in a path becomes text that is not an id.
+fn not_an_id_in_each(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e + 1)
+            .unwrap_or(rest.len());
+        out.push_str("not-an-id");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}

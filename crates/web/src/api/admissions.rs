@@ -2,13 +2,15 @@
 //! dates, evaluation bookings, conversion of an inquiry into a patient and an episode (with
 //! a duplicate warning), consents, medical evaluations, coded diagnoses, and merges.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use openiop_core::access::{Access, Action, Part};
 use openiop_core::admissions::{self, ConsentKind, Person, Stage};
 use openiop_core::diagnosis;
+use openiop_core::id::{EpisodeId, InquiryId, PatientId};
 use openiop_core::validate::{Check, format_date, parse_date};
 use openiop_core::{FieldError, Invalid};
 use openiop_store::Instant;
@@ -48,7 +50,7 @@ async fn reload(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Inquir
 pub async fn move_inquiry(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: InquiryId,
     body: &MoveBody,
 ) -> ApiResult<Inquiry> {
     let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
@@ -110,11 +112,11 @@ pub async fn move_inquiry(
 pub async fn post_move(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<InquiryId>,
     ApiJson(body): ApiJson<MoveBody>,
 ) -> ApiResult<Json<InquiryJson>> {
     Ok(Json(InquiryJson::from_row(
-        move_inquiry(&state, &caller, &id, &body).await?,
+        move_inquiry(&state, &caller, id, &body).await?,
         None,
     )))
 }
@@ -142,7 +144,7 @@ async fn staff_member(
 pub async fn assign(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: InquiryId,
     body: &AssignmentBody,
 ) -> ApiResult<Inquiry> {
     let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
@@ -179,11 +181,11 @@ pub async fn assign(
 pub async fn put_assignment(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<InquiryId>,
     ApiJson(body): ApiJson<AssignmentBody>,
 ) -> ApiResult<Json<InquiryJson>> {
     Ok(Json(InquiryJson::from_row(
-        assign(&state, &caller, &id, &body).await?,
+        assign(&state, &caller, id, &body).await?,
         None,
     )))
 }
@@ -201,7 +203,7 @@ pub struct EvaluationBody {
 pub async fn book_evaluation(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: InquiryId,
     body: &EvaluationBody,
 ) -> ApiResult<Inquiry> {
     let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
@@ -257,11 +259,11 @@ pub async fn book_evaluation(
 pub async fn put_evaluation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<InquiryId>,
     ApiJson(body): ApiJson<EvaluationBody>,
 ) -> ApiResult<Json<InquiryJson>> {
     Ok(Json(InquiryJson::from_row(
-        book_evaluation(&state, &caller, &id, &body).await?,
+        book_evaluation(&state, &caller, id, &body).await?,
         None,
     )))
 }
@@ -444,7 +446,7 @@ impl IntoResponse for AdmitError {
 pub async fn admit_inquiry(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: InquiryId,
     body: &AdmissionBody,
 ) -> Result<(Uuid, Uuid, Inquiry), AdmitError> {
     let fail = AdmitError::Api;
@@ -545,7 +547,7 @@ pub async fn admit_inquiry(
         (Some(existing), _) => open_patient(
             state,
             caller,
-            existing,
+            existing.parse().map_err(|_| fail(ApiError::NotFound))?,
             Part::Admissions,
             Access::Write,
             "patient.link",
@@ -578,7 +580,7 @@ pub async fn admit_inquiry(
     let episode = super::patients::admit(
         state,
         caller,
-        &patient.id.to_string(),
+        PatientId::from_uuid(patient.id),
         &EpisodeBody {
             track_id: body.track_id.clone(),
             admitted_on: body.admitted_on.clone(),
@@ -631,10 +633,10 @@ pub async fn admit_inquiry(
 pub async fn post_admission(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<InquiryId>,
     ApiJson(body): ApiJson<AdmissionBody>,
 ) -> Response {
-    match admit_inquiry(&state, &caller, &id, &body).await {
+    match admit_inquiry(&state, &caller, id, &body).await {
         Ok((patient_id, episode_id, inquiry)) => (
             StatusCode::CREATED,
             Json(AdmissionJson {
@@ -668,9 +670,9 @@ pub struct PipelineJson {
 pub async fn get_moves(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<InquiryId>,
 ) -> ApiResult<Json<PipelineJson>> {
-    let (inquiry, _) = open_inquiry(&state, &caller, &id, "inquiry.read").await?;
+    let (inquiry, _) = open_inquiry(&state, &caller, id, "inquiry.read").await?;
     let mut conn = state.store.read().await?;
     let moves = inquiries::moves_of(&mut conn.db(), inquiry.id).await?;
     let measured = inquiry
@@ -725,13 +727,13 @@ impl From<Consent> for ConsentJson {
 pub async fn post_consent(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<ConsentBody>,
 ) -> ApiResult<(StatusCode, Json<ConsentJson>)> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Admissions,
         Access::Write,
         "consent.create",
@@ -787,12 +789,12 @@ pub async fn post_consent(
 pub async fn list_consents(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<ConsentJson>>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Admissions,
         Access::Read,
         "consent.list",
@@ -908,7 +910,7 @@ fn measure(check: &mut Check, field: &str, value: Option<f64>, low: f64, high: f
 pub async fn record_medical_evaluation(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &MedicalEvaluationBody,
 ) -> ApiResult<MedicalEvaluation> {
     let patient = open_patient(
@@ -1012,22 +1014,22 @@ pub async fn record_medical_evaluation(
 pub async fn post_medical_evaluation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<MedicalEvaluationBody>,
 ) -> ApiResult<(StatusCode, Json<MedicalEvaluationJson>)> {
-    let row = record_medical_evaluation(&state, &caller, &id, &body).await?;
+    let row = record_medical_evaluation(&state, &caller, id, &body).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
 pub async fn list_medical_evaluations(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<MedicalEvaluationJson>>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Medications,
         Access::Read,
         "medical_evaluation.list",
@@ -1078,12 +1080,14 @@ impl From<Diagnosis> for DiagnosisJson {
 pub(crate) async fn episode_of(
     state: &AppState,
     patient: &Patient,
-    episode_id: &str,
+    episode_id: EpisodeId,
 ) -> ApiResult<Uuid> {
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
-    openiop_core::id::parse_id(episode_id)
-        .filter(|i| episodes.iter().any(|e| e.id == *i))
+    episodes
+        .iter()
+        .find(|e| episode_id == e.id)
+        .map(|e| e.id)
         .ok_or(ApiError::NotFound)
 }
 
@@ -1091,8 +1095,8 @@ pub(crate) async fn episode_of(
 pub async fn record_diagnosis(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     body: &DiagnosisBody,
 ) -> ApiResult<Diagnosis> {
     let patient = open_patient(
@@ -1144,28 +1148,28 @@ pub async fn record_diagnosis(
 pub async fn post_diagnosis(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
     ApiJson(body): ApiJson<DiagnosisBody>,
 ) -> ApiResult<(StatusCode, Json<DiagnosisJson>)> {
-    let row = record_diagnosis(&state, &caller, &id, &episode_id, &body).await?;
+    let row = record_diagnosis(&state, &caller, id, episode_id, &body).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
 pub async fn list_diagnoses(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
 ) -> ApiResult<Json<ListPage<DiagnosisJson>>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Diagnoses,
         Access::Read,
         "diagnosis.list",
     )
     .await?;
-    let episode = episode_of(&state, &patient, &episode_id).await?;
+    let episode = episode_of(&state, &patient, episode_id).await?;
     let mut conn = state.store.read().await?;
     let rows = records::diagnoses_of(&mut conn.db(), episode).await?;
     Ok(Json(ListPage::whole(
@@ -1221,7 +1225,7 @@ pub struct MergeBody {
 pub async fn merge_into(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     duplicate_id: &str,
 ) -> ApiResult<Patient> {
     require(state, caller, Action::MergePatients, "patient.merge").await?;
@@ -1273,11 +1277,11 @@ pub async fn merge_into(
 pub async fn post_merge(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<MergeBody>,
 ) -> ApiResult<Json<PatientJson>> {
     Ok(Json(
-        merge_into(&state, &caller, &id, &body.duplicate_id)
+        merge_into(&state, &caller, id, &body.duplicate_id)
             .await?
             .into(),
     ))

@@ -3,11 +3,13 @@
 //! the allowed bases within 60 days; after a denial the patient may file a statement of
 //! disagreement, which stays with the request.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::{Access, Part};
 use openiop_core::amendment::{self, DecisionInput, RequestInput, Status};
+use openiop_core::id::{AmendmentRequestId, PatientId};
 use openiop_store::Instant;
 use openiop_store::amendments::{self as store, AmendmentRequest};
 use serde::{Deserialize, Serialize};
@@ -71,7 +73,7 @@ impl From<&AmendmentRequest> for AmendmentJson {
 pub async fn request(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     input: &RequestInput,
 ) -> ApiResult<AmendmentJson> {
     let patient = open_patient(
@@ -124,17 +126,21 @@ fn event(caller: &Caller, patient_id: Uuid, request_id: Uuid, action: &str) -> E
 pub async fn post_request(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(input): ApiJson<RequestInput>,
 ) -> ApiResult<(StatusCode, Json<AmendmentJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(request(&state, &caller, &id, &input).await?),
+        Json(request(&state, &caller, id, &input).await?),
     ))
 }
 
 /// A patient's requests, newest first (API and pages).
-pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<AmendmentJson>> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    id: PatientId,
+) -> ApiResult<Vec<AmendmentJson>> {
     let patient = open_patient(
         state,
         caller,
@@ -153,9 +159,9 @@ pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<
 pub async fn list_requests(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<AmendmentJson>>> {
-    Ok(Json(ListPage::whole(list(&state, &caller, &id).await?)))
+    Ok(Json(ListPage::whole(list(&state, &caller, id).await?)))
 }
 
 async fn one(
@@ -177,8 +183,8 @@ async fn one(
 pub async fn decide(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    request_id: &str,
+    id: PatientId,
+    request_id: AmendmentRequestId,
     input: &DecisionInput,
 ) -> ApiResult<AmendmentJson> {
     let patient = open_patient(
@@ -190,7 +196,7 @@ pub async fn decide(
         "amendment.decide",
     )
     .await?;
-    let request_id = openiop_core::id::parse_id(request_id).ok_or(ApiError::NotFound)?;
+    let request_id = request_id.uuid();
     let decision = input.checked()?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -223,12 +229,10 @@ pub async fn decide(
 pub async fn post_decision(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, request_id)): Path<(String, String)>,
+    Ids((id, request_id)): Ids<(PatientId, AmendmentRequestId)>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> ApiResult<Json<AmendmentJson>> {
-    Ok(Json(
-        decide(&state, &caller, &id, &request_id, &input).await?,
-    ))
+    Ok(Json(decide(&state, &caller, id, request_id, &input).await?))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -241,8 +245,8 @@ pub struct DisagreementBody {
 pub async fn disagree(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    request_id: &str,
+    id: PatientId,
+    request_id: AmendmentRequestId,
     statement: &str,
 ) -> ApiResult<AmendmentJson> {
     let patient = open_patient(
@@ -254,7 +258,7 @@ pub async fn disagree(
         "amendment.disagree",
     )
     .await?;
-    let request_id = openiop_core::id::parse_id(request_id).ok_or(ApiError::NotFound)?;
+    let request_id = request_id.uuid();
     let statement = amendment::check_disagreement(statement)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -283,10 +287,10 @@ pub async fn disagree(
 pub async fn post_disagreement(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, request_id)): Path<(String, String)>,
+    Ids((id, request_id)): Ids<(PatientId, AmendmentRequestId)>,
     ApiJson(body): ApiJson<DisagreementBody>,
 ) -> ApiResult<Json<AmendmentJson>> {
     Ok(Json(
-        disagree(&state, &caller, &id, &request_id, &body.statement).await?,
+        disagree(&state, &caller, id, request_id, &body.statement).await?,
     ))
 }

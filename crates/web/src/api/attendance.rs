@@ -2,10 +2,12 @@
 //! front desk with a per-session code, and the program view (below target, missed twice in a
 //! row, no-show rates).
 
+use crate::ids::Ids;
+use openiop_core::id::SessionId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use openiop_core::access::{Access, Action, Part, Role};
 use openiop_core::attendance::{self, NoShows, Status};
 use openiop_core::validate::Check;
@@ -27,8 +29,8 @@ use crate::json::{ApiJson, ApiQuery};
 use crate::times::rfc3339;
 
 /// A session's roster is for admins, the front desk and the session's facilitator.
-pub async fn open_roster(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+pub async fn open_roster(state: &AppState, caller: &Caller, id: SessionId) -> ApiResult<Session> {
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let session = sessions::find_session(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -118,9 +120,9 @@ fn roster_json(session: &Session, lines: Vec<RosterLine>) -> RosterJson {
 pub async fn get_roster(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
 ) -> ApiResult<Json<RosterJson>> {
-    let session = open_roster(&state, &caller, &id).await?;
+    let session = open_roster(&state, &caller, id).await?;
     let lines = roster(&state, &caller, &session).await?;
     Ok(Json(roster_json(&session, lines)))
 }
@@ -170,9 +172,9 @@ pub async fn mark_all_present(
 pub async fn post_all_present(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
 ) -> ApiResult<Json<RosterJson>> {
-    let session = open_roster(&state, &caller, &id).await?;
+    let session = open_roster(&state, &caller, id).await?;
     mark_all_present(&state, &caller, &session).await?;
     let lines = roster(&state, &caller, &session).await?;
     Ok(Json(roster_json(&session, lines)))

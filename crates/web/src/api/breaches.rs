@@ -2,12 +2,14 @@
 //! reached in its window, record the risk assessment, print the notification letters, note
 //! when they went out; the list of breaches is the log HHS's annual report is drawn from.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use openiop_core::access::Action;
 use openiop_core::breach::{self, AssessmentInput, Status, SuspicionInput};
+use openiop_core::id::BreachId;
 use openiop_core::validate::format_date;
 use openiop_store::Instant;
 use openiop_store::breaches::{self as store, Affected, Breach};
@@ -179,11 +181,11 @@ pub struct BreachDetail {
 pub async fn detail(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: BreachId,
     action: &str,
 ) -> ApiResult<(Breach, Vec<Affected>)> {
     require(state, caller, Action::ReadAudit, action).await?;
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let b = store::find(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -223,9 +225,9 @@ fn detail_json(b: &Breach, affected: &[Affected]) -> BreachDetail {
 pub async fn get_breach(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<BreachId>,
 ) -> ApiResult<Json<BreachDetail>> {
-    let (b, affected) = detail(&state, &caller, &id, "breach.read").await?;
+    let (b, affected) = detail(&state, &caller, id, "breach.read").await?;
     Ok(Json(detail_json(&b, &affected)))
 }
 
@@ -233,11 +235,11 @@ pub async fn get_breach(
 pub async fn assess(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: BreachId,
     input: &AssessmentInput,
 ) -> ApiResult<BreachDetail> {
     require(state, caller, Action::ReadAudit, "breach.assess").await?;
-    let breach_id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let breach_id = id.uuid();
     let checked = input.checked()?;
     let body = serde_json::to_string(&checked).map_err(|e| ApiError::Internal(e.to_string()))?;
     let now = state.now();
@@ -275,15 +277,15 @@ pub async fn assess(
 pub async fn post_assessment(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<BreachId>,
     ApiJson(input): ApiJson<AssessmentInput>,
 ) -> ApiResult<Json<BreachDetail>> {
-    Ok(Json(assess(&state, &caller, &id, &input).await?))
+    Ok(Json(assess(&state, &caller, id, &input).await?))
 }
 
 /// The notification letters of a confirmed breach, one per affected patient, as printable
 /// HTML with the contents 164.404(c) requires (API and pages).
-pub async fn letters(state: &AppState, caller: &Caller, id: &str) -> ApiResult<String> {
+pub async fn letters(state: &AppState, caller: &Caller, id: BreachId) -> ApiResult<String> {
     let (b, affected) = detail(state, caller, id, "breach.letters").await?;
     let assessment: Option<breach::Assessment> = b
         .assessment
@@ -342,9 +344,9 @@ pub async fn letters(state: &AppState, caller: &Caller, id: &str) -> ApiResult<S
 pub async fn get_letters(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<BreachId>,
 ) -> ApiResult<Response> {
-    let html = letters(&state, &caller, &id).await?;
+    let html = letters(&state, &caller, id).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
@@ -359,9 +361,13 @@ pub struct LettersSent {
 }
 
 /// Records that the letters not yet sent went out today (API and pages).
-pub async fn letters_sent(state: &AppState, caller: &Caller, id: &str) -> ApiResult<LettersSent> {
+pub async fn letters_sent(
+    state: &AppState,
+    caller: &Caller,
+    id: BreachId,
+) -> ApiResult<LettersSent> {
     require(state, caller, Action::ReadAudit, "breach.letters_sent").await?;
-    let breach_id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let breach_id = id.uuid();
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let b = store::find(&mut tx.db(), caller.organization_id, breach_id)
@@ -391,7 +397,7 @@ pub async fn letters_sent(state: &AppState, caller: &Caller, id: &str) -> ApiRes
 pub async fn post_letters_sent(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<BreachId>,
 ) -> ApiResult<Json<LettersSent>> {
-    Ok(Json(letters_sent(&state, &caller, &id).await?))
+    Ok(Json(letters_sent(&state, &caller, id).await?))
 }

@@ -3,6 +3,8 @@
 //! Events say only "Appointment" or "Group session", the time and the room unless the
 //! feed's owner opted into full titles.
 
+use crate::ids::Ids;
+use openiop_core::id::{CalendarFeedId, PatientId};
 use std::net::SocketAddr;
 
 use axum::Json;
@@ -93,10 +95,10 @@ async fn create(
 pub async fn post_patient_feed(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<FeedBody>,
 ) -> ApiResult<CarriesSecret<(StatusCode, Json<FeedJson>)>> {
-    let feed = create_patient_feed(&state, &caller, &id, &body).await?;
+    let feed = create_patient_feed(&state, &caller, id, &body).await?;
     Ok(CarriesSecret((StatusCode::CREATED, Json(feed))))
 }
 
@@ -104,7 +106,7 @@ pub async fn post_patient_feed(
 pub async fn create_patient_feed(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &FeedBody,
 ) -> ApiResult<FeedJson> {
     let myself = caller.role == Role::Patient;
@@ -152,15 +154,19 @@ pub async fn post_my_feed(
 pub async fn delete_feed(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<CalendarFeedId>,
 ) -> ApiResult<StatusCode> {
-    revoke(&state, &caller, &id).await?;
+    revoke(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes a feed (API and pages); returns the patient it belonged to, if any.
-pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Option<Uuid>> {
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+pub async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    id: CalendarFeedId,
+) -> ApiResult<Option<Uuid>> {
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let feed = schedule_store::find_feed(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -172,7 +178,7 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Op
             open_patient(
                 state,
                 caller,
-                &p.to_string(),
+                PatientId::from_uuid(p),
                 Part::Schedule,
                 if myself { Access::Read } else { Access::Write },
                 "calendar_feed.revoke",

@@ -1,11 +1,13 @@
 //! Daily check-ins of mood, craving and use, recorded by staff (and, with the portal, by the
 //! patient), read as a list and drawn as a trend on the chart.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::{Access, Part, Role};
 use openiop_core::checkin::CheckInInput;
+use openiop_core::id::PatientId;
 use openiop_store::Instant;
 use openiop_store::checkins::{self as store, CheckIn};
 use openiop_store::patients::Patient;
@@ -58,7 +60,7 @@ impl CheckInJson {
 pub async fn record(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     input: &CheckInInput,
 ) -> ApiResult<CheckInJson> {
     let patient = open_patient(
@@ -107,12 +109,12 @@ pub async fn record(
 pub async fn post_check_in(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(input): ApiJson<CheckInInput>,
 ) -> ApiResult<(StatusCode, Json<CheckInJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(record(&state, &caller, &id, &input).await?),
+        Json(record(&state, &caller, id, &input).await?),
     ))
 }
 
@@ -121,7 +123,7 @@ pub async fn post_check_in(
 pub async fn recent(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     days: i64,
 ) -> ApiResult<(Patient, Vec<CheckIn>)> {
     let patient = open_patient(
@@ -150,7 +152,7 @@ pub struct CheckInQuery {
 pub async fn list_check_ins(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiQuery(query): ApiQuery<CheckInQuery>,
 ) -> ApiResult<Json<ListPage<CheckInJson>>> {
     let days = match query.days.as_deref() {
@@ -161,7 +163,7 @@ pub async fn list_check_ins(
             .filter(|d| (1..=366).contains(d))
             .ok_or_else(|| openiop_core::Invalid::one("days", "must be from 1 to 366"))?,
     };
-    let (_, rows) = recent(&state, &caller, &id, days).await?;
+    let (_, rows) = recent(&state, &caller, id, days).await?;
     Ok(Json(ListPage::whole(
         rows.iter().map(CheckInJson::new).collect(),
     )))

@@ -1,11 +1,13 @@
 //! Configuration: sites, tracks and users. Reading sites and tracks is open to staff (every
 //! form needs them); changing them, and anything about users, is for admins.
 
+use crate::ids::Ids;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::{Action, Role};
 use openiop_core::audit::Outcome;
+use openiop_core::id::{ProgramId, UserId};
 use openiop_core::program::{NewSite, NewTrack, TrackForm};
 use openiop_core::validate::Check;
 use openiop_core::{Invalid, login};
@@ -413,11 +415,11 @@ pub async fn list_programs(
 pub async fn put_program_settings(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Ids(id): Ids<ProgramId>,
     ApiJson(doc): ApiJson<openiop_core::settings::SettingsDoc>,
 ) -> ApiResult<Json<openiop_core::settings::SettingsDoc>> {
     require(&state, &caller, Action::Configure, "program.settings").await?;
-    let id = openiop_core::id::parse_id(&id).ok_or(ApiError::NotFound)?;
+    let id = id.uuid();
     openiop_core::settings::Settings::parse(&doc)?;
     let empty = doc == openiop_core::settings::SettingsDoc::default();
     let text = if empty {
@@ -490,14 +492,14 @@ pub async fn settings_for(
 }
 
 /// Ends every session and API token of a user (admin): the user must log in again.
-pub async fn revoke_sessions(state: &AppState, caller: &Caller, id: &str) -> ApiResult<u64> {
+pub async fn revoke_sessions(state: &AppState, caller: &Caller, id: UserId) -> ApiResult<u64> {
     require(state, caller, Action::ManageUsers, "user.sessions.revoke").await?;
-    let user = super::staff_in_org(state, caller.organization_id, id).await?;
+    let user = super::staff_member(state, caller.organization_id, id).await?;
     let user = match user {
         Some(u) => u,
         // Patient accounts can be revoked too.
         None => {
-            let parsed = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+            let parsed = id.uuid();
             let mut conn = state.store.read().await?;
             openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, parsed)
                 .await?
@@ -520,8 +522,8 @@ pub async fn revoke_sessions(state: &AppState, caller: &Caller, id: &str) -> Api
 pub async fn post_revoke_sessions(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Ids(id): Ids<UserId>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let ended = revoke_sessions(&state, &caller, &id).await?;
+    let ended = revoke_sessions(&state, &caller, id).await?;
     Ok(Json(serde_json::json!({"revoked": ended})))
 }

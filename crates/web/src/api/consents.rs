@@ -2,12 +2,14 @@
 //! (the statements the rule requires are written in), signed as the program's rule for minors
 //! requires, and revoked in writing (the consent and its history are kept).
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Part};
 use openiop_core::consent::{self, ConsentInput};
+use openiop_core::id::{ConsentId, PatientId};
 use openiop_store::Instant;
 use openiop_store::consents::{self as store, Part2Consent};
 use serde::{Deserialize, Serialize};
@@ -66,7 +68,7 @@ fn consent_json(c: &Part2Consent, today: time::Date) -> ApiResult<ConsentJson> {
 pub async fn record(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     input: &ConsentInput,
 ) -> ApiResult<ConsentJson> {
     let patient = open_patient(
@@ -113,17 +115,17 @@ pub async fn record(
 pub async fn post_consent(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(input): ApiJson<ConsentInput>,
 ) -> ApiResult<(StatusCode, Json<ConsentJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(record(&state, &caller, &id, &input).await?),
+        Json(record(&state, &caller, id, &input).await?),
     ))
 }
 
 /// A patient's consents with their status today (API and pages).
-pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<ConsentJson>> {
+pub async fn list(state: &AppState, caller: &Caller, id: PatientId) -> ApiResult<Vec<ConsentJson>> {
     let patient = open_patient(
         state,
         caller,
@@ -143,9 +145,9 @@ pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<
 pub async fn list_consents(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<ConsentJson>>> {
-    Ok(Json(ListPage::whole(list(&state, &caller, &id).await?)))
+    Ok(Json(ListPage::whole(list(&state, &caller, id).await?)))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,8 +164,8 @@ pub struct RevokeBody {
 pub async fn revoke(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    consent_id: &str,
+    id: PatientId,
+    consent_id: ConsentId,
     body: &RevokeBody,
 ) -> ApiResult<ConsentJson> {
     let patient = open_patient(
@@ -175,7 +177,7 @@ pub async fn revoke(
         "part2_consent.revoke",
     )
     .await?;
-    let consent_id = openiop_core::id::parse_id(consent_id).ok_or(ApiError::NotFound)?;
+    let consent_id = consent_id.uuid();
     let today = local_today(state, caller).await?;
     let on = match body.revoked_on.as_deref() {
         None => today,
@@ -233,12 +235,10 @@ pub async fn revoke(
 pub async fn post_revoke(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, consent_id)): Path<(String, String)>,
+    Ids((id, consent_id)): Ids<(PatientId, ConsentId)>,
     ApiJson(body): ApiJson<RevokeBody>,
 ) -> ApiResult<Json<ConsentJson>> {
-    Ok(Json(
-        revoke(&state, &caller, &id, &consent_id, &body).await?,
-    ))
+    Ok(Json(revoke(&state, &caller, id, consent_id, &body).await?))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -286,7 +286,7 @@ fn disclosure_json(d: &store::Disclosure) -> DisclosureJson {
 pub async fn disclose(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &DisclosureBody,
 ) -> ApiResult<DisclosureJson> {
     let patient = open_patient(
@@ -354,12 +354,12 @@ pub async fn disclose(
 pub async fn post_disclosure(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<DisclosureBody>,
 ) -> ApiResult<(StatusCode, Json<DisclosureJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(disclose(&state, &caller, &id, &body).await?),
+        Json(disclose(&state, &caller, id, &body).await?),
     ))
 }
 
@@ -380,7 +380,7 @@ pub struct AccountingLine {
 pub async fn accounting(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
 ) -> ApiResult<Vec<AccountingLine>> {
     let patient = open_patient(
         state,
@@ -447,9 +447,9 @@ pub async fn accounting(
 pub async fn get_accounting(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<AccountingLine>>> {
     Ok(Json(ListPage::whole(
-        accounting(&state, &caller, &id).await?,
+        accounting(&state, &caller, id).await?,
     )))
 }

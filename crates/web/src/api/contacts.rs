@@ -2,12 +2,14 @@
 //! unless a Part 2 consent in force names them: every entry lists those consents, and
 //! `may_receive_information` is false without one.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::{Access, Part};
 use openiop_core::consent::{self, Consent};
 use openiop_core::contact::ContactInput;
+use openiop_core::id::{ContactId, PatientId};
 use openiop_store::Instant;
 use openiop_store::contacts::{self as store, Contact};
 use serde::Serialize;
@@ -59,7 +61,7 @@ fn contact_json(c: &Contact, in_force: &[(Uuid, Consent)]) -> ContactJson {
 }
 
 /// The patient's contacts with the consents that name them (API and pages).
-pub async fn list(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Vec<ContactJson>> {
+pub async fn list(state: &AppState, caller: &Caller, id: PatientId) -> ApiResult<Vec<ContactJson>> {
     let patient = open_patient(
         state,
         caller,
@@ -100,16 +102,16 @@ async fn consents_in_force(
 pub async fn list_contacts(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<ContactJson>>> {
-    Ok(Json(ListPage::whole(list(&state, &caller, &id).await?)))
+    Ok(Json(ListPage::whole(list(&state, &caller, id).await?)))
 }
 
 /// Adds a contact (API and pages).
 pub async fn add(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     input: &ContactInput,
 ) -> ApiResult<ContactJson> {
     let patient = open_patient(
@@ -154,12 +156,12 @@ pub async fn add(
 pub async fn post_contact(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> ApiResult<(StatusCode, Json<ContactJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(add(&state, &caller, &id, &input).await?),
+        Json(add(&state, &caller, id, &input).await?),
     ))
 }
 
@@ -167,8 +169,8 @@ pub async fn post_contact(
 pub async fn remove(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    contact_id: &str,
+    id: PatientId,
+    contact_id: ContactId,
 ) -> ApiResult<()> {
     let patient = open_patient(
         state,
@@ -179,7 +181,7 @@ pub async fn remove(
         "contact.remove",
     )
     .await?;
-    let contact_id = openiop_core::id::parse_id(contact_id).ok_or(ApiError::NotFound)?;
+    let contact_id = contact_id.uuid();
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::remove(&mut tx.db(), patient.id, contact_id, Instant::new(now)).await? {
@@ -200,8 +202,8 @@ pub async fn remove(
 pub async fn delete_contact(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, contact_id)): Path<(String, String)>,
+    Ids((id, contact_id)): Ids<(PatientId, ContactId)>,
 ) -> ApiResult<StatusCode> {
-    remove(&state, &caller, &id, &contact_id).await?;
+    remove(&state, &caller, id, contact_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

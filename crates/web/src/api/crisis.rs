@@ -2,12 +2,14 @@
 //! escalating to a placement review (toward a higher level of care), and notifying the care
 //! team; the caller's notifications and the open placement reviews.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Part};
 use openiop_core::crisis::CrisisInput;
+use openiop_core::id::{CrisisEventId, NotificationId, PatientId};
 use openiop_core::program::EpisodeStatus;
 use openiop_store::Instant;
 use openiop_store::crisis::{self as store, CrisisEvent, Notification, PlacementReview};
@@ -72,7 +74,7 @@ impl CrisisJson {
 pub async fn record(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     input: &CrisisInput,
 ) -> ApiResult<CrisisJson> {
     let patient = open_patient(
@@ -242,12 +244,12 @@ pub async fn record(
 pub async fn post_event(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(input): ApiJson<CrisisInput>,
 ) -> ApiResult<(StatusCode, Json<CrisisJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(record(&state, &caller, &id, &input).await?),
+        Json(record(&state, &caller, id, &input).await?),
     ))
 }
 
@@ -255,7 +257,7 @@ pub async fn post_event(
 pub async fn events(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
 ) -> ApiResult<(Patient, Vec<CrisisJson>)> {
     let patient = open_patient(
         state,
@@ -275,9 +277,9 @@ pub async fn events(
 pub async fn list_events(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<CrisisJson>>> {
-    Ok(Json(ListPage::whole(events(&state, &caller, &id).await?.1)))
+    Ok(Json(ListPage::whole(events(&state, &caller, id).await?.1)))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -290,8 +292,8 @@ pub struct ResolveBody {
 pub async fn resolve(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    event_id: &str,
+    id: PatientId,
+    event_id: CrisisEventId,
     resolution: &str,
 ) -> ApiResult<CrisisJson> {
     let patient = open_patient(
@@ -303,7 +305,7 @@ pub async fn resolve(
         "crisis.resolve",
     )
     .await?;
-    let event_id = openiop_core::id::parse_id(event_id).ok_or(ApiError::NotFound)?;
+    let event_id = event_id.uuid();
     let resolution = resolution.trim();
     if resolution.is_empty() || resolution.chars().count() > 4_000 {
         return Err(Invalid::one(
@@ -358,11 +360,11 @@ pub async fn resolve(
 pub async fn post_resolve(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, event_id)): Path<(String, String)>,
+    Ids((id, event_id)): Ids<(PatientId, CrisisEventId)>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> ApiResult<Json<CrisisJson>> {
     Ok(Json(
-        resolve(&state, &caller, &id, &event_id, &body.resolution).await?,
+        resolve(&state, &caller, id, event_id, &body.resolution).await?,
     ))
 }
 
@@ -419,8 +421,8 @@ pub async fn get_notifications(
 }
 
 /// Marks one of the caller's notifications read (404 when it is not theirs).
-pub async fn mark_read(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+pub async fn mark_read(state: &AppState, caller: &Caller, id: NotificationId) -> ApiResult<()> {
+    let id = id.uuid();
     let mut tx = state.store.begin().await?;
     if !store::mark_read(&mut tx.db(), caller.user_id, id, Instant::new(state.now())).await? {
         return Err(ApiError::NotFound);
@@ -433,9 +435,9 @@ pub async fn mark_read(state: &AppState, caller: &Caller, id: &str) -> ApiResult
 pub async fn post_read(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<NotificationId>,
 ) -> ApiResult<StatusCode> {
-    mark_read(&state, &caller, &id).await?;
+    mark_read(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

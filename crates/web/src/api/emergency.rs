@@ -3,12 +3,14 @@
 //! medical-emergency disclosures to outside medical personnel. Both are audited and wait for
 //! an admin's review.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Action, Part, Relationship, Role};
 use openiop_core::emergency::{self, DisclosureInput};
+use openiop_core::id::{EmergencyAccessId, EmergencyDisclosureId, PatientId};
 use openiop_store::Instant;
 use openiop_store::emergency::{self as store, EmergencyAccess, EmergencyDisclosure, Queue};
 use openiop_store::patients as store_patients;
@@ -63,7 +65,7 @@ pub struct BreakGlassBody {
 pub async fn break_glass(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     reason: &str,
 ) -> ApiResult<AccessJson> {
     if caller.role != Role::Clinician {
@@ -72,7 +74,7 @@ pub async fn break_glass(
             "admins reach every chart already; only clinicians break the glass".into(),
         ));
     }
-    let patient_id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let patient_id = id.uuid();
     let now = state.now();
     let mut conn = state.store.read().await?;
     let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, patient_id)
@@ -122,12 +124,12 @@ pub async fn break_glass(
 pub async fn post_break_glass(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<BreakGlassBody>,
 ) -> ApiResult<(StatusCode, Json<AccessJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(break_glass(&state, &caller, &id, &body.reason).await?),
+        Json(break_glass(&state, &caller, id, &body.reason).await?),
     ))
 }
 
@@ -171,7 +173,7 @@ impl From<&EmergencyDisclosure> for DisclosureJson {
 pub async fn disclose(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     input: &DisclosureInput,
 ) -> ApiResult<DisclosureJson> {
     let patient = open_patient(
@@ -217,12 +219,12 @@ pub async fn disclose(
 pub async fn post_disclosure(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(input): ApiJson<DisclosureInput>,
 ) -> ApiResult<(StatusCode, Json<DisclosureJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(disclose(&state, &caller, &id, &input).await?),
+        Json(disclose(&state, &caller, id, &input).await?),
     ))
 }
 
@@ -230,7 +232,7 @@ pub async fn post_disclosure(
 pub async fn disclosures_of(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
 ) -> ApiResult<Vec<DisclosureJson>> {
     let patient = open_patient(
         state,
@@ -256,10 +258,10 @@ pub async fn disclosures_of(
 pub async fn list_patient_disclosures(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<DisclosureJson>>> {
     Ok(Json(ListPage::whole(
-        disclosures_of(&state, &caller, &id).await?,
+        disclosures_of(&state, &caller, id).await?,
     )))
 }
 
@@ -340,7 +342,7 @@ pub async fn review(
     state: &AppState,
     caller: &Caller,
     queue: Queue,
-    id: &str,
+    id: Uuid,
     note: &str,
 ) -> ApiResult<()> {
     let action = match queue {
@@ -348,7 +350,6 @@ pub async fn review(
         Queue::Disclosure => "disclosure.emergency.review",
     };
     require(state, caller, Action::ReadAudit, action).await?;
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
     let note = note.trim();
     if note.is_empty() || note.chars().count() > 2_000 {
         return Err(Invalid::one(
@@ -388,10 +389,10 @@ pub async fn review(
 pub async fn post_access_review(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<EmergencyAccessId>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> ApiResult<StatusCode> {
-    review(&state, &caller, Queue::Access, &id, &body.note).await?;
+    review(&state, &caller, Queue::Access, id.uuid(), &body.note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -399,9 +400,9 @@ pub async fn post_access_review(
 pub async fn post_disclosure_review(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<EmergencyDisclosureId>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> ApiResult<StatusCode> {
-    review(&state, &caller, Queue::Disclosure, &id, &body.note).await?;
+    review(&state, &caller, Queue::Disclosure, id.uuid(), &body.note).await?;
     Ok(StatusCode::NO_CONTENT)
 }

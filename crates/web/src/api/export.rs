@@ -2,9 +2,11 @@
 //! themselves (in the portal) or an admin acting on their written request. SUD counseling
 //! notes are not part of it (they are kept apart and disclosed only with their own consent).
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use openiop_core::access::{Relationship, Role};
+use openiop_core::id::PatientId;
 use openiop_store::patients as store_patients;
 use serde_json::{Value, json};
 
@@ -21,8 +23,8 @@ fn value<T: serde::Serialize>(v: T) -> ApiResult<Value> {
 
 /// Builds the export. Only the patient (their own record) and admins; anyone else is told the
 /// record does not exist. Audited as one read of the whole record.
-pub async fn export(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Value> {
-    let patient_id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResult<Value> {
+    let patient_id = id.uuid();
     let now = state.now();
     let mut conn = state.store.read().await?;
     let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, patient_id)
@@ -133,7 +135,7 @@ pub async fn export(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Va
 pub async fn get_export(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(export(&state, &caller, &id).await?))
+    Ok(Json(export(&state, &caller, id).await?))
 }

@@ -5,13 +5,15 @@
 //! memory), typed by their content, and only given their final names, with the inquiry
 //! row, once the whole request has passed every rule: any refusal stores nothing.
 
+use crate::ids::Ids;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::multipart::{Field, Multipart, MultipartRejection};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use openiop_core::access::Action;
+use openiop_core::id::{AttachmentId, InquiryId};
 use openiop_core::login::{Gate, LoginPolicy, retry_after_seconds};
 use openiop_core::upload::{self, MAX_FILE_BYTES, MAX_FILES, SNIFF_BYTES};
 use openiop_core::validate::Check;
@@ -426,11 +428,11 @@ pub async fn list(
 pub async fn open(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: InquiryId,
     action: &str,
 ) -> ApiResult<(Inquiry, Vec<Attachment>)> {
     require(state, caller, Action::ReadInquiries, action).await?;
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let inquiry = inquiries::find_inquiry(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -449,9 +451,9 @@ pub async fn open(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<InquiryId>,
 ) -> ApiResult<Json<InquiryJson>> {
-    let (inquiry, attachments) = open(&state, &caller, &id, "inquiry.read").await?;
+    let (inquiry, attachments) = open(&state, &caller, id, "inquiry.read").await?;
     Ok(Json(InquiryJson::from_row(inquiry, Some(attachments))))
 }
 
@@ -459,11 +461,12 @@ pub async fn get(
 pub async fn download(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, attachment_id)): Path<(String, String)>,
+    Ids((id, attachment_id)): Ids<(InquiryId, AttachmentId)>,
 ) -> ApiResult<Response> {
-    let (_, attachments) = open(&state, &caller, &id, "inquiry.attachment.read").await?;
-    let attachment = openiop_core::id::parse_id(&attachment_id)
-        .and_then(|a| attachments.into_iter().find(|x| x.id == a))
+    let (_, attachments) = open(&state, &caller, id, "inquiry.attachment.read").await?;
+    let attachment = attachments
+        .into_iter()
+        .find(|x| attachment_id == x.id)
         .ok_or(ApiError::NotFound)?;
     let path = state
         .files

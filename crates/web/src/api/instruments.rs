@@ -1,11 +1,13 @@
 //! Instruments: the catalog, pure scoring, and assessments stored on a patient (which raise
 //! crisis alerts on suicide-risk flags).
 
+use crate::ids::Ids;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Action, Part, Role};
+use openiop_core::id::{AlertId, PatientId};
 use openiop_core::instrument::{self, Instrument, Score};
 use openiop_store::Instant;
 use openiop_store::clinical::{self, Alert, Assessment};
@@ -203,7 +205,7 @@ impl AssessmentJson {
 pub async fn administer(
     state: &AppState,
     caller: &Caller,
-    patient_id: &str,
+    patient_id: PatientId,
     body: &AssessmentBody,
 ) -> ApiResult<AssessmentJson> {
     let patient = open_patient(
@@ -298,12 +300,12 @@ pub async fn administer(
 pub async fn post_assessment(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<AssessmentBody>,
 ) -> ApiResult<(StatusCode, Json<AssessmentJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(administer(&state, &caller, &id, &body).await?),
+        Json(administer(&state, &caller, id, &body).await?),
     ))
 }
 
@@ -317,13 +319,13 @@ pub struct AssessmentQuery {
 pub async fn list_assessments(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiQuery(query): ApiQuery<AssessmentQuery>,
 ) -> ApiResult<Json<ListPage<AssessmentJson>>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Assessments,
         Access::Read,
         "assessment.list",
@@ -430,10 +432,10 @@ pub struct AcknowledgeBody {
 pub async fn acknowledge(
     state: &AppState,
     caller: &Caller,
-    alert_id: &str,
+    alert_id: AlertId,
     body: &AcknowledgeBody,
 ) -> ApiResult<AlertJson> {
-    let id = openiop_core::id::parse_id(alert_id).ok_or(ApiError::NotFound)?;
+    let id = alert_id.uuid();
     let mut conn = state.store.read().await?;
     let alert = clinical::find_alert(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -442,7 +444,7 @@ pub async fn acknowledge(
     open_patient(
         state,
         caller,
-        &alert.patient_id.to_string(),
+        PatientId::from_uuid(alert.patient_id),
         Part::Assessments,
         Access::Write,
         "alert.acknowledge",
@@ -486,8 +488,8 @@ pub async fn acknowledge(
 pub async fn post_acknowledge(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<AlertId>,
     ApiJson(body): ApiJson<AcknowledgeBody>,
 ) -> ApiResult<Json<AlertJson>> {
-    Ok(Json(acknowledge(&state, &caller, &id, &body).await?))
+    Ok(Json(acknowledge(&state, &caller, id, &body).await?))
 }

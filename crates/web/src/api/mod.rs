@@ -34,6 +34,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::{Access, Action, Decision, Part, decide};
 use openiop_core::audit::Outcome;
+use openiop_core::id::{PatientId, UserId};
 use openiop_store::patients::{self as store_patients, Patient};
 use serde::Serialize;
 use uuid::Uuid;
@@ -89,12 +90,12 @@ pub async fn require(
 pub async fn open_patient(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     part: Part,
     access: Access,
     action: &str,
 ) -> ApiResult<Patient> {
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -229,9 +230,19 @@ pub async fn staff_in_org(
     organization_id: Uuid,
     text: &str,
 ) -> ApiResult<Option<Uuid>> {
-    let Some(id) = openiop_core::id::parse_id(text) else {
-        return Ok(None);
-    };
+    match text.parse::<UserId>() {
+        Ok(id) => staff_member(state, organization_id, id).await,
+        Err(_) => Ok(None),
+    }
+}
+
+/// The active staff member of an organization with this id, if there is one.
+pub async fn staff_member(
+    state: &AppState,
+    organization_id: Uuid,
+    id: UserId,
+) -> ApiResult<Option<Uuid>> {
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let user = openiop_store::auth::find_user(&mut conn.db(), organization_id, id).await?;
     Ok(user.filter(|u| u.role.is_staff() && u.active).map(|u| u.id))
@@ -253,9 +264,9 @@ pub async fn local_today(state: &AppState, caller: &Caller) -> ApiResult<time::D
 }
 
 /// Parses an id from a request body, naming the field when it is not one.
-pub fn body_id(field: &str, text: &str) -> ApiResult<Uuid> {
-    openiop_core::id::parse_id(text)
-        .ok_or_else(|| openiop_core::Invalid::one(field, "must be an id (UUID)").into())
+pub fn body_id<T: std::str::FromStr>(field: &str, text: &str) -> ApiResult<T> {
+    text.parse()
+        .map_err(|_| openiop_core::Invalid::one(field, "must be an id (UUID)").into())
 }
 
 /// `GET /healthz`: the process is up.

@@ -3,11 +3,13 @@
 //! clinician's review; false positives with a reason), the last use that counts, and the
 //! seeded random testing draw.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Action, Part};
+use openiop_core::id::{DrugTestId, MedicationId, PatientId};
 use openiop_core::monitoring::{self, Outcome};
 use openiop_core::validate::Check;
 use openiop_store::Instant;
@@ -93,10 +95,10 @@ async fn write_event(
 pub async fn post_medication(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<MedicationBody>,
 ) -> ApiResult<(StatusCode, Json<MedicationJson>)> {
-    let medication = add_medication(&state, &caller, &id, &body).await?;
+    let medication = add_medication(&state, &caller, id, &body).await?;
     Ok((StatusCode::CREATED, Json(medication.into())))
 }
 
@@ -105,7 +107,7 @@ pub async fn post_medication(
 pub async fn add_medication(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &MedicationBody,
 ) -> ApiResult<Medication> {
     let patient = open_patient(
@@ -164,12 +166,12 @@ pub async fn add_medication(
 pub async fn list_medications(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<MedicationJson>>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Medications,
         Access::Read,
         "medication.list",
@@ -193,20 +195,18 @@ pub struct StopBody {
 pub async fn post_stop(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, medication_id)): Path<(String, String)>,
+    Ids((id, medication_id)): Ids<(PatientId, MedicationId)>,
     ApiJson(body): ApiJson<StopBody>,
 ) -> ApiResult<Json<MedicationJson>> {
-    Ok(Json(
-        stop(&state, &caller, &id, &medication_id, &body).await?,
-    ))
+    Ok(Json(stop(&state, &caller, id, medication_id, &body).await?))
 }
 
 /// `POST /api/v1/patients/{id}/medications/{medication_id}/stop`
 pub async fn stop(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    medication_id: &str,
+    id: PatientId,
+    medication_id: MedicationId,
     body: &StopBody,
 ) -> ApiResult<MedicationJson> {
     let patient = open_patient(
@@ -218,7 +218,7 @@ pub async fn stop(
         "medication.stop",
     )
     .await?;
-    let medication_id = openiop_core::id::parse_id(medication_id).ok_or(ApiError::NotFound)?;
+    let medication_id = medication_id.uuid();
     let mut conn = state.store.read().await?;
     let current = store::medications_of(&mut conn.db(), patient.id)
         .await?
@@ -448,12 +448,12 @@ pub fn test_json(t: DrugTest, results: &[TestResult]) -> TestJson {
 pub async fn post_test(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<TestBody>,
 ) -> ApiResult<(StatusCode, Json<TestJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(record_test(&state, &caller, &id, &body).await?),
+        Json(record_test(&state, &caller, id, &body).await?),
     ))
 }
 
@@ -462,7 +462,7 @@ pub async fn post_test(
 pub async fn record_test(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &TestBody,
 ) -> ApiResult<TestJson> {
     let patient = open_patient(
@@ -586,12 +586,12 @@ pub struct TestsJson {
 pub async fn list_tests(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<TestsJson>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Results,
         Access::Read,
         "drug_test.list",
@@ -624,11 +624,11 @@ pub struct ReviewBody {
 pub async fn post_review(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, test_id, analyte)): Path<(String, String, String)>,
+    Ids((id, test_id, analyte)): Ids<(PatientId, DrugTestId, String)>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> ApiResult<Json<TestJson>> {
     Ok(Json(
-        review(&state, &caller, (&id, &test_id, &analyte), &body).await?,
+        review(&state, &caller, (id, test_id, &analyte), &body).await?,
     ))
 }
 
@@ -636,7 +636,7 @@ pub async fn post_review(
 pub async fn review(
     state: &AppState,
     caller: &Caller,
-    (id, test_id, analyte): (&str, &str, &str),
+    (id, test_id, analyte): (PatientId, DrugTestId, &str),
     body: &ReviewBody,
 ) -> ApiResult<TestJson> {
     let patient = open_patient(
@@ -648,7 +648,7 @@ pub async fn review(
         "drug_test.review",
     )
     .await?;
-    let test_id = openiop_core::id::parse_id(test_id).ok_or(ApiError::NotFound)?;
+    let test_id = test_id.uuid();
     let mut check = Check::new();
     if !["confirmed", "false_positive"].contains(&body.review.as_str()) {
         check.fail("review", "must be confirmed or false_positive");
@@ -722,10 +722,10 @@ pub struct DrawJson {
 pub async fn post_draw(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<DrawBody>,
 ) -> ApiResult<(StatusCode, Json<DrawJson>)> {
-    let (status, drawn) = draw(&state, &caller, &id, &body).await?;
+    let (status, drawn) = draw(&state, &caller, id, &body).await?;
     Ok((status, Json(drawn)))
 }
 
@@ -734,7 +734,7 @@ pub async fn post_draw(
 pub async fn draw(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &DrawBody,
 ) -> ApiResult<(StatusCode, DrawJson)> {
     let patient = open_patient(

@@ -4,12 +4,14 @@
 //! the program requires it), late entries, documentation latency, and SUD counseling notes
 //! kept apart (their author and the named readers only).
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Action, Part, Role};
 use openiop_core::attendance::Status;
+use openiop_core::id::{NoteId, PatientId, SessionId, UserId};
 use openiop_core::notes::{
     self, GroupNote, NoteFormat, NoteKind, NoteStatus, Sections, check_sections,
 };
@@ -136,7 +138,7 @@ async fn may_read(state: &AppState, caller: &Caller, n: &Note) -> ApiResult<bool
 pub async fn list(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     counseling_notes: bool,
 ) -> ApiResult<(Patient, Vec<NoteJson>)> {
     let action = if counseling_notes {
@@ -183,9 +185,9 @@ pub async fn list(
 pub async fn list_notes(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<NoteJson>>> {
-    let (_, items) = list(&state, &caller, &id, false).await?;
+    let (_, items) = list(&state, &caller, id, false).await?;
     Ok(Json(ListPage::whole(items)))
 }
 
@@ -193,9 +195,9 @@ pub async fn list_notes(
 pub async fn list_counseling_notes(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<NoteJson>>> {
-    let (_, items) = list(&state, &caller, &id, true).await?;
+    let (_, items) = list(&state, &caller, id, true).await?;
     Ok(Json(ListPage::whole(items)))
 }
 
@@ -299,7 +301,7 @@ async fn start_draft(
 pub async fn create(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &NewNoteBody,
 ) -> ApiResult<NoteJson> {
     let patient =
@@ -330,7 +332,7 @@ pub async fn create(
 pub async fn create_counseling(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &NewCounselingNoteBody,
 ) -> ApiResult<NoteJson> {
     let patient = open_patient(
@@ -375,12 +377,12 @@ pub async fn create_counseling(
 pub async fn post_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<NewNoteBody>,
 ) -> ApiResult<(StatusCode, Json<NoteJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(create(&state, &caller, &id, &body).await?),
+        Json(create(&state, &caller, id, &body).await?),
     ))
 }
 
@@ -388,12 +390,12 @@ pub async fn post_note(
 pub async fn post_counseling_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<NewCounselingNoteBody>,
 ) -> ApiResult<(StatusCode, Json<NoteJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(create_counseling(&state, &caller, &id, &body).await?),
+        Json(create_counseling(&state, &caller, id, &body).await?),
     ))
 }
 
@@ -403,14 +405,14 @@ pub async fn post_counseling_note(
 pub async fn open_note(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    note_id: &str,
+    id: PatientId,
+    note_id: NoteId,
     access: Access,
     action: &str,
 ) -> ApiResult<(Patient, Note, Vec<Addendum>)> {
     // Read-only look-up first, to learn which side of the record the note is on.
-    let note_id = openiop_core::id::parse_id(note_id).ok_or(ApiError::NotFound)?;
-    let patient_id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let note_id = note_id.uuid();
+    let patient_id = id.uuid();
     let mut conn = state.store.read().await?;
     let found =
         store::find_note(&mut conn.db(), caller.organization_id, patient_id, note_id).await?;
@@ -434,10 +436,10 @@ pub async fn open_note(
 pub async fn get_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, note_id)): Path<(String, String)>,
+    Ids((id, note_id)): Ids<(PatientId, NoteId)>,
 ) -> ApiResult<Json<NoteJson>> {
     let (_, note, addenda) =
-        open_note(&state, &caller, &id, &note_id, Access::Read, "note.read").await?;
+        open_note(&state, &caller, id, note_id, Access::Read, "note.read").await?;
     Ok(Json(NoteJson::new(&note, &addenda)))
 }
 
@@ -478,8 +480,8 @@ fn format_of(note: &Note) -> ApiResult<NoteFormat> {
 pub async fn update(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    note_id: &str,
+    id: PatientId,
+    note_id: NoteId,
     sections: &Sections,
 ) -> ApiResult<NoteJson> {
     let (_, note, addenda) =
@@ -510,11 +512,11 @@ pub async fn update(
 pub async fn put_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, note_id)): Path<(String, String)>,
+    Ids((id, note_id)): Ids<(PatientId, NoteId)>,
     ApiJson(body): ApiJson<UpdateNoteBody>,
 ) -> ApiResult<Json<NoteJson>> {
     Ok(Json(
-        update(&state, &caller, &id, &note_id, &body.sections).await?,
+        update(&state, &caller, id, note_id, &body.sections).await?,
     ))
 }
 
@@ -523,8 +525,8 @@ pub async fn put_note(
 pub async fn sign(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    note_id: &str,
+    id: PatientId,
+    note_id: NoteId,
 ) -> ApiResult<NoteJson> {
     let (patient, note, addenda) =
         open_note(state, caller, id, note_id, Access::Write, "note.sign").await?;
@@ -612,17 +614,17 @@ pub(crate) async fn cosigner_under(
 pub async fn post_sign(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, note_id)): Path<(String, String)>,
+    Ids((id, note_id)): Ids<(PatientId, NoteId)>,
 ) -> ApiResult<Json<NoteJson>> {
-    Ok(Json(sign(&state, &caller, &id, &note_id).await?))
+    Ok(Json(sign(&state, &caller, id, note_id).await?))
 }
 
 /// Co-signs a signed note: only the supervisor it names, once.
 pub async fn cosign(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    note_id: &str,
+    id: PatientId,
+    note_id: NoteId,
 ) -> ApiResult<NoteJson> {
     let (_, note, addenda) =
         open_note(state, caller, id, note_id, Access::Write, "note.cosign").await?;
@@ -655,9 +657,9 @@ pub async fn cosign(
 pub async fn post_cosign(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, note_id)): Path<(String, String)>,
+    Ids((id, note_id)): Ids<(PatientId, NoteId)>,
 ) -> ApiResult<Json<NoteJson>> {
-    Ok(Json(cosign(&state, &caller, &id, &note_id).await?))
+    Ok(Json(cosign(&state, &caller, id, note_id).await?))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -671,8 +673,8 @@ pub struct AddendumBody {
 pub async fn add_addendum(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    note_id: &str,
+    id: PatientId,
+    note_id: NoteId,
     text: &str,
 ) -> ApiResult<NoteJson> {
     let (_, note, mut addenda) =
@@ -705,12 +707,12 @@ pub async fn add_addendum(
 pub async fn post_addendum(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, note_id)): Path<(String, String)>,
+    Ids((id, note_id)): Ids<(PatientId, NoteId)>,
     ApiJson(body): ApiJson<AddendumBody>,
 ) -> ApiResult<(StatusCode, Json<NoteJson>)> {
     Ok((
         StatusCode::CREATED,
-        Json(add_addendum(&state, &caller, &id, &note_id, &body.text).await?),
+        Json(add_addendum(&state, &caller, id, note_id, &body.text).await?),
     ))
 }
 
@@ -760,10 +762,10 @@ pub struct SignedCopy {
 async fn open_group_session(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: SessionId,
     action: &str,
 ) -> ApiResult<Session> {
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let session = store_sessions::find_session(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -830,7 +832,11 @@ fn audit_each(
 
 /// Reads a session's group note, or a new one prefilled from the session and its
 /// attendance. One audit event per attendee shown.
-pub async fn group_note(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupNoteJson> {
+pub async fn group_note(
+    state: &AppState,
+    caller: &Caller,
+    id: SessionId,
+) -> ApiResult<GroupNoteJson> {
     let session = open_group_session(state, caller, id, "group_note.read").await?;
     let people = attendees(state, caller, &session, Access::Read).await?;
     let mut conn = state.store.read().await?;
@@ -896,9 +902,9 @@ pub async fn group_note(state: &AppState, caller: &Caller, id: &str) -> ApiResul
 pub async fn get_group_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
 ) -> ApiResult<Json<GroupNoteJson>> {
-    Ok(Json(group_note(&state, &caller, &id).await?))
+    Ok(Json(group_note(&state, &caller, id).await?))
 }
 
 /// Saves a group note, and signs it when `sign` is set: one signed note per attendee, each
@@ -906,7 +912,7 @@ pub async fn get_group_note(
 pub async fn save_group_note(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: SessionId,
     body: &GroupNote,
     sign: bool,
 ) -> ApiResult<GroupNoteJson> {
@@ -1019,11 +1025,11 @@ pub async fn save_group_note(
 pub async fn put_group_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
     ApiJson(body): ApiJson<GroupNote>,
 ) -> ApiResult<Json<GroupNoteJson>> {
     Ok(Json(
-        save_group_note(&state, &caller, &id, &body, false).await?,
+        save_group_note(&state, &caller, id, &body, false).await?,
     ))
 }
 
@@ -1031,11 +1037,11 @@ pub async fn put_group_note(
 pub async fn post_group_note_sign(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
     ApiJson(body): ApiJson<GroupNote>,
 ) -> ApiResult<Json<GroupNoteJson>> {
     Ok(Json(
-        save_group_note(&state, &caller, &id, &body, true).await?,
+        save_group_note(&state, &caller, id, &body, true).await?,
     ))
 }
 
@@ -1118,11 +1124,11 @@ pub struct SupervisorBody {
 pub async fn set_supervisor(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: UserId,
     supervisor: Option<&str>,
 ) -> ApiResult<serde_json::Value> {
     require(state, caller, Action::ManageUsers, "user.supervisor").await?;
-    let user = super::staff_in_org(state, caller.organization_id, id)
+    let user = super::staff_member(state, caller.organization_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let supervisor_id = match supervisor {
@@ -1158,11 +1164,11 @@ pub async fn set_supervisor(
 pub async fn put_supervisor(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<UserId>,
     ApiJson(body): ApiJson<SupervisorBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(
-        set_supervisor(&state, &caller, &id, body.supervisor_id.as_deref()).await?,
+        set_supervisor(&state, &caller, id, body.supervisor_id.as_deref()).await?,
     ))
 }
 

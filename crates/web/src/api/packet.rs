@@ -2,11 +2,13 @@
 //! Both carry the 42 CFR 2.32 notice and a copy of the consent, and only the parts of the
 //! record the disclosure released; the bundle is labelled with the Part 2 security labels.
 
-use axum::extract::{Path, State};
+use crate::ids::Ids;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use openiop_core::access::{Access, Part};
 use openiop_core::consent::{self, Consent};
+use openiop_core::id::{DisclosureId, PatientId};
 use openiop_core::validate::format_date;
 use openiop_store::Instant;
 use openiop_store::clinical::Assessment;
@@ -46,12 +48,12 @@ struct Released {
 async fn released(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    disclosure_id: &str,
+    id: PatientId,
+    disclosure_id: DisclosureId,
     action: &str,
 ) -> ApiResult<Released> {
     let patient = open_patient(state, caller, id, Part::Notes, Access::Read, action).await?;
-    let disclosure_id = openiop_core::id::parse_id(disclosure_id).ok_or(ApiError::NotFound)?;
+    let disclosure_id = disclosure_id.uuid();
     let since = Instant::new(time::OffsetDateTime::UNIX_EPOCH);
     let org = caller.organization_id;
     let mut conn = state.store.read().await?;
@@ -373,9 +375,9 @@ fn packet_bundle(r: &Released) -> Value {
 pub async fn get_packet(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, disclosure_id)): Path<(String, String)>,
+    Ids((id, disclosure_id)): Ids<(PatientId, DisclosureId)>,
 ) -> ApiResult<Response> {
-    let r = released(&state, &caller, &id, &disclosure_id, "disclosure.packet").await?;
+    let r = released(&state, &caller, id, disclosure_id, "disclosure.packet").await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
         packet_html(&r),
@@ -388,9 +390,9 @@ pub async fn get_packet(
 pub async fn get_bundle(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, disclosure_id)): Path<(String, String)>,
+    Ids((id, disclosure_id)): Ids<(PatientId, DisclosureId)>,
 ) -> ApiResult<Response> {
-    let r = released(&state, &caller, &id, &disclosure_id, "disclosure.bundle").await?;
+    let r = released(&state, &caller, id, disclosure_id, "disclosure.bundle").await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/fhir+json")],
         packet_bundle(&r).to_string(),

@@ -1,11 +1,13 @@
 //! Patients, their episodes of care and care teams.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openiop_core::access::{Access, Action, Part, Role};
+use openiop_core::id::PatientId;
 use openiop_core::patient::{NewPatient, PatientForm, fold};
 use openiop_core::program::parse_admission;
 use openiop_core::validate::format_date;
@@ -117,12 +119,12 @@ pub async fn post_patient(
 pub async fn get_patient(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<PatientJson>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Demographics,
         Access::Read,
         "patient.read",
@@ -254,7 +256,7 @@ pub struct EpisodeBody {
 pub async fn admit(
     state: &AppState,
     caller: &Caller,
-    patient_id: &str,
+    patient_id: PatientId,
     body: &EpisodeBody,
 ) -> ApiResult<Episode> {
     let patient = open_patient(
@@ -333,22 +335,22 @@ pub async fn admit(
 pub async fn post_episode(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<EpisodeBody>,
 ) -> ApiResult<(StatusCode, Json<EpisodeJson>)> {
-    let episode = admit(&state, &caller, &id, &body).await?;
+    let episode = admit(&state, &caller, id, &body).await?;
     Ok((StatusCode::CREATED, Json(episode.into())))
 }
 
 pub async fn list_episodes(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<ListPage<EpisodeJson>>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Admissions,
         Access::Read,
         "episode.list",
@@ -400,7 +402,7 @@ pub struct TeamBody {
 pub async fn set_team(
     state: &AppState,
     caller: &Caller,
-    patient_id: &str,
+    patient_id: PatientId,
     body: &TeamBody,
 ) -> ApiResult<TeamJson> {
     let patient = open_patient(
@@ -473,21 +475,21 @@ pub async fn set_team(
 pub async fn put_team(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<TeamBody>,
 ) -> ApiResult<Json<TeamJson>> {
-    Ok(Json(set_team(&state, &caller, &id, &body).await?))
+    Ok(Json(set_team(&state, &caller, id, &body).await?))
 }
 
 pub async fn get_team(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<TeamJson>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::CareTeam,
         Access::Read,
         "care_team.read",

@@ -1,10 +1,12 @@
 //! Level-of-care placement: the pure recommendation, and decisions kept on an episode.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Action, Part};
+use openiop_core::id::{EpisodeId, PatientId};
 use openiop_core::placement::{
     self, CareLevel, Dimension, PlacementForm, PlacementInput, Recommendation,
 };
@@ -156,8 +158,8 @@ impl From<Placement> for PlacementJson {
 pub async fn decide(
     state: &AppState,
     caller: &Caller,
-    patient_id: &str,
-    episode_id: &str,
+    patient_id: PatientId,
+    episode_id: EpisodeId,
     body: &DecisionBody,
 ) -> ApiResult<Placement> {
     let patient = open_patient(
@@ -172,8 +174,9 @@ pub async fn decide(
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
     drop(conn);
-    let episode = openiop_core::id::parse_id(episode_id)
-        .and_then(|id| episodes.into_iter().find(|e| e.id == id))
+    let episode = episodes
+        .into_iter()
+        .find(|e| episode_id == e.id)
         .ok_or(crate::error::ApiError::NotFound)?;
     let question = PlacementBody {
         age: body.age,
@@ -272,10 +275,10 @@ pub async fn decide(
 pub async fn post_decision(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<(StatusCode, Json<PlacementJson>)> {
-    let row = decide(&state, &caller, &id, &episode_id, &body).await?;
+    let row = decide(&state, &caller, id, episode_id, &body).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -283,19 +286,18 @@ pub async fn post_decision(
 pub async fn list_decisions(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
 ) -> ApiResult<Json<ListPage<PlacementJson>>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Assessments,
         Access::Read,
         "placement.list",
     )
     .await?;
-    let episode =
-        openiop_core::id::parse_id(&episode_id).ok_or(crate::error::ApiError::NotFound)?;
+    let episode = episode_id.uuid();
     let mut conn = state.store.read().await?;
     let rows = clinical::placements_of(&mut conn.db(), episode).await?;
     let rows = rows

@@ -2,6 +2,8 @@
 //! intensity plans (tapering, with the level's floor), the psychoeducation curriculum, and
 //! the weekly intensity that counts hours against them.
 
+use crate::ids::Ids;
+use openiop_core::id::{EpisodeId, PatientId};
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
@@ -219,17 +221,17 @@ pub fn check_windows(windows: &[WindowJson]) -> Result<Vec<Window>, Invalid> {
 pub async fn put_availability(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(body): ApiJson<AvailabilityBody>,
 ) -> ApiResult<Json<AvailabilityJson>> {
-    Ok(Json(set_availability(&state, &caller, &id, &body).await?))
+    Ok(Json(set_availability(&state, &caller, id, &body).await?))
 }
 
 /// Replaces a patient's availability (API and pages).
 pub async fn set_availability(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     body: &AvailabilityBody,
 ) -> ApiResult<AvailabilityJson> {
     let patient = open_patient(
@@ -275,12 +277,12 @@ pub async fn save_availability(
 pub async fn get_availability(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<AvailabilityJson>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Schedule,
         Access::Read,
         "availability.read",
@@ -347,12 +349,13 @@ async fn episode_and_track(
     state: &AppState,
     caller: &Caller,
     patient_id: Uuid,
-    episode_id: &str,
+    episode_id: EpisodeId,
 ) -> ApiResult<(Episode, organization::Track)> {
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient_id).await?;
-    let episode = openiop_core::id::parse_id(episode_id)
-        .and_then(|i| episodes.into_iter().find(|e| e.id == i))
+    let episode = episodes
+        .into_iter()
+        .find(|e| episode_id == e.id)
         .ok_or(ApiError::NotFound)?;
     let track = organization::find_track(&mut conn.db(), caller.organization_id, episode.track_id)
         .await?
@@ -382,11 +385,11 @@ pub fn parse_stored(stored: &StoredPlan, track: &organization::Track) -> Option<
 pub async fn put_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
     ApiJson(body): ApiJson<PlanBody>,
 ) -> ApiResult<Json<PlanJson>> {
     Ok(Json(
-        set_plan(&state, &caller, &id, &episode_id, &body).await?,
+        set_plan(&state, &caller, id, episode_id, &body).await?,
     ))
 }
 
@@ -394,8 +397,8 @@ pub async fn put_plan(
 pub async fn set_plan(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     body: &PlanBody,
 ) -> ApiResult<PlanJson> {
     let patient = open_patient(
@@ -447,18 +450,18 @@ pub async fn set_plan(
 pub async fn get_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
 ) -> ApiResult<Json<PlanJson>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Plans,
         Access::Read,
         "intensity_plan.read",
     )
     .await?;
-    let (episode, track) = episode_and_track(&state, &caller, patient.id, &episode_id).await?;
+    let (episode, track) = episode_and_track(&state, &caller, patient.id, episode_id).await?;
     let mut conn = state.store.read().await?;
     let stored = schedule_store::current_plan(&mut conn.db(), episode.id)
         .await?
@@ -654,13 +657,13 @@ pub struct IntensityJson {
 pub async fn get_intensity(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiQuery(query): ApiQuery<WeekQuery>,
 ) -> ApiResult<Json<IntensityJson>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Attendance,
         Access::Read,
         "intensity.read",
@@ -688,13 +691,13 @@ pub async fn get_intensity(
 pub async fn get_week(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiQuery(query): ApiQuery<WeekQuery>,
 ) -> ApiResult<Json<WeekIntensity>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Attendance,
         Access::Read,
         "intensity.read",
@@ -884,12 +887,12 @@ pub async fn topics_needed(
 pub async fn get_patient_curriculum(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<NeededJson>> {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Schedule,
         Access::Read,
         "curriculum.needed",

@@ -1,9 +1,11 @@
 //! The safety plan and the relapse-prevention plan: versioned care documents of a patient
 //! (every save a new version), readable by the patient and their team, written by clinicians.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use openiop_core::access::{Access, Part};
+use openiop_core::id::PatientId;
 use openiop_core::safety::{RelapsePlan, SafetyPlan};
 use openiop_store::Instant;
 use openiop_store::records::{self, CareDocument};
@@ -62,7 +64,7 @@ fn document_json<T: CareKind>(d: &CareDocument) -> ApiResult<DocumentJson<T>> {
 pub async fn save<T: CareKind>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     plan: &T,
 ) -> ApiResult<DocumentJson<T>> {
     let patient = open_patient(
@@ -106,7 +108,7 @@ pub async fn save<T: CareKind>(
 pub async fn current<T: CareKind>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
 ) -> ApiResult<Option<DocumentJson<T>>> {
     let patient = open_patient(
         state,
@@ -126,19 +128,19 @@ pub async fn current<T: CareKind>(
 pub async fn put_safety_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(plan): ApiJson<SafetyPlan>,
 ) -> ApiResult<Json<DocumentJson<SafetyPlan>>> {
-    Ok(Json(save(&state, &caller, &id, &plan).await?))
+    Ok(Json(save(&state, &caller, id, &plan).await?))
 }
 
 /// `GET /api/v1/patients/{id}/safety-plan` -> the current version, 404 when none.
 pub async fn get_safety_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<DocumentJson<SafetyPlan>>> {
-    current(&state, &caller, &id)
+    current(&state, &caller, id)
         .await?
         .map(Json)
         .ok_or(ApiError::NotFound)
@@ -148,19 +150,19 @@ pub async fn get_safety_plan(
 pub async fn put_relapse_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
     ApiJson(plan): ApiJson<RelapsePlan>,
 ) -> ApiResult<Json<DocumentJson<RelapsePlan>>> {
-    Ok(Json(save(&state, &caller, &id, &plan).await?))
+    Ok(Json(save(&state, &caller, id, &plan).await?))
 }
 
 /// `GET /api/v1/patients/{id}/relapse-prevention-plan` -> the current version, 404 when none.
 pub async fn get_relapse_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<PatientId>,
 ) -> ApiResult<Json<DocumentJson<RelapsePlan>>> {
-    current(&state, &caller, &id)
+    current(&state, &caller, id)
         .await?
         .map(Json)
         .ok_or(ApiError::NotFound)

@@ -1,11 +1,13 @@
 //! Dated sessions, enrollments, attendance and weekly intensity (API.md "Sessions,
 //! attendance and intensity").
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::{Access, Action, Part};
 use openiop_core::attendance::{self, SESSION_KINDS, Status};
+use openiop_core::id::{PatientId, SessionId, SessionTemplateId};
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
 use openiop_store::schedule::{self as schedule_store, Booked};
@@ -456,11 +458,11 @@ pub async fn book_appointment(
     body: &AppointmentBody,
 ) -> ApiResult<Session> {
     require(state, caller, Action::ManageSchedule, "appointment.create").await?;
-    let patient_id = super::body_id("patient_id", &body.patient_id)?;
+    let patient_id: PatientId = super::body_id("patient_id", &body.patient_id)?;
     let patient = open_patient(
         state,
         caller,
-        &patient_id.to_string(),
+        patient_id,
         Part::Schedule,
         Access::Write,
         "appointment.create",
@@ -539,9 +541,9 @@ pub async fn book_appointment(
 pub async fn get_session(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
 ) -> ApiResult<Json<SessionJson>> {
-    let session = find(&state, &caller, &id).await?;
+    let session = find(&state, &caller, id).await?;
     let mut conn = state.store.read().await?;
     let enrolled = sessions::enrolled(&mut conn.db(), session.id).await?;
     drop(conn);
@@ -604,8 +606,8 @@ pub async fn list_sessions(
     )))
 }
 
-async fn find(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+async fn find(state: &AppState, caller: &Caller, id: SessionId) -> ApiResult<Session> {
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     sessions::find_session(&mut conn.db(), caller.organization_id, id)
         .await?
@@ -622,15 +624,15 @@ pub struct EnrollmentBody {
 pub async fn post_enrollment(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
     ApiJson(body): ApiJson<EnrollmentBody>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    let session = find(&state, &caller, &id).await?;
-    let patient_id = super::body_id("patient_id", &body.patient_id)?;
+    let session = find(&state, &caller, id).await?;
+    let patient_id: PatientId = super::body_id("patient_id", &body.patient_id)?;
     let patient = open_patient(
         &state,
         &caller,
-        &patient_id.to_string(),
+        patient_id,
         Part::Schedule,
         Access::Write,
         "enrollment.create",
@@ -729,15 +731,15 @@ impl From<Mark> for MarkJson {
 pub async fn post_attendance(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionId>,
     ApiJson(body): ApiJson<AttendanceBody>,
 ) -> ApiResult<Json<MarkJson>> {
-    let session = find(&state, &caller, &id).await?;
-    let patient_id = super::body_id("patient_id", &body.patient_id)?;
+    let session = find(&state, &caller, id).await?;
+    let patient_id: PatientId = super::body_id("patient_id", &body.patient_id)?;
     let patient = open_patient(
         &state,
         &caller,
-        &patient_id.to_string(),
+        patient_id,
         Part::Attendance,
         Access::Write,
         "attendance.mark",
@@ -973,10 +975,10 @@ pub struct ExpandBody {
 pub async fn post_expand(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Ids(id): Ids<SessionTemplateId>,
     ApiJson(body): ApiJson<ExpandBody>,
 ) -> ApiResult<(StatusCode, Json<super::ListPage<SessionJson>>)> {
-    let created = expand_template(&state, &caller, &id, &body).await?;
+    let created = expand_template(&state, &caller, id, &body).await?;
     Ok((
         StatusCode::CREATED,
         Json(super::ListPage::whole(
@@ -992,7 +994,7 @@ pub async fn post_expand(
 pub async fn expand_template(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: SessionTemplateId,
     body: &ExpandBody,
 ) -> ApiResult<Vec<Session>> {
     require(
@@ -1002,7 +1004,7 @@ pub async fn expand_template(
         "session_template.expand",
     )
     .await?;
-    let id = openiop_core::id::parse_id(id).ok_or(ApiError::NotFound)?;
+    let id = id.uuid();
     let mut conn = state.store.read().await?;
     let template = sessions::find_template(&mut conn.db(), caller.organization_id, id)
         .await?

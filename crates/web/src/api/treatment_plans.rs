@@ -3,10 +3,12 @@
 //! signatures, the supervisor's co-signature where the program requires it, and the review
 //! date of the version in force.
 
+use crate::ids::Ids;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Part, Role};
+use openiop_core::id::{EpisodeId, PatientId};
 use openiop_core::treatment_plan::{self as core_plan, Plan, PlanStatus, Signatures};
 use openiop_store::Instant;
 use openiop_store::patients::Patient;
@@ -81,8 +83,8 @@ impl PlanJson {
 async fn open(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     access: Access,
     action: &str,
 ) -> ApiResult<(Patient, Uuid, Vec<PlanVersion>)> {
@@ -97,8 +99,8 @@ async fn open(
 pub async fn versions(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
 ) -> ApiResult<(Patient, Uuid, Vec<PlanJson>)> {
     let (patient, episode, rows) = open(
         state,
@@ -118,9 +120,9 @@ pub async fn versions(
 pub async fn get_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
 ) -> ApiResult<Json<PlanJson>> {
-    let (_, _, list) = versions(&state, &caller, &id, &episode_id).await?;
+    let (_, _, list) = versions(&state, &caller, id, episode_id).await?;
     list.into_iter().next().map(Json).ok_or(ApiError::NotFound)
 }
 
@@ -128,9 +130,9 @@ pub async fn get_plan(
 pub async fn list_versions(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
 ) -> ApiResult<Json<ListPage<PlanJson>>> {
-    let (_, _, list) = versions(&state, &caller, &id, &episode_id).await?;
+    let (_, _, list) = versions(&state, &caller, id, episode_id).await?;
     Ok(Json(ListPage::whole(list)))
 }
 
@@ -169,8 +171,8 @@ async fn check_responsible(state: &AppState, caller: &Caller, plan: &Plan) -> Ap
 pub async fn save(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     plan: &Plan,
 ) -> ApiResult<PlanJson> {
     let (patient, episode, rows) = open(
@@ -241,10 +243,10 @@ pub async fn save(
 pub async fn put_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id)): Path<(String, String)>,
+    Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
     ApiJson(plan): ApiJson<Plan>,
 ) -> ApiResult<Json<PlanJson>> {
-    Ok(Json(save(&state, &caller, &id, &episode_id, &plan).await?))
+    Ok(Json(save(&state, &caller, id, episode_id, &plan).await?))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,10 +280,9 @@ async fn put_in_force(
     Ok(())
 }
 
-fn version_of<'a>(rows: &'a [PlanVersion], version: &str) -> ApiResult<&'a PlanVersion> {
-    let n: i32 = version.parse().map_err(|_| ApiError::NotFound)?;
+fn version_of(rows: &[PlanVersion], version: i32) -> ApiResult<&PlanVersion> {
     rows.iter()
-        .find(|v| v.version == n)
+        .find(|v| v.version == version)
         .ok_or(ApiError::NotFound)
 }
 
@@ -290,9 +291,9 @@ fn version_of<'a>(rows: &'a [PlanVersion], version: &str) -> ApiResult<&'a PlanV
 pub async fn sign(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
-    version: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
+    version: i32,
     body: &SignBody,
 ) -> ApiResult<PlanJson> {
     let as_patient = match body.signer.as_str() {
@@ -368,11 +369,11 @@ pub async fn sign(
 pub async fn post_sign(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id, version)): Path<(String, String, String)>,
+    Ids((id, episode_id, version)): Ids<(PatientId, EpisodeId, i32)>,
     ApiJson(body): ApiJson<SignBody>,
 ) -> ApiResult<Json<PlanJson>> {
     Ok(Json(
-        sign(&state, &caller, &id, &episode_id, &version, &body).await?,
+        sign(&state, &caller, id, episode_id, version, &body).await?,
     ))
 }
 
@@ -380,9 +381,9 @@ pub async fn post_sign(
 pub async fn cosign(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
-    version: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
+    version: i32,
 ) -> ApiResult<PlanJson> {
     let (patient, episode, rows) = open(
         state,
@@ -428,10 +429,10 @@ pub async fn cosign(
 pub async fn post_cosign(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, episode_id, version)): Path<(String, String, String)>,
+    Ids((id, episode_id, version)): Ids<(PatientId, EpisodeId, i32)>,
 ) -> ApiResult<Json<PlanJson>> {
     Ok(Json(
-        cosign(&state, &caller, &id, &episode_id, &version).await?,
+        cosign(&state, &caller, id, episode_id, version).await?,
     ))
 }
 

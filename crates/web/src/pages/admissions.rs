@@ -1,12 +1,14 @@
 //! The admissions board: inquiries by stage with time in stage, owner, next step and due
 //! date; one inquiry's page with its moves, booking and admission (with duplicate warning).
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::access::{Action, Relationship, decide};
 use openiop_core::admissions::{self, Stage};
+use openiop_core::id::InquiryId;
 use openiop_core::validate::format_date;
 use openiop_store::auth as users;
 use openiop_store::inquiries::{self, Inquiry};
@@ -175,7 +177,7 @@ struct InquiryPage {
 async fn inquiry_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: InquiryId,
     errors: Vec<openiop_core::FieldError>,
     duplicates: Vec<Patient>,
 ) -> Result<InquiryPage, ApiError> {
@@ -260,17 +262,17 @@ async fn inquiry_page(
 pub async fn detail(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<InquiryId>,
 ) -> PageResult {
     Ok(render(
-        &inquiry_page(&state, &caller, &id, Vec::new(), Vec::new()).await?,
+        &inquiry_page(&state, &caller, id, Vec::new(), Vec::new()).await?,
     ))
 }
 
 async fn after(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: InquiryId,
     result: Result<(), ApiError>,
 ) -> PageResult {
     match result {
@@ -287,47 +289,44 @@ async fn after(
 pub async fn move_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<InquiryId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = MoveBody {
         to: form.get("to").to_owned(),
         note: form.optional("note"),
     };
-    let result = crate::api::admissions::move_inquiry(&state, &caller, &id, &body)
+    let result = crate::api::admissions::move_inquiry(&state, &caller, id, &body)
         .await
         .map(|_| ());
-    after(&state, &caller, &id, result).await
+    after(&state, &caller, id, result).await
 }
 
 /// `POST /admissions/{id}/assign`
 pub async fn assign_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<InquiryId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = AssignmentBody {
         owner_id: form.optional("owner_id"),
         next_step: form.optional("next_step"),
         due_on: form.optional("due_on"),
     };
-    let result = crate::api::admissions::assign(&state, &caller, &id, &body)
+    let result = crate::api::admissions::assign(&state, &caller, id, &body)
         .await
         .map(|_| ());
-    after(&state, &caller, &id, result).await
+    after(&state, &caller, id, result).await
 }
 
 /// `POST /admissions/{id}/evaluation`: the time is local to the first site.
 pub async fn evaluation_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<InquiryId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let mut conn = state.store.read().await?;
     let zone = organization::list_sites(&mut conn.db(), caller.organization_id)
         .await?
@@ -345,20 +344,19 @@ pub async fn evaluation_form(
         at,
         staff_id: form.get("staff_id").to_owned(),
     };
-    let result = crate::api::admissions::book_evaluation(&state, &caller, &id, &body)
+    let result = crate::api::admissions::book_evaluation(&state, &caller, id, &body)
         .await
         .map(|_| ());
-    after(&state, &caller, &id, result).await
+    after(&state, &caller, id, result).await
 }
 
 /// `POST /admissions/{id}/admit`: a new patient (warned of likely duplicates) or a linked one.
 pub async fn admit_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<InquiryId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let link = form.optional("patient_id");
     let body = AdmissionBody {
         patient: link.is_none().then(|| PatientBody {
@@ -377,14 +375,14 @@ pub async fn admit_form(
         },
         allow_duplicate: form.get("allow_duplicate") == "yes",
     };
-    match crate::api::admissions::admit_inquiry(&state, &caller, &id, &body).await {
+    match crate::api::admissions::admit_inquiry(&state, &caller, id, &body).await {
         Ok((patient, _, _)) => Ok(Redirect::to(&format!("/patients/{patient}")).into_response()),
         Err(AdmitError::Duplicates(found)) => {
-            let page = inquiry_page(&state, &caller, &id, Vec::new(), found).await?;
+            let page = inquiry_page(&state, &caller, id, Vec::new(), found).await?;
             Ok((StatusCode::CONFLICT, render(&page)).into_response())
         }
         Err(AdmitError::Api(ApiError::Invalid(invalid))) => {
-            let page = inquiry_page(&state, &caller, &id, invalid.0, Vec::new()).await?;
+            let page = inquiry_page(&state, &caller, id, invalid.0, Vec::new()).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(AdmitError::Api(e)) => Err(e.into()),

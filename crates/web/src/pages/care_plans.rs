@@ -1,11 +1,13 @@
 //! The safety plan and relapse-prevention plan page: the current versions (printable) and,
 //! for clinicians, forms with one entry per line.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use openiop_core::access::{Access, Action, Part, Relationship, decide};
+use openiop_core::id::PatientId;
 use openiop_core::safety::{Contact, RelapsePlan, SafetyPlan};
 
 use super::{Chrome, FormData, PageCaller, PageResult, render};
@@ -45,7 +47,7 @@ impl CarePlansPage {
 async fn page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     message: String,
     errors: Vec<openiop_core::FieldError>,
 ) -> Result<CarePlansPage, ApiError> {
@@ -79,10 +81,10 @@ async fn page(
 pub async fn care_plans(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
     Ok(render(
-        &page(&state, &caller, &id, String::new(), Vec::new()).await?,
+        &page(&state, &caller, id, String::new(), Vec::new()).await?,
     ))
 }
 
@@ -115,7 +117,7 @@ fn contacts(form: &FormData, name: &str) -> Vec<Contact> {
 async fn after<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     outcome: Result<T, ApiError>,
     message: &str,
 ) -> PageResult {
@@ -135,10 +137,9 @@ async fn after<T>(
 pub async fn safety_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let plan = SafetyPlan {
         warning_signs: lines(&form, "warning_signs"),
         internal_coping: lines(&form, "internal_coping"),
@@ -148,18 +149,17 @@ pub async fn safety_submit(
         environment: lines(&form, "environment"),
         reasons_for_living: lines(&form, "reasons_for_living"),
     };
-    let outcome = safety::save(&state, &caller, &id, &plan).await;
-    after(&state, &caller, &id, outcome, "Safety plan saved.").await
+    let outcome = safety::save(&state, &caller, id, &plan).await;
+    after(&state, &caller, id, outcome, "Safety plan saved.").await
 }
 
 /// `POST /patients/{id}/relapse-prevention-plan` (form)
 pub async fn relapse_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let plan = RelapsePlan {
         trigger_people: lines(&form, "trigger_people"),
         trigger_places: lines(&form, "trigger_places"),
@@ -170,11 +170,11 @@ pub async fn relapse_submit(
         support_contacts: contacts(&form, "support_contacts"),
         craving_plan: form.get("craving_plan").to_owned(),
     };
-    let outcome = safety::save(&state, &caller, &id, &plan).await;
+    let outcome = safety::save(&state, &caller, id, &plan).await;
     after(
         &state,
         &caller,
-        &id,
+        id,
         outcome,
         "Relapse-prevention plan saved.",
     )

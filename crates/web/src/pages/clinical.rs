@@ -1,10 +1,12 @@
 //! Clinical pages: administering an instrument (with a live score), crisis alerts, and the
 //! trend of a patient's scores as a server-rendered SVG chart.
 
+use crate::ids::PageIds;
+use openiop_core::id::{AlertId, PatientId};
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use openiop_core::access::{Access, Part};
@@ -17,7 +19,7 @@ use crate::AppState;
 use crate::api::instruments::{ALERT_ACTIONS, AcknowledgeBody, AssessmentBody};
 use crate::api::open_patient;
 use crate::error::ApiError;
-use crate::html::escape as askama_escape;
+use crate::html::escape;
 use crate::json::ApiQuery;
 
 #[derive(Deserialize, Default)]
@@ -134,13 +136,13 @@ fn find_instrument(code: &str) -> Result<&'static Instrument, ApiError> {
 pub async fn new_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     ApiQuery(q): ApiQuery<CodeQuery>,
 ) -> PageResult {
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Assessments,
         Access::Write,
         "assessment.form",
@@ -171,10 +173,12 @@ pub async fn new_form(
 pub async fn preview(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
+    // The path names the chart the form is on; scoring reads nothing of it, but text that
+    // is not a patient id still names nothing (404, as everywhere).
+    PageIds(_chart): PageIds<PatientId>,
     ApiQuery(q): ApiQuery<CodeQuery>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     // Scoring touches no record: a staff tool, like the scoring API.
     crate::api::require(
         &state,
@@ -189,7 +193,7 @@ pub async fn preview(
     let text = live_score(instrument, &answers, sex);
     Ok(Html(format!(
         "<output id=\"live-score\" for=\"assessment\">{}</output>",
-        askama_escape(&text)
+        escape(&text)
     ))
     .into_response())
 }
@@ -198,11 +202,10 @@ pub async fn preview(
 pub async fn submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     ApiQuery(q): ApiQuery<CodeQuery>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let instrument = find_instrument(&q.code)?;
     let answers = answers_from(&form, instrument);
     let mut missing: Vec<openiop_core::FieldError> = answers
@@ -221,7 +224,7 @@ pub async fn submit(
         episode_id: None,
     };
     let result = if missing.is_empty() {
-        crate::api::instruments::administer(&state, &caller, &id, &body)
+        crate::api::instruments::administer(&state, &caller, id, &body)
             .await
             .map(|_| ())
     } else {
@@ -235,7 +238,7 @@ pub async fn submit(
             let patient = open_patient(
                 &state,
                 &caller,
-                &id,
+                id,
                 Part::Assessments,
                 Access::Write,
                 "assessment.form",
@@ -268,15 +271,14 @@ pub async fn submit(
 pub async fn acknowledge(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<AlertId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = AcknowledgeBody {
         action: form.get("action").to_owned(),
         note: form.optional("note"),
     };
-    let alert = crate::api::instruments::acknowledge(&state, &caller, &id, &body).await?;
+    let alert = crate::api::instruments::acknowledge(&state, &caller, id, &body).await?;
     Ok(Redirect::to(&format!("/patients/{}", alert.patient_id)).into_response())
 }
 

@@ -1,12 +1,14 @@
 //! Configuration pages: sites, tracks and users. Everything a clinic needs to set itself up
 //! without demo data.
 
+use crate::ids::PageIds;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::FieldError;
 use openiop_core::access::{Action, Relationship, Role, decide};
+use openiop_core::id::UserId;
 use openiop_core::program::Level;
 use openiop_store::auth::{self as users, User};
 use openiop_store::organization::{self, Site, Track};
@@ -148,7 +150,6 @@ pub async fn create_site(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = SiteBody {
         name: form.get("name").to_owned(),
         time_zone: form.get("time_zone").to_owned(),
@@ -163,7 +164,6 @@ pub async fn create_track(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let mut bad = Vec::new();
     let target_hours = form
         .get("target_hours")
@@ -195,7 +195,6 @@ pub async fn create_room(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = crate::api::program::RoomBody {
         site_id: form.get("site_id").to_owned(),
         name: form.get("name").to_owned(),
@@ -214,7 +213,6 @@ pub async fn set_curriculum(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let topics: Vec<String> = form
         .get("topics")
         .lines()
@@ -297,11 +295,9 @@ pub async fn users(State(state): State<AppState>, PageCaller(caller): PageCaller
 pub async fn revoke_sessions(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    form: FormData,
+    PageIds(id): PageIds<UserId>,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    crate::api::config::revoke_sessions(&state, &caller, &id).await?;
+    crate::api::config::revoke_sessions(&state, &caller, id).await?;
     Ok(Redirect::to("/config/users").into_response())
 }
 
@@ -311,7 +307,6 @@ pub async fn set_security(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     crate::api::session::set_security(&state, &caller, form.get("mfa_required") == "yes").await?;
     Ok(Redirect::to("/config/users").into_response())
 }
@@ -322,11 +317,12 @@ pub async fn set_supervisor(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let result = crate::api::notes::set_supervisor(
         &state,
         &caller,
-        form.get("user_id"),
+        form.get("user_id")
+            .parse()
+            .map_err(|_| ApiError::NotFound)?,
         form.optional("supervisor_id").as_deref(),
     )
     .await
@@ -340,7 +336,6 @@ pub async fn set_counseling_readers(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let result = crate::api::notes::set_readers(&state, &caller, &form.all("user_ids"))
         .await
         .map(|_| ());
@@ -353,7 +348,6 @@ pub async fn create_user(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = UserBody {
         username: form.get("username").to_owned(),
         password: form.get("password").to_owned(),

@@ -1,12 +1,14 @@
 //! The crisis page of a patient: record an event (answering an open crisis alert, escalating
 //! to a placement review), the events and their resolution; and marking a notification read.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::FieldError;
 use openiop_core::crisis::{CrisisInput, KINDS, SEVERITIES};
+use openiop_core::id::{CrisisEventId, NotificationId, PatientId};
 use uuid::Uuid;
 
 use super::{Chrome, FormData, PageCaller, PageResult, render};
@@ -44,7 +46,7 @@ impl CrisisPage {
 async fn page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     message: String,
     errors: Vec<FieldError>,
 ) -> Result<CrisisPage, ApiError> {
@@ -85,17 +87,17 @@ async fn page(
 pub async fn crisis(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
     Ok(render(
-        &page(&state, &caller, &id, String::new(), Vec::new()).await?,
+        &page(&state, &caller, id, String::new(), Vec::new()).await?,
     ))
 }
 
 async fn after<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     outcome: Result<T, ApiError>,
     message: impl FnOnce(T) -> String,
 ) -> PageResult {
@@ -120,10 +122,9 @@ async fn after<T>(
 pub async fn record_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let input = CrisisInput {
         kind: form.get("kind").to_owned(),
         severity: form.get("severity").to_owned(),
@@ -133,8 +134,8 @@ pub async fn record_submit(
         alert_id: form.optional("alert_id"),
         escalate: form.get("escalate") == "yes",
     };
-    let outcome = api::record(&state, &caller, &id, &input).await;
-    after(&state, &caller, &id, outcome, |e| {
+    let outcome = api::record(&state, &caller, id, &input).await;
+    after(&state, &caller, id, outcome, |e| {
         let mut text = format!(
             "Recorded. {} of the care team notified.",
             e.notified.unwrap_or(0)
@@ -151,19 +152,18 @@ pub async fn record_submit(
 pub async fn resolve_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, event_id)): Path<(String, String)>,
+    PageIds((id, event_id)): PageIds<(PatientId, CrisisEventId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let outcome = api::resolve(&state, &caller, &id, &event_id, form.get("resolution")).await;
-    after(&state, &caller, &id, outcome, |_| "Resolved.".to_owned()).await
+    let outcome = api::resolve(&state, &caller, id, event_id, form.get("resolution")).await;
+    after(&state, &caller, id, outcome, |_| "Resolved.".to_owned()).await
 }
 
 /// After a 2.51 disclosure form: the crisis page again, with the outcome.
 pub async fn after_disclosure<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     outcome: Result<T, ApiError>,
 ) -> PageResult {
     after(state, caller, id, outcome, |_| {
@@ -176,10 +176,8 @@ pub async fn after_disclosure<T>(
 pub async fn read_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
-    form: FormData,
+    PageIds(id): PageIds<NotificationId>,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    api::mark_read(&state, &caller, &id).await?;
+    api::mark_read(&state, &caller, id).await?;
     Ok(Redirect::to("/").into_response())
 }

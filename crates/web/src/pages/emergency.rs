@@ -2,13 +2,15 @@
 //! admins, the review queue of broken-glass openings and 2.51 disclosures. The 2.51 form
 //! itself is on a patient's crisis page.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::FieldError;
 use openiop_core::access::Role;
 use openiop_core::emergency::DisclosureInput;
+use openiop_core::id::{EmergencyAccessId, EmergencyDisclosureId, PatientId};
 use openiop_store::emergency::Queue;
 
 use super::{Chrome, FormData, PageCaller, PageResult, render};
@@ -84,9 +86,12 @@ pub async fn break_glass_submit(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let id = form.get("patient_id").trim().to_owned();
-    match api::break_glass(&state, &caller, &id, form.get("reason")).await {
+    let found = crate::api::body_id("patient_id", form.get("patient_id").trim());
+    let opened = match found {
+        Ok(id) => api::break_glass(&state, &caller, id, form.get("reason")).await,
+        Err(err) => Err(err),
+    };
+    match opened {
         Ok(access) => Ok(Redirect::to(&format!("/patients/{}", access.patient_id)).into_response()),
         Err(err) => refused(&state, &caller, err).await,
     }
@@ -96,10 +101,9 @@ async fn review_submit(
     state: &AppState,
     caller: &Caller,
     queue: Queue,
-    id: &str,
+    id: uuid::Uuid,
     form: &FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     match api::review(state, caller, queue, id, form.get("note")).await {
         Ok(()) => Ok(render(
             &page(state, caller, "Review recorded.".into(), Vec::new()).await?,
@@ -112,30 +116,29 @@ async fn review_submit(
 pub async fn access_review_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<EmergencyAccessId>,
     form: FormData,
 ) -> PageResult {
-    review_submit(&state, &caller, Queue::Access, &id, &form).await
+    review_submit(&state, &caller, Queue::Access, id.uuid(), &form).await
 }
 
 /// `POST /emergency-disclosures/{id}/review` (form, admin)
 pub async fn disclosure_review_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<EmergencyDisclosureId>,
     form: FormData,
 ) -> PageResult {
-    review_submit(&state, &caller, Queue::Disclosure, &id, &form).await
+    review_submit(&state, &caller, Queue::Disclosure, id.uuid(), &form).await
 }
 
 /// `POST /patients/{id}/emergency-disclosures` (form, on the crisis page)
 pub async fn disclosure_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let input = DisclosureInput {
         recipient_name: form.get("recipient_name").to_owned(),
         recipient_facility: form.get("recipient_facility").to_owned(),
@@ -143,6 +146,6 @@ pub async fn disclosure_submit(
         information: form.get("information").to_owned(),
         disclosed_at: None,
     };
-    let outcome = api::disclose(&state, &caller, &id, &input).await;
-    super::crisis::after_disclosure(&state, &caller, &id, outcome).await
+    let outcome = api::disclose(&state, &caller, id, &input).await;
+    super::crisis::after_disclosure(&state, &caller, id, outcome).await
 }

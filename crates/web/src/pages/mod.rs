@@ -9,6 +9,7 @@ pub mod clinical;
 pub mod config;
 pub mod crisis;
 pub mod emergency;
+mod form_guard;
 pub mod monitoring;
 pub mod notes;
 pub mod patients;
@@ -19,6 +20,8 @@ pub mod records;
 pub mod schedule;
 pub mod session;
 pub mod treatment_plan;
+
+pub use form_guard::require_form_token;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -65,6 +68,10 @@ impl FromRequestParts<AppState> for PageCaller {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        // Already authenticated, with these same checks, by the form guard.
+        if let Some(crate::idempotency::Authenticated(caller)) = parts.extensions.get() {
+            return Ok(PageCaller(caller.clone()));
+        }
         // Pages only honour the browser session; forms carry their own CSRF token.
         if auth::cookie(&parts.headers, auth::SESSION_COOKIE).is_none() {
             return Err(PageError(ApiError::Unauthenticated));

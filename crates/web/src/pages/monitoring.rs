@@ -1,11 +1,13 @@
 //! The monitoring page of a chart: medications (MAT, naloxone) and drug and alcohol tests
 //! with their flags, reviews and the random testing draw.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use openiop_core::access::{Access, Part};
+use openiop_core::id::{DrugTestId, MedicationId, PatientId};
 use openiop_core::monitoring::ANALYTES;
 use uuid::Uuid;
 
@@ -71,7 +73,7 @@ pub fn check_in_trend(rows: &[openiop_store::checkins::CheckIn], today: time::Da
 async fn page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     message: String,
     errors: Vec<openiop_core::FieldError>,
 ) -> Result<MonitoringPage, ApiError> {
@@ -128,7 +130,7 @@ async fn page(
 async fn after<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     outcome: Result<T, ApiError>,
     message: impl FnOnce(T) -> String,
 ) -> PageResult {
@@ -148,10 +150,10 @@ async fn after<T>(
 pub async fn monitoring(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
     Ok(render(
-        &page(&state, &caller, &id, String::new(), Vec::new()).await?,
+        &page(&state, &caller, id, String::new(), Vec::new()).await?,
     ))
 }
 
@@ -159,10 +161,9 @@ pub async fn monitoring(
 pub async fn medication_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = MedicationBody {
         name: form.get("name").to_owned(),
         dose: form.get("dose").to_owned(),
@@ -171,8 +172,8 @@ pub async fn medication_submit(
         naloxone_on_hand: form.get("naloxone_on_hand") == "yes",
         adherence_note: form.optional("adherence_note"),
     };
-    let outcome = api::add_medication(&state, &caller, &id, &body).await;
-    after(&state, &caller, &id, outcome, |m| {
+    let outcome = api::add_medication(&state, &caller, id, &body).await;
+    after(&state, &caller, id, outcome, |m| {
         format!("Added {}.", m.name)
     })
     .await
@@ -182,10 +183,9 @@ pub async fn medication_submit(
 pub async fn check_in_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let scale = |name: &str| form.get(name).trim().parse::<i64>().unwrap_or(-1);
     let input = openiop_core::checkin::CheckInInput {
         on: form.optional("on"),
@@ -199,8 +199,8 @@ pub async fn check_in_submit(
             .collect(),
         note: form.optional("note"),
     };
-    let outcome = crate::api::checkins::record(&state, &caller, &id, &input).await;
-    after(&state, &caller, &id, outcome, |c| {
+    let outcome = crate::api::checkins::record(&state, &caller, id, &input).await;
+    after(&state, &caller, id, outcome, |c| {
         format!("Check-in for {} recorded.", c.on)
     })
     .await
@@ -210,10 +210,9 @@ pub async fn check_in_submit(
 pub async fn test_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let zone = super::schedule::home_zone(&state, &caller).await?;
     let collected = openiop_core::program::local_to_instant(&zone, form.get("collected_at"))
         .map(|t| crate::times::rfc3339(openiop_store::Instant::new(t)))
@@ -234,8 +233,8 @@ pub async fn test_submit(
         panel: None,
         results,
     };
-    let outcome = api::record_test(&state, &caller, &id, &body).await;
-    after(&state, &caller, &id, outcome, |t| {
+    let outcome = api::record_test(&state, &caller, id, &body).await;
+    after(&state, &caller, id, outcome, |t| {
         if t.flagged {
             "Recorded; some results are flagged.".to_owned()
         } else {
@@ -249,16 +248,15 @@ pub async fn test_submit(
 pub async fn review_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, test_id)): Path<(String, String)>,
+    PageIds((id, test_id)): PageIds<(PatientId, DrugTestId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = ReviewBody {
         review: form.get("review").to_owned(),
         reason: form.optional("reason"),
     };
-    let outcome = api::review(&state, &caller, (&id, &test_id, form.get("analyte")), &body).await;
-    after(&state, &caller, &id, outcome, |_| {
+    let outcome = api::review(&state, &caller, (id, test_id, form.get("analyte")), &body).await;
+    after(&state, &caller, id, outcome, |_| {
         "Review recorded.".to_owned()
     })
     .await
@@ -268,16 +266,15 @@ pub async fn review_submit(
 pub async fn stop_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, medication_id)): Path<(String, String)>,
+    PageIds((id, medication_id)): PageIds<(PatientId, MedicationId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = api::StopBody {
         stopped_on: form.get("stopped_on").to_owned(),
         adherence_note: form.optional("adherence_note"),
     };
-    let outcome = api::stop(&state, &caller, &id, &medication_id, &body).await;
-    after(&state, &caller, &id, outcome, |m| {
+    let outcome = api::stop(&state, &caller, id, medication_id, &body).await;
+    after(&state, &caller, id, outcome, |m| {
         format!("Stopped {}.", m.name)
     })
     .await
@@ -287,17 +284,16 @@ pub async fn stop_submit(
 pub async fn draw_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = api::DrawBody {
         week: form.get("week").to_owned(),
         count: None,
         days: None,
     };
-    let outcome = api::draw(&state, &caller, &id, &body).await;
-    after(&state, &caller, &id, outcome, |(_, d)| {
+    let outcome = api::draw(&state, &caller, id, &body).await;
+    after(&state, &caller, id, outcome, |(_, d)| {
         format!(
             "Testing days for {}: {} (seed {}).",
             d.week,

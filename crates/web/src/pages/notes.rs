@@ -2,13 +2,15 @@
 //! note (edit and sign a draft, co-sign, add an addendum), and a group session's note
 //! (shared narrative, one short entry per attendee, sign into every chart).
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::FieldError;
 use openiop_core::access::{Access, Action, Part, Relationship, decide};
 use openiop_core::attendance;
+use openiop_core::id::{NoteId, PatientId, SessionId};
 use openiop_core::notes::{GroupEntry, GroupNote, NoteFormat, NoteKind, Participation, Sections};
 use openiop_store::Instant;
 use openiop_store::sessions::{self as store_sessions, Whose};
@@ -139,7 +141,7 @@ fn may(caller: &Caller, part: Part, access: Access) -> bool {
 async fn notes_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     errors: Vec<FieldError>,
 ) -> Result<NotesPage, ApiError> {
     let (patient, notes) = api::list(state, caller, id, false).await?;
@@ -203,28 +205,27 @@ fn with_errors<T: Template>(page: T) -> PageResult {
 pub async fn notes(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
-    Ok(render(&notes_page(&state, &caller, &id, Vec::new()).await?))
+    Ok(render(&notes_page(&state, &caller, id, Vec::new()).await?))
 }
 
 /// `POST /patients/{id}/notes` (form): start a session note, then write it on its page.
 pub async fn create_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = NewNoteBody {
         session_id: form.get("session_id").to_owned(),
         format: form.get("format").to_owned(),
         sections: Sections::new(),
     };
-    match api::create(&state, &caller, &id, &body).await {
+    match api::create(&state, &caller, id, &body).await {
         Ok(note) => Ok(Redirect::to(&format!("/patients/{id}/notes/{}", note.id)).into_response()),
         Err(ApiError::Invalid(invalid)) => {
-            with_errors(notes_page(&state, &caller, &id, invalid.0).await?)
+            with_errors(notes_page(&state, &caller, id, invalid.0).await?)
         }
         Err(other) => Err(other.into()),
     }
@@ -234,18 +235,17 @@ pub async fn create_submit(
 pub async fn counseling_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = NewCounselingNoteBody {
         text: form.get("text").to_owned(),
         session_id: None,
     };
-    match api::create_counseling(&state, &caller, &id, &body).await {
+    match api::create_counseling(&state, &caller, id, &body).await {
         Ok(note) => Ok(Redirect::to(&format!("/patients/{id}/notes/{}", note.id)).into_response()),
         Err(ApiError::Invalid(invalid)) => {
-            with_errors(notes_page(&state, &caller, &id, invalid.0).await?)
+            with_errors(notes_page(&state, &caller, id, invalid.0).await?)
         }
         Err(other) => Err(other.into()),
     }
@@ -268,8 +268,8 @@ struct NotePage {
 async fn note_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    note_id: &str,
+    id: PatientId,
+    note_id: NoteId,
     message: String,
     errors: Vec<FieldError>,
 ) -> Result<NotePage, ApiError> {
@@ -306,18 +306,18 @@ async fn note_page(
 pub async fn note(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, note_id)): Path<(String, String)>,
+    PageIds((id, note_id)): PageIds<(PatientId, NoteId)>,
 ) -> PageResult {
     Ok(render(
-        &note_page(&state, &caller, &id, &note_id, String::new(), Vec::new()).await?,
+        &note_page(&state, &caller, id, note_id, String::new(), Vec::new()).await?,
     ))
 }
 
 async fn after_note<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    note_id: &str,
+    id: PatientId,
+    note_id: NoteId,
     outcome: Result<T, ApiError>,
     message: &str,
 ) -> PageResult {
@@ -350,56 +350,52 @@ async fn after_note<T>(
 pub async fn note_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, note_id)): Path<(String, String)>,
+    PageIds((id, note_id)): PageIds<(PatientId, NoteId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let (_, note, _) =
-        api::open_note(&state, &caller, &id, &note_id, Access::Write, "note.update").await?;
+        api::open_note(&state, &caller, id, note_id, Access::Write, "note.update").await?;
     let format = NoteFormat::parse(&note.format).unwrap_or(NoteFormat::Process);
     let sections: Sections = format
         .sections()
         .iter()
         .map(|(key, _)| ((*key).to_owned(), form.get(key).to_owned()))
         .collect();
-    let saved = api::update(&state, &caller, &id, &note_id, &sections).await;
+    let saved = api::update(&state, &caller, id, note_id, &sections).await;
     if form.get("action") == "sign" && saved.is_ok() {
-        let signed = api::sign(&state, &caller, &id, &note_id).await;
+        let signed = api::sign(&state, &caller, id, note_id).await;
         return after_note(
             &state,
             &caller,
-            &id,
-            &note_id,
+            id,
+            note_id,
             signed,
             "Signed. The note is now locked.",
         )
         .await;
     }
-    after_note(&state, &caller, &id, &note_id, saved, "Draft saved.").await
+    after_note(&state, &caller, id, note_id, saved, "Draft saved.").await
 }
 
 /// `POST /patients/{id}/notes/{note_id}/cosign` (form)
 pub async fn cosign_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, note_id)): Path<(String, String)>,
-    form: FormData,
+    PageIds((id, note_id)): PageIds<(PatientId, NoteId)>,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let outcome = api::cosign(&state, &caller, &id, &note_id).await;
-    after_note(&state, &caller, &id, &note_id, outcome, "Co-signed.").await
+    let outcome = api::cosign(&state, &caller, id, note_id).await;
+    after_note(&state, &caller, id, note_id, outcome, "Co-signed.").await
 }
 
 /// `POST /patients/{id}/notes/{note_id}/addenda` (form)
 pub async fn addendum_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, note_id)): Path<(String, String)>,
+    PageIds((id, note_id)): PageIds<(PatientId, NoteId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let outcome = api::add_addendum(&state, &caller, &id, &note_id, form.get("text")).await;
-    after_note(&state, &caller, &id, &note_id, outcome, "Addendum added.").await
+    let outcome = api::add_addendum(&state, &caller, id, note_id, form.get("text")).await;
+    after_note(&state, &caller, id, note_id, outcome, "Addendum added.").await
 }
 
 #[derive(Template)]
@@ -474,9 +470,9 @@ async fn group_page(
 pub async fn group_note(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<SessionId>,
 ) -> PageResult {
-    let group = api::group_note(&state, &caller, &id).await?;
+    let group = api::group_note(&state, &caller, id).await?;
     Ok(render(
         &group_page(&state, &caller, group, String::new(), Vec::new()).await?,
     ))
@@ -509,13 +505,12 @@ fn group_from_form(form: &FormData) -> GroupNote {
 pub async fn group_note_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<SessionId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = group_from_form(&form);
     let sign = form.get("action") == "sign";
-    match api::save_group_note(&state, &caller, &id, &body, sign).await {
+    match api::save_group_note(&state, &caller, id, &body, sign).await {
         Ok(group) => {
             let message = if sign {
                 format!("Signed: one note in each of {} charts.", group.notes.len())
@@ -527,12 +522,12 @@ pub async fn group_note_submit(
             ))
         }
         Err(ApiError::Invalid(invalid)) => {
-            let mut group = api::group_note(&state, &caller, &id).await?;
+            let mut group = api::group_note(&state, &caller, id).await?;
             group.note = body;
             with_errors(group_page(&state, &caller, group, String::new(), invalid.0).await?)
         }
         Err(ApiError::Conflict(why)) => {
-            let group = api::group_note(&state, &caller, &id).await?;
+            let group = api::group_note(&state, &caller, id).await?;
             let errors = vec![FieldError {
                 field: "note".into(),
                 message: why,

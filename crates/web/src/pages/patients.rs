@@ -1,11 +1,13 @@
 //! Patient pages: list and search, registration, the chart, admission and care team.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::FieldError;
 use openiop_core::access::{Access, Action, Part, decide};
+use openiop_core::id::PatientId;
 use openiop_core::patient::age_on;
 use openiop_core::validate::format_date;
 use openiop_store::auth as users;
@@ -171,7 +173,6 @@ pub async fn create(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = PatientBody {
         given_name: form.get("given_name").to_owned(),
         family_name: form.get("family_name").to_owned(),
@@ -281,7 +282,7 @@ impl ChartPage {
 async fn chart_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     errors: Vec<FieldError>,
 ) -> Result<ChartPage, ApiError> {
     let patient = open_patient(
@@ -471,27 +472,26 @@ async fn chart_page(
 pub async fn chart(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
-    Ok(render(&chart_page(&state, &caller, &id, Vec::new()).await?))
+    Ok(render(&chart_page(&state, &caller, id, Vec::new()).await?))
 }
 
 /// `POST /patients/{id}/episodes`: admission from the chart.
 pub async fn admit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = EpisodeBody {
         track_id: form.get("track_id").to_owned(),
         admitted_on: form.get("admitted_on").to_owned(),
     };
-    match crate::api::patients::admit(&state, &caller, &id, &body).await {
+    match crate::api::patients::admit(&state, &caller, id, &body).await {
         Ok(_) => Ok(Redirect::to(&format!("/patients/{id}")).into_response()),
         Err(ApiError::Invalid(invalid)) => {
-            let page = chart_page(&state, &caller, &id, invalid.0).await?;
+            let page = chart_page(&state, &caller, id, invalid.0).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(err) => Err(err.into()),
@@ -502,17 +502,16 @@ pub async fn admit(
 pub async fn care_team(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = TeamBody {
         user_ids: form.all("user_ids"),
     };
-    match crate::api::patients::set_team(&state, &caller, &id, &body).await {
+    match crate::api::patients::set_team(&state, &caller, id, &body).await {
         Ok(_) => Ok(Redirect::to(&format!("/patients/{id}")).into_response()),
         Err(ApiError::Invalid(invalid)) => {
-            let page = chart_page(&state, &caller, &id, invalid.0).await?;
+            let page = chart_page(&state, &caller, id, invalid.0).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(err) => Err(err.into()),

@@ -2,11 +2,13 @@
 //! latest C-SSRS), factors; the recommendation with its reasons, live; accept or override
 //! with a reason; and the history of decisions.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use openiop_core::access::{Access, Part};
+use openiop_core::id::{EpisodeId, PatientId};
 use openiop_core::patient::age_on;
 use openiop_core::placement::{CareLevel, Dimension, Factor, SuicideRisk};
 use openiop_store::clinical;
@@ -117,8 +119,8 @@ fn recommendation_html(policy: &openiop_core::placement::Policy, body: &Placemen
 async fn page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     form: Option<&FormData>,
     errors: Vec<openiop_core::FieldError>,
 ) -> Result<PlacementPage, ApiError> {
@@ -133,8 +135,9 @@ async fn page(
     .await?;
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
-    let episode = openiop_core::id::parse_id(episode_id)
-        .and_then(|e| episodes.into_iter().find(|x| x.id == e))
+    let episode = episodes
+        .into_iter()
+        .find(|x| episode_id == x.id)
         .ok_or(ApiError::NotFound)?;
     let latest_cssrs =
         clinical::assessments_of(&mut conn.db(), patient.id, Some("cssrs"), 1).await?;
@@ -252,10 +255,10 @@ async fn page(
 pub async fn form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
 ) -> PageResult {
     Ok(render(
-        &page(&state, &caller, &id, &episode_id, None, Vec::new()).await?,
+        &page(&state, &caller, id, episode_id, None, Vec::new()).await?,
     ))
 }
 
@@ -263,14 +266,13 @@ pub async fn form(
 pub async fn preview(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode)): Path<(String, String)>,
+    PageIds((id, episode)): PageIds<(PatientId, EpisodeId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Assessments,
         Access::Read,
         "placement.preview",
@@ -280,8 +282,10 @@ pub async fn preview(
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
     drop(conn);
-    let episode = openiop_core::id::parse_id(&episode)
-        .filter(|e| episodes.iter().any(|x| x.id == *e))
+    let episode = episodes
+        .iter()
+        .find(|x| episode == x.id)
+        .map(|x| x.id)
         .ok_or(ApiError::NotFound)?;
     let settings = crate::api::config::settings_for(&state, Some(episode)).await?;
     Ok(Html(recommendation_html(
@@ -295,14 +299,13 @@ pub async fn preview(
 pub async fn decide(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Assessments,
         Access::Read,
         "placement.form",
@@ -321,13 +324,13 @@ pub async fn decide(
         },
         override_reason: form.optional("override_reason"),
     };
-    match crate::api::placement::decide(&state, &caller, &id, &episode_id, &body).await {
+    match crate::api::placement::decide(&state, &caller, id, episode_id, &body).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/patients/{id}/episodes/{episode_id}/placement"))
                 .into_response(),
         ),
         Err(ApiError::Invalid(invalid)) => {
-            let page = page(&state, &caller, &id, &episode_id, Some(&form), invalid.0).await?;
+            let page = page(&state, &caller, id, episode_id, Some(&form), invalid.0).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),

@@ -5,14 +5,16 @@
 //! denial) through the portal. The privacy office (`/privacy`, admins): the breach log with
 //! its assessment and letters, and records due for disposal with their certificates.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use openiop_core::FieldError;
 use openiop_core::access::{Access, Action, Part, Relationship, Role, decide};
 use openiop_core::amendment::{DecisionInput, RequestInput};
 use openiop_core::breach::{AssessmentInput, SuspicionInput};
 use openiop_core::consent::{ConsentInput, Recipient, Signature};
 use openiop_core::contact::ContactInput;
+use openiop_core::id::{AmendmentRequestId, BreachId, ConsentId, ContactId, PatientId};
 use openiop_core::retention::DisposalInput;
 
 use super::{Chrome, FormData, PageCaller, PageResult, answer_form, render};
@@ -89,7 +91,7 @@ impl PatientPrivacyPage {
 async fn patient_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     message: String,
     errors: Vec<FieldError>,
 ) -> Result<PatientPrivacyPage, ApiError> {
@@ -131,17 +133,17 @@ async fn patient_page(
 pub async fn patient_privacy(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
     Ok(render(
-        &patient_page(&state, &caller, &id, String::new(), Vec::new()).await?,
+        &patient_page(&state, &caller, id, String::new(), Vec::new()).await?,
     ))
 }
 
 async fn after_patient_form<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     outcome: ApiResult<T>,
     message: &str,
 ) -> PageResult {
@@ -155,10 +157,9 @@ async fn after_patient_form<T>(
 pub async fn consent_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let signed_on = form.get("signed_on").to_owned();
     let mut signatures = Vec::new();
     for (field, role) in [
@@ -196,27 +197,26 @@ pub async fn consent_submit(
         signatures,
         parts: form.all("parts"),
     };
-    let outcome = consents::record(&state, &caller, &id, &input).await;
-    after_patient_form(&state, &caller, &id, outcome, "Consent recorded.").await
+    let outcome = consents::record(&state, &caller, id, &input).await;
+    after_patient_form(&state, &caller, id, outcome, "Consent recorded.").await
 }
 
 /// `POST /patients/{id}/part2-consents/{consent_id}/revoke` (form)
 pub async fn revoke_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, consent_id)): Path<(String, String)>,
+    PageIds((id, consent_id)): PageIds<(PatientId, ConsentId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = RevokeBody {
         revoked_on: form.optional("revoked_on"),
         note: form.get("note").to_owned(),
     };
-    let outcome = consents::revoke(&state, &caller, &id, &consent_id, &body).await;
+    let outcome = consents::revoke(&state, &caller, id, consent_id, &body).await;
     after_patient_form(
         &state,
         &caller,
-        &id,
+        id,
         outcome,
         "Consent revoked; it stays on record.",
     )
@@ -227,22 +227,21 @@ pub async fn revoke_submit(
 pub async fn disclosure_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = DisclosureBody {
         consent_id: form.get("consent_id").to_owned(),
         recipient: form.get("recipient").to_owned(),
         purpose: form.get("purpose").to_owned(),
         parts: form.all("parts"),
     };
-    match consents::disclose(&state, &caller, &id, &body).await {
+    match consents::disclose(&state, &caller, id, &body).await {
         Ok(d) => {
             let mut page = patient_page(
                 &state,
                 &caller,
-                &id,
+                id,
                 format!("Disclosure to {} recorded.", d.recipient),
                 Vec::new(),
             )
@@ -251,7 +250,7 @@ pub async fn disclosure_submit(
             page.released = Some((d.packet_url, bundle));
             Ok(render(&page))
         }
-        Err(err) => after_patient_form::<()>(&state, &caller, &id, Err(err), "").await,
+        Err(err) => after_patient_form::<()>(&state, &caller, id, Err(err), "").await,
     }
 }
 
@@ -259,10 +258,9 @@ pub async fn disclosure_submit(
 pub async fn contact_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let input = ContactInput {
         name: form.get("name").to_owned(),
         role: form.get("role").to_owned(),
@@ -270,40 +268,37 @@ pub async fn contact_submit(
         phone: form.optional("phone"),
         email: form.optional("email"),
     };
-    let outcome = contacts::add(&state, &caller, &id, &input).await;
-    after_patient_form(&state, &caller, &id, outcome, "Contact added.").await
+    let outcome = contacts::add(&state, &caller, id, &input).await;
+    after_patient_form(&state, &caller, id, outcome, "Contact added.").await
 }
 
 /// `POST /patients/{id}/contacts/{contact_id}/remove` (form)
 pub async fn contact_remove_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, contact_id)): Path<(String, String)>,
-    form: FormData,
+    PageIds((id, contact_id)): PageIds<(PatientId, ContactId)>,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let outcome = contacts::remove(&state, &caller, &id, &contact_id).await;
-    after_patient_form(&state, &caller, &id, outcome, "Contact removed.").await
+    let outcome = contacts::remove(&state, &caller, id, contact_id).await;
+    after_patient_form(&state, &caller, id, outcome, "Contact removed.").await
 }
 
 /// `POST /patients/{id}/amendment-requests` (form)
 pub async fn amendment_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let input = RequestInput {
         information: form.get("information").to_owned(),
         requested_change: form.get("requested_change").to_owned(),
         reason: form.get("reason").to_owned(),
     };
-    let outcome = amendments::request(&state, &caller, &id, &input).await;
+    let outcome = amendments::request(&state, &caller, id, &input).await;
     after_patient_form(
         &state,
         &caller,
-        &id,
+        id,
         outcome,
         "Request received: the program answers within 60 days.",
     )
@@ -314,33 +309,31 @@ pub async fn amendment_submit(
 pub async fn decision_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, request_id)): Path<(String, String)>,
+    PageIds((id, request_id)): PageIds<(PatientId, AmendmentRequestId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let input = DecisionInput {
         decision: form.get("decision").to_owned(),
         basis: form.optional("basis"),
         note: form.get("note").to_owned(),
     };
-    let outcome = amendments::decide(&state, &caller, &id, &request_id, &input).await;
-    after_patient_form(&state, &caller, &id, outcome, "Decision recorded.").await
+    let outcome = amendments::decide(&state, &caller, id, request_id, &input).await;
+    after_patient_form(&state, &caller, id, outcome, "Decision recorded.").await
 }
 
 /// `POST /patients/{id}/amendment-requests/{request_id}/disagreement` (form)
 pub async fn disagreement_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, request_id)): Path<(String, String)>,
+    PageIds((id, request_id)): PageIds<(PatientId, AmendmentRequestId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let outcome =
-        amendments::disagree(&state, &caller, &id, &request_id, form.get("statement")).await;
+        amendments::disagree(&state, &caller, id, request_id, form.get("statement")).await;
     after_patient_form(
         &state,
         &caller,
-        &id,
+        id,
         outcome,
         "Your statement of disagreement is kept with the request.",
     )
@@ -402,7 +395,6 @@ pub async fn breach_submit(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let utc = |text: &str| {
         if text.len() == 16 {
             format!("{text}:00Z")
@@ -425,10 +417,9 @@ pub async fn breach_submit(
 pub async fn assessment_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<BreachId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let input = AssessmentInput {
         status: form.get("status").to_owned(),
         assessment: form.get("assessment").to_owned(),
@@ -437,7 +428,7 @@ pub async fn assessment_submit(
         mitigation: form.optional("mitigation"),
         contact: form.optional("contact"),
     };
-    let outcome = breaches::assess(&state, &caller, &id, &input).await;
+    let outcome = breaches::assess(&state, &caller, id, &input).await;
     after_office_form(&state, &caller, outcome, "Assessment recorded.").await
 }
 
@@ -445,11 +436,9 @@ pub async fn assessment_submit(
 pub async fn letters_sent_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
-    form: FormData,
+    PageIds(id): PageIds<BreachId>,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let outcome = breaches::letters_sent(&state, &caller, &id).await;
+    let outcome = breaches::letters_sent(&state, &caller, id).await;
     after_office_form(&state, &caller, outcome, "Letters recorded as sent.").await
 }
 
@@ -459,7 +448,6 @@ pub async fn disposal_submit(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let input = DisposalInput {
         patient_ids: form.all("patient_ids"),
         method: form.get("method").to_owned(),

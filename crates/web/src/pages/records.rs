@@ -1,12 +1,14 @@
 //! Record pages: the medical evaluation, coded diagnoses with the DSM-5 checklist, and the
 //! admins' merge of duplicate records.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use openiop_core::access::{Access, Part};
 use openiop_core::diagnosis::{SUD_CRITERIA, sud_severity};
+use openiop_core::id::{EpisodeId, PatientId};
 use openiop_store::clinical;
 use openiop_store::patients::{self as store_patients, Patient};
 use openiop_store::records;
@@ -31,7 +33,7 @@ struct MedicalPage {
 async fn medical_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     errors: Vec<openiop_core::FieldError>,
 ) -> Result<MedicalPage, ApiError> {
     let patient = open_patient(
@@ -97,10 +99,10 @@ async fn medical_page(
 pub async fn medical(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
     Ok(render(
-        &medical_page(&state, &caller, &id, Vec::new()).await?,
+        &medical_page(&state, &caller, id, Vec::new()).await?,
     ))
 }
 
@@ -108,10 +110,9 @@ pub async fn medical(
 pub async fn medical_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let int = |k: &str| {
         form.optional(k)
             .map(|v| v.trim().parse::<i64>().unwrap_or(-1))
@@ -138,11 +139,11 @@ pub async fn medical_submit(
         medically_cleared: form.get("medically_cleared") == "yes",
         notes: form.optional("notes"),
     };
-    match crate::api::admissions::record_medical_evaluation(&state, &caller, &id, &body).await {
+    match crate::api::admissions::record_medical_evaluation(&state, &caller, id, &body).await {
         Ok(_) => Ok(Redirect::to(&format!("/patients/{id}/medical-evaluation")).into_response()),
         Err(ApiError::Invalid(invalid)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&medical_page(&state, &caller, &id, invalid.0).await?),
+            render(&medical_page(&state, &caller, id, invalid.0).await?),
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -166,8 +167,8 @@ struct DiagnosesPage {
 async fn diagnoses_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     errors: Vec<openiop_core::FieldError>,
 ) -> Result<DiagnosesPage, ApiError> {
     let patient = open_patient(
@@ -181,8 +182,9 @@ async fn diagnoses_page(
     .await?;
     let mut conn = state.store.read().await?;
     let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
-    let episode = openiop_core::id::parse_id(episode_id)
-        .and_then(|e| episodes.into_iter().find(|x| x.id == e))
+    let episode = episodes
+        .into_iter()
+        .find(|x| episode_id == x.id)
         .ok_or(ApiError::NotFound)?;
     let rows = records::diagnoses_of(&mut conn.db(), episode.id).await?;
     let relationship = store_patients::relationship(
@@ -225,10 +227,10 @@ fn severity_line(met: usize) -> String {
 pub async fn diagnoses(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
 ) -> PageResult {
     Ok(render(
-        &diagnoses_page(&state, &caller, &id, &episode_id, Vec::new()).await?,
+        &diagnoses_page(&state, &caller, id, episode_id, Vec::new()).await?,
     ))
 }
 
@@ -236,23 +238,22 @@ pub async fn diagnoses(
 pub async fn diagnoses_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = crate::api::admissions::DiagnosisBody {
         code: form.get("code").to_owned(),
         description: form.get("description").to_owned(),
         primary: form.get("primary") == "yes",
     };
-    match crate::api::admissions::record_diagnosis(&state, &caller, &id, &episode_id, &body).await {
+    match crate::api::admissions::record_diagnosis(&state, &caller, id, episode_id, &body).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/patients/{id}/episodes/{episode_id}/diagnoses"))
                 .into_response(),
         ),
         Err(ApiError::Invalid(invalid)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&diagnoses_page(&state, &caller, &id, &episode_id, invalid.0).await?),
+            render(&diagnoses_page(&state, &caller, id, episode_id, invalid.0).await?),
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -265,7 +266,6 @@ pub async fn sud_severity_preview(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     crate::api::require(
         &state,
         &caller,
@@ -291,7 +291,7 @@ struct MergePage {
 pub async fn merge(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
     crate::api::require(
         &state,
@@ -303,7 +303,7 @@ pub async fn merge(
     let patient = open_patient(
         &state,
         &caller,
-        &id,
+        id,
         Part::Demographics,
         Access::Read,
         "patient.read",
@@ -331,10 +331,9 @@ pub async fn merge(
 pub async fn merge_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    crate::api::admissions::merge_into(&state, &caller, &id, form.get("duplicate_id")).await?;
+    crate::api::admissions::merge_into(&state, &caller, id, form.get("duplicate_id")).await?;
     Ok(Redirect::to(&format!("/patients/{id}")).into_response())
 }

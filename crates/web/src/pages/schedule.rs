@@ -1,11 +1,13 @@
 //! Schedule pages: the week's sessions, the roster sheet, the front-desk check-in screen and
 //! the program view of attendance.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use openiop_core::access::{Access, Action, Part};
 use openiop_core::attendance;
+use openiop_core::id::{CalendarFeedId, EpisodeId, PatientId, SessionId, SessionTemplateId};
 use openiop_core::validate::Check;
 use openiop_store::sessions::{self, Session};
 use openiop_store::{Instant, organization, patients as store_patients};
@@ -335,9 +337,9 @@ async fn roster_page(
 pub async fn roster(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<SessionId>,
 ) -> PageResult {
-    let session = api_attendance::open_roster(&state, &caller, &id).await?;
+    let session = api_attendance::open_roster(&state, &caller, id).await?;
     Ok(render(
         &roster_page(&state, &caller, &session, Vec::new(), String::new()).await?,
     ))
@@ -347,11 +349,9 @@ pub async fn roster(
 pub async fn all_present(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
-    form: FormData,
+    PageIds(id): PageIds<SessionId>,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let session = api_attendance::open_roster(&state, &caller, &id).await?;
+    let session = api_attendance::open_roster(&state, &caller, id).await?;
     let n = api_attendance::mark_all_present(&state, &caller, &session).await?;
     let message = format!("{n} marked present.");
     Ok(render(
@@ -364,17 +364,18 @@ pub async fn all_present(
 pub async fn mark(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<SessionId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let session = api_attendance::open_roster(&state, &caller, &id).await?;
+    let session = api_attendance::open_roster(&state, &caller, id).await?;
     let zone = zone_of(&state, &caller, session.track_id).await?;
     let outcome = async {
         let patient = open_patient(
             &state,
             &caller,
-            form.get("patient_id"),
+            form.get("patient_id")
+                .parse()
+                .map_err(|_| ApiError::NotFound)?,
             Part::Attendance,
             Access::Write,
             "attendance.mark",
@@ -462,7 +463,6 @@ pub async fn check_in_submit(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     require(
         &state,
         &caller,
@@ -735,7 +735,6 @@ pub async fn build_preview(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let week = form.get("week").to_owned();
     build_page(&state, &caller, &week, Some(&form), false).await
 }
@@ -746,7 +745,6 @@ pub async fn build_apply(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let week = form.get("week").to_owned();
     build_page(&state, &caller, &week, Some(&form), true).await
 }
@@ -797,7 +795,7 @@ const DAY_LABELS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 async fn patient_schedule_page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     errors: Vec<openiop_core::FieldError>,
     message: String,
 ) -> Result<PatientSchedulePage, ApiError> {
@@ -951,7 +949,7 @@ async fn patient_schedule_page(
 async fn after_form<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: PatientId,
     outcome: Result<T, ApiError>,
     message: impl FnOnce(T) -> String,
 ) -> PageResult {
@@ -971,10 +969,10 @@ async fn after_form<T>(
 pub async fn patient_schedule(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
 ) -> PageResult {
     Ok(render(
-        &patient_schedule_page(&state, &caller, &id, Vec::new(), String::new()).await?,
+        &patient_schedule_page(&state, &caller, id, Vec::new(), String::new()).await?,
     ))
 }
 
@@ -982,10 +980,9 @@ pub async fn patient_schedule(
 pub async fn availability_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let mut windows = Vec::new();
     for n in 0..14 {
         let start = form.get(&format!("start{n}")).trim().to_owned();
@@ -1000,8 +997,8 @@ pub async fn availability_submit(
         });
     }
     let body = crate::api::program::AvailabilityBody { windows };
-    let outcome = crate::api::program::set_availability(&state, &caller, &id, &body).await;
-    after_form(&state, &caller, &id, outcome, |a| {
+    let outcome = crate::api::program::set_availability(&state, &caller, id, &body).await;
+    after_form(&state, &caller, id, outcome, |a| {
         format!("Availability saved: {} windows.", a.windows.len())
     })
     .await
@@ -1011,10 +1008,9 @@ pub async fn availability_submit(
 pub async fn plan_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let mut steps = Vec::new();
     let mut check = Check::new();
     for n in 0..4 {
@@ -1052,10 +1048,10 @@ pub async fn plan_submit(
                 steps,
                 floor_reason: form.optional("floor_reason"),
             };
-            crate::api::program::set_plan(&state, &caller, &id, &episode_id, &body).await
+            crate::api::program::set_plan(&state, &caller, id, episode_id, &body).await
         }
     };
-    after_form(&state, &caller, &id, outcome, |p| {
+    after_form(&state, &caller, id, outcome, |p| {
         format!("Intensity plan saved ({} steps).", p.steps.len())
     })
     .await
@@ -1065,16 +1061,11 @@ pub async fn plan_submit(
 pub async fn appointment_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let zone = match crate::api::program::episode_context(
-        &state,
-        caller.organization_id,
-        uuid_or_nil(&id),
-    )
-    .await
+    let zone = match crate::api::program::episode_context(&state, caller.organization_id, id.uuid())
+        .await
     {
         Ok((_, _, z)) => z,
         Err(_) => home_zone(&state, &caller).await?,
@@ -1083,7 +1074,7 @@ pub async fn appointment_submit(
     let minutes: i64 = form.get("minutes").trim().parse().unwrap_or(0);
     let fmt = |t: time::OffsetDateTime| crate::times::rfc3339(Instant::new(t));
     let body = crate::api::sessions::AppointmentBody {
-        patient_id: id.clone(),
+        patient_id: id.to_string(),
         clinician_id: form.get("clinician_id").to_owned(),
         kind: form.get("kind").to_owned(),
         starts_at: starts.map(fmt).unwrap_or_else(|| form.get("at").to_owned()),
@@ -1095,7 +1086,7 @@ pub async fn appointment_submit(
         title: form.optional("title"),
     };
     let outcome = crate::api::sessions::book_appointment(&state, &caller, &body).await;
-    after_form(&state, &caller, &id, outcome, |s| {
+    after_form(&state, &caller, id, outcome, |s| {
         format!(
             "Booked: {} on {}.",
             s.title,
@@ -1105,29 +1096,24 @@ pub async fn appointment_submit(
     .await
 }
 
-fn uuid_or_nil(text: &str) -> Uuid {
-    openiop_core::id::parse_id(text).unwrap_or(Uuid::nil())
-}
-
 /// `POST /patients/{id}/calendar-feeds` (form): shows the secret address once.
 pub async fn feed_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    PageIds(id): PageIds<PatientId>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = crate::api::calendar::FeedBody {
         full_titles: form.get("full_titles") == "yes",
     };
-    match crate::api::calendar::create_patient_feed(&state, &caller, &id, &body).await {
+    match crate::api::calendar::create_patient_feed(&state, &caller, id, &body).await {
         Ok(feed) => {
             let mut page =
-                patient_schedule_page(&state, &caller, &id, Vec::new(), String::new()).await?;
+                patient_schedule_page(&state, &caller, id, Vec::new(), String::new()).await?;
             page.new_feed_url = feed.url;
             Ok(render(&page))
         }
-        other => after_form(&state, &caller, &id, other, |_| String::new()).await,
+        other => after_form(&state, &caller, id, other, |_| String::new()).await,
     }
 }
 
@@ -1135,19 +1121,17 @@ pub async fn feed_submit(
 pub async fn feed_revoke(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
-    form: FormData,
+    PageIds(id): PageIds<CalendarFeedId>,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let patient = crate::api::calendar::revoke(&state, &caller, &id).await?;
+    let patient = crate::api::calendar::revoke(&state, &caller, id).await?;
     match patient {
         Some(p) => {
-            let p = p.to_string();
+            let p = PatientId::from_uuid(p);
             Ok(render(
                 &patient_schedule_page(
                     &state,
                     &caller,
-                    &p,
+                    p,
                     Vec::new(),
                     "Calendar link revoked.".into(),
                 )
@@ -1211,7 +1195,6 @@ pub async fn create_session(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let zone = zone_of_track_text(&state, &caller, form.get("track_id")).await?;
     let starts = openiop_core::program::local_to_instant(&zone, form.get("at"));
     let minutes: i64 = form.get("minutes").trim().parse().unwrap_or(0);
@@ -1252,7 +1235,6 @@ pub async fn create_template(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let body = crate::api::sessions::TemplateBody {
         track_id: form.get("track_id").to_owned(),
         kind: form.get("kind").to_owned(),
@@ -1278,7 +1260,7 @@ pub async fn create_template(
         let created = crate::api::sessions::expand_template(
             &state,
             &caller,
-            &template.id.to_string(),
+            SessionTemplateId::from_uuid(template.id),
             &expand,
         )
         .await?;

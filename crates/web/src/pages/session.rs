@@ -118,12 +118,7 @@ pub async fn login_submit(
 }
 
 /// `POST /logout`
-pub async fn logout(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    form: FormData,
-) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
+pub async fn logout(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult {
     caller.logout(&state).await?;
     let mut response = Redirect::to("/login").into_response();
     if let Ok(v) = auth::clear_session_cookie(&state).parse() {
@@ -264,9 +259,7 @@ pub async fn security(State(state): State<AppState>, PageCaller(caller): PageCal
 pub async fn security_setup(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let setup = crate::api::session::start_mfa(&state, &caller).await?;
     Ok(render(
         &security_page(&state, &caller, Some(setup), Vec::new(), Vec::new()).await?,
@@ -280,7 +273,6 @@ pub async fn security_confirm(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     match crate::api::session::confirm_mfa(&state, &caller, form.get("totp").trim()).await {
         Ok(codes) => Ok(render(
             &security_page(&state, &caller, None, codes, Vec::new()).await?,
@@ -342,7 +334,6 @@ pub async fn password_submit(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     match caller
         .change_password(
             &state,

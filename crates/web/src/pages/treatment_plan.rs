@@ -3,12 +3,14 @@
 //! always offers one empty slot at each level (problem, goal, objective, intervention), so a
 //! plan grows without scripts.
 
+use crate::ids::PageIds;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use openiop_core::FieldError;
 use openiop_core::access::{Access, Action, Part, Relationship, Role, decide};
+use openiop_core::id::{EpisodeId, PatientId};
 use openiop_core::placement::Dimension;
 use openiop_core::treatment_plan::{
     Goal, Intervention, Objective, Plan, PlanStatus, Preferences, Problem,
@@ -264,8 +266,8 @@ struct Draft {
 async fn page(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     version: Option<i32>,
     draft: Draft,
 ) -> Result<PlanPage, ApiError> {
@@ -334,7 +336,7 @@ async fn page(
 pub async fn plan(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
     Query(q): Query<VersionQuery>,
 ) -> PageResult {
     let draft = Draft {
@@ -343,15 +345,15 @@ pub async fn plan(
         errors: Vec::new(),
     };
     Ok(render(
-        &page(&state, &caller, &id, &episode_id, q.version, draft).await?,
+        &page(&state, &caller, id, episode_id, q.version, draft).await?,
     ))
 }
 
 async fn after<T>(
     state: &AppState,
     caller: &Caller,
-    id: &str,
-    episode_id: &str,
+    id: PatientId,
+    episode_id: EpisodeId,
     outcome: Result<T, ApiError>,
     message: &str,
     plan: Option<Plan>,
@@ -387,12 +389,11 @@ async fn after<T>(
 pub async fn save_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
     let plan = plan_from_form(&form);
-    let outcome = api::save(&state, &caller, &id, &episode_id, &plan).await;
+    let outcome = api::save(&state, &caller, id, episode_id, &plan).await;
     let message = match &outcome {
         Ok(v) => format!("Saved as version {} (draft).", v.version),
         Err(_) => String::new(),
@@ -400,8 +401,8 @@ pub async fn save_submit(
     after(
         &state,
         &caller,
-        &id,
-        &episode_id,
+        id,
+        episode_id,
         outcome,
         &message,
         Some(plan),
@@ -414,19 +415,19 @@ pub async fn save_submit(
 pub async fn sign_submit(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, episode_id)): Path<(String, String)>,
+    PageIds((id, episode_id)): PageIds<(PatientId, EpisodeId)>,
     form: FormData,
 ) -> PageResult {
-    caller.check_csrf(form.get("csrf"))?;
-    let version = form.get("version");
+    // A version that is not a number names no version: the same answer as an unknown one.
+    let version = form.get("version").parse::<i32>().unwrap_or(0);
     let outcome = match form.get("as") {
-        "cosign" => api::cosign(&state, &caller, &id, &episode_id, version).await,
+        "cosign" => api::cosign(&state, &caller, id, episode_id, version).await,
         signer => {
             let body = SignBody {
                 signer: signer.to_owned(),
                 signature: form.optional("signature"),
             };
-            api::sign(&state, &caller, &id, &episode_id, version, &body).await
+            api::sign(&state, &caller, id, episode_id, version, &body).await
         }
     };
     let message = match &outcome {
@@ -438,5 +439,5 @@ pub async fn sign_submit(
         Ok(_) => "Signature recorded.".to_owned(),
         Err(_) => String::new(),
     };
-    after(&state, &caller, &id, &episode_id, outcome, &message, None).await
+    after(&state, &caller, id, episode_id, outcome, &message, None).await
 }
