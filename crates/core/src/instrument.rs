@@ -211,6 +211,19 @@ impl Sex {
 }
 
 /// The flags that call for a crisis response.
+/// How a stored score reads: its subscales (`"anxiety 4, depression 7"`) for instruments
+/// scored by subscale, or else its total.
+pub fn score_summary(total: i32, subscales: Option<&BTreeMap<String, u32>>) -> String {
+    match subscales {
+        Some(sums) => sums
+            .iter()
+            .map(|(k, v)| format!("{} {v}", k.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => total.to_string(),
+    }
+}
+
 pub fn is_crisis_flag(flag: &str) -> bool {
     flag == "suicidal_ideation" || flag.starts_with("suicide_risk_")
 }

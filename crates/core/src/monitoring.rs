@@ -188,6 +188,16 @@ pub enum Flag {
 }
 
 impl Flag {
+    pub fn parse(text: &str) -> Option<Flag> {
+        [
+            Flag::UnexpectedPositive,
+            Flag::ExpectedMedicationMissing,
+            Flag::InvalidSpecimen,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::UnexpectedPositive => "unexpected_positive",

@@ -191,3 +191,8 @@ pub async fn mark_notified(
         .map(|r| r.rows_affected())
     })?)
 }
+
+crate::json_columns!(Breach, "breaches", id, {
+    /// The four-factor risk assessment, once made.
+    risk_assessment: assessment "nullable" -> openiop_core::breach::Assessment;
+});

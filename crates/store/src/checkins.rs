@@ -74,3 +74,8 @@ pub async fn check_ins_since(
     }
     Ok(out)
 }
+
+crate::json_columns!(CheckIn, "check_ins", id, {
+    /// The substances the patient reported using.
+    substances: substances -> Vec<String>;
+});

@@ -265,3 +265,24 @@ pub async fn placements_of(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Plac
         .await
     })?)
 }
+
+crate::json_columns!(Assessment, "assessments", id, {
+    /// The answers, in item order.
+    answers: answers -> Vec<i64>;
+    /// The flags raised (for example item 9 of the PHQ-9).
+    flags: flags -> Vec<String>;
+    /// Subscale scores, for instruments scored by subscale.
+    subscales: subscales "nullable" -> std::collections::BTreeMap<String, u32>;
+});
+
+crate::json_columns!(Alert, "alerts", id, {
+    /// The flags that raised the alert.
+    flags: flags -> Vec<String>;
+});
+
+crate::json_columns!(Placement, "placements", id, {
+    /// The reasons the recommendation gave.
+    reasons: reasons -> Vec<String>;
+    /// The supports the decision named.
+    supports: supports -> Vec<String>;
+});

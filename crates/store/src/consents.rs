@@ -161,3 +161,8 @@ pub async fn disclosures_since(
         .await
     })?)
 }
+
+crate::json_columns!(Disclosure, "disclosures", id, {
+    /// The parts of the record disclosed.
+    parts: parts -> Vec<String>;
+});

@@ -306,3 +306,8 @@ pub async fn moves_of(db: &mut Db<'_>, inquiry_id: Uuid) -> Result<Vec<Move>> {
         .await
     })?)
 }
+
+crate::enum_columns!(Inquiry, "inquiries", id; {
+    /// Where the inquiry stands on the admissions board.
+    current_stage: stage -> openiop_core::admissions::Stage;
+});

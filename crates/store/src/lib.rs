@@ -58,6 +58,76 @@ macro_rules! on_db {
     };
 }
 
+/// Decodes one JSON column of one row. A value that does not decode is
+/// [`StoreError::Corrupt`] naming the table, the row, the column and the cause: never a
+/// default.
+pub fn json_column<T: serde::de::DeserializeOwned>(
+    table: &str,
+    row: impl std::fmt::Display,
+    column: &str,
+    text: &str,
+) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|cause| StoreError::Corrupt(format!("{table} {row}: {column}: {cause}")))
+}
+
+/// Typed accessors for a row's JSON columns, each decoding through [`json_column`]:
+/// `name: column -> Type;` for a column that is never null, `name: column? -> Type;` for one
+/// that may be (the accessor then answers `Option<Type>`).
+macro_rules! json_columns {
+    ($row:ty, $table:literal, $id:ident, { $($(#[$doc:meta])* $name:ident: $column:ident $($nullable:literal)? -> $ty:ty;)* }) => {
+        impl $row {
+            $(crate::json_columns!(@one $table, $id, [$(#[$doc])*] $name, $column, [$($nullable)?], $ty);)*
+        }
+    };
+    (@one $table:literal, $id:ident, [$(#[$doc:meta])*] $name:ident, $column:ident, [], $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> $crate::Result<$ty> {
+            $crate::json_column($table, &self.$id, stringify!($column), &self.$column)
+        }
+    };
+    (@one $table:literal, $id:ident, [$(#[$doc:meta])*] $name:ident, $column:ident, [$nullable:literal], $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> $crate::Result<Option<$ty>> {
+            self.$column
+                .as_deref()
+                .map(|text| $crate::json_column($table, &self.$id, stringify!($column), text))
+                .transpose()
+        }
+    };
+}
+pub(crate) use json_columns;
+
+/// Typed accessors for a row's enum-like text columns (`name: column -> Type;`), each
+/// decoding through the core type's `parse`: a value the core does not know is
+/// [`StoreError::Corrupt`] naming the table, the row and the column, never a fallback.
+macro_rules! enum_columns {
+    ($row:ty, $table:literal, $($id:ident),+; { $($(#[$doc:meta])* $name:ident: $column:ident -> $ty:ty;)* }) => {
+        impl $row {
+            /// The row's key, as the log names it.
+            fn stored_row_key(&self) -> String {
+                [$(self.$id.to_string()),+].join("/")
+            }
+
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> $crate::Result<$ty> {
+                    <$ty>::parse(&self.$column).ok_or_else(|| {
+                        let row = self.stored_row_key();
+                        $crate::StoreError::Corrupt(format!(
+                            "{} {row}: {}: unknown value {:?}",
+                            $table,
+                            stringify!($column),
+                            self.$column
+                        ))
+                    })
+                }
+            )*
+        }
+    };
+}
+pub(crate) use enum_columns;
+
 /// Storage failures, typed so the HTTP layer can map them once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -307,3 +307,35 @@ pub async fn find_draw(db: &mut Db<'_>, patient_id: Uuid, week: &str) -> Result<
         .await
     })?)
 }
+
+crate::json_columns!(Panel, "drug_panels", id, {
+    /// The panel's analyte codes.
+    analyte_codes: analytes -> Vec<String>;
+});
+
+crate::json_columns!(Draw, "testing_draws", id, {
+    /// The drawn days (0 = Monday).
+    drawn_days: days -> Vec<u8>;
+});
+
+crate::enum_columns!(TestResult, "drug_test_results", test_id, analyte; {
+    /// What the test found for this analyte.
+    result: outcome -> openiop_core::monitoring::Outcome;
+});
+
+impl TestResult {
+    /// The flag the result raised, if any.
+    pub fn raised_flag(&self) -> Result<Option<openiop_core::monitoring::Flag>> {
+        self.flag
+            .as_deref()
+            .map(|text| {
+                openiop_core::monitoring::Flag::parse(text).ok_or_else(|| {
+                    crate::StoreError::Corrupt(format!(
+                        "drug_test_results {}/{}: flag: unknown value {text:?}",
+                        self.test_id, self.analyte
+                    ))
+                })
+            })
+            .transpose()
+    }
+}

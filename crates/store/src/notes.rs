@@ -435,3 +435,20 @@ pub async fn set_counseling_readers(
     }
     Ok(())
 }
+
+crate::json_columns!(Note, "notes", id, {
+    /// The note's sections, as written.
+    sections: sections -> openiop_core::notes::Sections;
+});
+
+crate::json_columns!(GroupNote, "group_notes", id, {
+    /// The group note as written.
+    note: body -> openiop_core::notes::GroupNote;
+});
+
+crate::enum_columns!(Note, "notes", id; {
+    /// What kind of note this is (individual, group, SUD counseling...).
+    note_kind: kind -> openiop_core::notes::NoteKind;
+    /// The note's format (DAP, SOAP, process...).
+    note_format: format -> openiop_core::notes::NoteFormat;
+});

@@ -332,3 +332,8 @@ pub async fn set_mfa_required(
     })?;
     Ok(())
 }
+
+crate::json_columns!(Program, "programs", id, {
+    /// The program's own settings, when it has any.
+    settings_doc: settings "nullable" -> openiop_core::settings::SettingsDoc;
+});

@@ -204,3 +204,8 @@ pub async fn overdue_reviews(
         .await
     })?)
 }
+
+crate::json_columns!(PlanVersion, "treatment_plans", id, {
+    /// The plan as this version states it.
+    plan: body -> openiop_core::treatment_plan::Plan;
+});

@@ -239,3 +239,15 @@ pub async fn current_document(
         .await
     })?)
 }
+
+impl CareDocument {
+    /// The document as written (a safety plan, a relapse prevention plan).
+    pub fn document<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        crate::json_column("care_documents", self.id, "body", &self.body)
+    }
+}
+
+crate::enum_columns!(Consent, "consents", id; {
+    /// What the patient acknowledged at admission.
+    acknowledgement: kind -> openiop_core::admissions::ConsentKind;
+});

@@ -171,9 +171,10 @@ async fn scrub_group_notes(db: &mut Db<'_>, organization_id: Uuid, patient_id: U
         .await
     })?;
     for (id, body) in notes {
-        let Ok(mut note) = serde_json::from_str::<openiop_core::notes::GroupNote>(&body) else {
-            continue;
-        };
+        // A note that does not decode stops the purge: skipping it would leave the
+        // patient's entry behind in a record that claims to be purged.
+        let mut note: openiop_core::notes::GroupNote =
+            crate::json_column("group_notes", id, "body", &body)?;
         note.entries.retain(|e| e.patient_id != patient_id);
         let body = serde_json::to_string(&note).map_err(|e| {
             crate::StoreError::Unsupported(format!("a group note could not be rewritten: {e}"))

@@ -409,3 +409,8 @@ pub async fn availability_of_organization(
     })?;
     Ok(rows.into_iter().map(|r| (r.patient_id, r.window)).collect())
 }
+
+crate::json_columns!(StoredPlan, "intensity_plans", id, {
+    /// The plan's steps, as they were checked when saved.
+    steps: phases -> Vec<openiop_core::intensity::StepDoc>;
+});

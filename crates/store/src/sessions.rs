@@ -545,3 +545,13 @@ pub async fn enrollments_between(
         .await
     })?)
 }
+
+crate::enum_columns!(Mark, "attendance_marks", session_id, patient_id; {
+    /// How the patient attended.
+    attendance: status -> openiop_core::attendance::Status;
+});
+
+crate::enum_columns!(MarkFact, "attendance_marks", session_id, patient_id; {
+    /// How the patient attended.
+    attendance: status -> openiop_core::attendance::Status;
+});

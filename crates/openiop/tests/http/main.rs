@@ -31,6 +31,7 @@ mod rights;
 mod roster;
 mod safety;
 mod sessions;
+mod stored_values;
 mod story;
 mod treatment_plans;
 mod week;

@@ -54,7 +54,7 @@ pub async fn move_inquiry(
     body: &MoveBody,
 ) -> ApiResult<Inquiry> {
     let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
-    let from = Stage::parse(&inquiry.stage).unwrap_or(Stage::Inquiry);
+    let from = inquiry.current_stage()?;
     let mut check = Check::new();
     let to = Stage::parse(&body.to);
     match to {
@@ -210,7 +210,7 @@ pub async fn book_evaluation(
     let staff = staff_member(state, caller, "staff_id", &body.staff_id).await?;
     let at = OffsetDateTime::parse(body.at.trim(), &Rfc3339)
         .map_err(|_| Invalid::one("at", "must be a date and time with offset (RFC 3339)"))?;
-    let from = Stage::parse(&inquiry.stage).unwrap_or(Stage::Inquiry);
+    let from = inquiry.current_stage()?;
     if from != Stage::EvaluationScheduled && !from.can_move_to(Stage::EvaluationScheduled) {
         return Err(Invalid::one(
             "",
@@ -453,7 +453,7 @@ pub async fn admit_inquiry(
     let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read")
         .await
         .map_err(fail)?;
-    let stage = Stage::parse(&inquiry.stage).unwrap_or(Stage::Inquiry);
+    let stage = inquiry.current_stage().map_err(|e| fail(e.into()))?;
     if !stage.can_admit() {
         return Err(fail(
             Invalid::one(

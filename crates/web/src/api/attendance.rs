@@ -428,12 +428,11 @@ pub async fn program_view(
             });
         }
     }
-    let parsed = |s: &str| Status::parse(s).unwrap_or(Status::Present);
     let recent_marks: Vec<(Uuid, OffsetDateTime, Status)> = recent
         .iter()
         .filter(|m| sees(&m.patient_id))
-        .map(|m| (m.patient_id, m.starts_at.get(), parsed(&m.status)))
-        .collect();
+        .map(|m| Ok((m.patient_id, m.starts_at.get(), m.attendance()?)))
+        .collect::<ApiResult<_>>()?;
     let missed = attendance::missed_in_a_row(&recent_marks, 2);
     let rates = |groups: BTreeMap<String, NoShows>| -> Vec<GroupRate> {
         groups
@@ -446,20 +445,24 @@ pub async fn program_view(
             })
             .collect()
     };
-    let visible_week: Vec<_> = week_marks.iter().filter(|m| sees(&m.patient_id)).collect();
-    let by_track = attendance::no_shows(visible_week.iter().map(|m| {
+    let visible_week = week_marks
+        .iter()
+        .filter(|m| sees(&m.patient_id))
+        .map(|m| Ok((m, m.attendance()?)))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let by_track = attendance::no_shows(visible_week.iter().map(|(m, status)| {
         (
             track_of
                 .get(&m.track_id)
                 .map(|t| t.name.clone())
                 .unwrap_or_default(),
-            parsed(&m.status),
+            *status,
         )
     }));
     let by_kind = attendance::no_shows(
         visible_week
             .iter()
-            .map(|m| (m.kind.clone(), parsed(&m.status))),
+            .map(|(m, status)| (m.kind.clone(), *status)),
     );
     Ok(ProgramView {
         week: week.name,

@@ -46,12 +46,9 @@ pub struct BreachJson {
     pub decided_at: Option<String>,
 }
 
-fn breach_json(b: &Breach, affected_count: usize) -> BreachJson {
-    let assessment: Option<breach::Assessment> = b
-        .assessment
-        .as_deref()
-        .and_then(|a| serde_json::from_str(a).ok());
-    BreachJson {
+fn breach_json(b: &Breach, affected_count: usize) -> ApiResult<BreachJson> {
+    let assessment = b.risk_assessment()?;
+    Ok(BreachJson {
         id: b.id,
         description: b.description.clone(),
         discovered_on: format_date(b.discovered_on),
@@ -67,7 +64,7 @@ fn breach_json(b: &Breach, affected_count: usize) -> BreachJson {
         recorded_by: b.recorded_by,
         recorded_at: rfc3339(b.recorded_at),
         decided_at: b.decided_at.map(rfc3339),
-    }
+    })
 }
 
 /// Records a suspected breach and the patients it reached (API and pages).
@@ -117,10 +114,7 @@ pub async fn record(
         .detail(format!("affected={affected}"));
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(breach_json(
-        &row,
-        usize::try_from(affected).unwrap_or(usize::MAX),
-    ))
+    breach_json(&row, usize::try_from(affected).unwrap_or(usize::MAX))
 }
 
 /// `POST /api/v1/breaches`
@@ -150,7 +144,7 @@ pub async fn log(state: &AppState, caller: &Caller) -> ApiResult<Vec<BreachJson>
             .get(&id)
             .map_or(0, |n| usize::try_from(*n).unwrap_or(0))
     };
-    Ok(rows.iter().map(|b| breach_json(b, count(b.id))).collect())
+    rows.iter().map(|b| breach_json(b, count(b.id))).collect()
 }
 
 /// `GET /api/v1/breaches`
@@ -206,9 +200,9 @@ pub async fn detail(
     Ok((b, affected))
 }
 
-fn detail_json(b: &Breach, affected: &[Affected]) -> BreachDetail {
-    BreachDetail {
-        breach: breach_json(b, affected.len()),
+fn detail_json(b: &Breach, affected: &[Affected]) -> ApiResult<BreachDetail> {
+    Ok(BreachDetail {
+        breach: breach_json(b, affected.len())?,
         affected: affected
             .iter()
             .map(|a| AffectedJson {
@@ -218,7 +212,7 @@ fn detail_json(b: &Breach, affected: &[Affected]) -> BreachDetail {
                 notified_at: a.notified_at.map(rfc3339),
             })
             .collect(),
-    }
+    })
 }
 
 /// `GET /api/v1/breaches/{id}`
@@ -228,7 +222,7 @@ pub async fn get_breach(
     Ids(id): Ids<BreachId>,
 ) -> ApiResult<Json<BreachDetail>> {
     let (b, affected) = detail(&state, &caller, id, "breach.read").await?;
-    Ok(Json(detail_json(&b, &affected)))
+    Ok(Json(detail_json(&b, &affected)?))
 }
 
 /// Records the risk assessment of a suspected breach (API and pages).
@@ -270,7 +264,7 @@ pub async fn assess(
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
     let (b, affected) = detail(state, caller, id, "breach.read").await?;
-    Ok(detail_json(&b, &affected))
+    detail_json(&b, &affected)
 }
 
 /// `POST /api/v1/breaches/{id}/assessment`
@@ -287,10 +281,7 @@ pub async fn post_assessment(
 /// HTML with the contents 164.404(c) requires (API and pages).
 pub async fn letters(state: &AppState, caller: &Caller, id: BreachId) -> ApiResult<String> {
     let (b, affected) = detail(state, caller, id, "breach.letters").await?;
-    let assessment: Option<breach::Assessment> = b
-        .assessment
-        .as_deref()
-        .and_then(|a| serde_json::from_str(a).ok());
+    let assessment = b.risk_assessment()?;
     let Some(a) = assessment.filter(|a| a.status == Status::Confirmed) else {
         return Err(ApiError::Conflict(
             "letters go out only for a breach the risk assessment confirmed".into(),

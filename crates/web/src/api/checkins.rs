@@ -39,20 +39,20 @@ pub struct CheckInJson {
 }
 
 impl CheckInJson {
-    pub fn new(c: &CheckIn) -> CheckInJson {
-        CheckInJson {
+    pub fn new(c: &CheckIn) -> ApiResult<CheckInJson> {
+        Ok(CheckInJson {
             id: c.id,
             patient_id: c.patient_id,
             on: openiop_core::validate::format_date(c.on_date),
             mood: c.mood,
             craving: c.craving,
             used: c.used,
-            substances: serde_json::from_str(&c.substances).unwrap_or_default(),
+            substances: c.substances()?,
             note: c.note.clone(),
             source: c.source.clone(),
             recorded_by: c.recorded_by,
             recorded_at: rfc3339(c.recorded_at),
-        }
+        })
     }
 }
 
@@ -102,7 +102,7 @@ pub async fn record(
         .patient(patient.id);
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(CheckInJson::new(&row))
+    CheckInJson::new(&row)
 }
 
 /// `POST /api/v1/patients/{id}/check-ins`
@@ -165,6 +165,8 @@ pub async fn list_check_ins(
     };
     let (_, rows) = recent(&state, &caller, id, days).await?;
     Ok(Json(ListPage::whole(
-        rows.iter().map(CheckInJson::new).collect(),
+        rows.iter()
+            .map(CheckInJson::new)
+            .collect::<ApiResult<_>>()?,
     )))
 }

@@ -384,7 +384,8 @@ pub struct ProgramJson {
     pub id: Uuid,
     pub site_id: Uuid,
     pub name: String,
-    pub settings: serde_json::Value,
+    /// The program's own settings; `null` when it uses the defaults.
+    pub settings: Option<openiop_core::settings::SettingsDoc>,
 }
 
 /// `GET /api/v1/programs`: programs with their own settings (null: the defaults).
@@ -397,16 +398,15 @@ pub async fn list_programs(
     let programs = organization::list_programs(&mut conn.db(), caller.organization_id).await?;
     let items = programs
         .into_iter()
-        .map(|p| ProgramJson {
-            id: p.id,
-            site_id: p.site_id,
-            name: p.name,
-            settings: p
-                .settings
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or(serde_json::Value::Null),
+        .map(|p| {
+            Ok(ProgramJson {
+                settings: p.settings_doc()?,
+                id: p.id,
+                site_id: p.site_id,
+                name: p.name,
+            })
         })
-        .collect();
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(ListPage::whole(items)))
 }
 

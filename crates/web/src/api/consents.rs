@@ -264,21 +264,21 @@ pub struct DisclosureJson {
     pub packet_url: String,
 }
 
-fn disclosure_json(d: &store::Disclosure) -> DisclosureJson {
-    DisclosureJson {
+fn disclosure_json(d: &store::Disclosure) -> ApiResult<DisclosureJson> {
+    Ok(DisclosureJson {
         id: d.id,
         patient_id: d.patient_id,
         consent_id: d.consent_id,
         recipient: d.recipient.clone(),
         purpose: d.purpose.clone(),
-        parts: serde_json::from_str(&d.parts).unwrap_or_default(),
+        parts: d.parts()?,
         disclosed_by: d.disclosed_by,
         disclosed_at: rfc3339(d.disclosed_at),
         packet_url: format!(
             "/api/v1/patients/{}/disclosures/{}/packet",
             d.patient_id, d.id
         ),
-    }
+    })
 }
 
 /// Releases records under a consent (API and pages): only with a consent in force that names
@@ -347,7 +347,7 @@ pub async fn disclose(
         ));
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
-    Ok(disclosure_json(&d))
+    disclosure_json(&d)
 }
 
 /// `POST /api/v1/patients/{id}/disclosures`
@@ -404,8 +404,10 @@ pub async fn accounting(
     .await?;
     let mut lines: Vec<(Instant, AccountingLine)> = consented
         .iter()
-        .map(|d| {
-            let parts: Vec<String> = serde_json::from_str(&d.parts).unwrap_or_default();
+        .map(|d| Ok((d, d.parts()?)))
+        .collect::<ApiResult<Vec<_>>>()?
+        .into_iter()
+        .map(|(d, parts)| {
             (
                 d.disclosed_at,
                 AccountingLine {

@@ -94,8 +94,8 @@ async fn consents_in_force(
     Ok(consents
         .iter()
         .filter(|c| consent::in_force(c.expires_on, c.revoked_on, today))
-        .filter_map(|c| Some((c.id, serde_json::from_str(&c.body).ok()?)))
-        .collect())
+        .map(|c| Ok((c.id, c.consent()?)))
+        .collect::<Result<_, openiop_store::StoreError>>()?)
 }
 
 /// `GET /api/v1/patients/{id}/contacts`

@@ -95,7 +95,7 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
             openiop_store::records::current_document(&mut conn.db(), patient.id, kind).await?
         {
             documents.push(json!({"kind": kind, "version": d.version,
-                "plan": serde_json::from_str::<Value>(&d.body).unwrap_or_default(), "recorded_at": rfc3339(d.recorded_at)}));
+                "plan": d.document::<Value>()?, "recorded_at": rfc3339(d.recorded_at)}));
         }
     }
     drop(conn);
@@ -116,11 +116,11 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
         "exported_at": rfc3339(openiop_store::Instant::new(now)),
         "patient": value(super::patients::PatientJson::from(patient))?,
         "episodes": episode_json,
-        "notes": notes.iter().map(|n| super::notes::NoteJson::new(n, &addenda)).collect::<Vec<_>>(),
-        "assessments": assessments.into_iter().map(|a| AssessmentJson::from_row(a, None)).collect::<Vec<_>>(),
+        "notes": notes.iter().map(|n| super::notes::NoteJson::new(n, &addenda)).collect::<ApiResult<Vec<_>>>()?,
+        "assessments": assessments.into_iter().map(|a| AssessmentJson::from_row(a, None)).collect::<ApiResult<Vec<_>>>()?,
         "medications": medications.into_iter().map(super::monitoring::MedicationJson::from).collect::<Vec<_>>(),
-        "drug_tests": tests.into_iter().map(|(t, r)| super::monitoring::test_json(t, &r)).collect::<Vec<_>>(),
-        "check_ins": check_ins.iter().map(super::checkins::CheckInJson::new).collect::<Vec<_>>(),
+        "drug_tests": tests.into_iter().map(|(t, r)| super::monitoring::test_json(t, &r)).collect::<ApiResult<Vec<_>>>()?,
+        "check_ins": check_ins.iter().map(super::checkins::CheckInJson::new).collect::<ApiResult<Vec<_>>>()?,
         "care_plans": documents,
         "crisis_events": crises.iter().map(super::crisis::CrisisJson::new).collect::<Vec<_>>(),
         "part2_consents": part2_consents,

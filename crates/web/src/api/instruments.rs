@@ -177,26 +177,25 @@ pub(crate) fn assessment_row(
 }
 
 impl AssessmentJson {
-    pub fn from_row(a: Assessment, alert_id: Option<Uuid>) -> AssessmentJson {
-        let subscales: Option<BTreeMap<String, u32>> = a
-            .subscales
-            .as_deref()
-            .and_then(|text| serde_json::from_str(text).ok());
+    pub fn from_row(a: Assessment, alert_id: Option<Uuid>) -> ApiResult<AssessmentJson> {
+        let subscales = a.subscales()?;
+        let answers = a.answers()?;
+        let flags = a.flags()?;
         let scored_by_total = subscales.is_none();
-        AssessmentJson {
+        Ok(AssessmentJson {
             id: a.id,
             patient_id: a.patient_id,
             episode_id: a.episode_id,
             code: a.code,
-            answers: serde_json::from_str(&a.answers).unwrap_or_default(),
+            answers,
             total: scored_by_total.then_some(a.total),
             band: (!a.band.is_empty()).then_some(a.band),
-            flags: serde_json::from_str(&a.flags).unwrap_or_default(),
+            flags,
             subscales,
             administered_by: a.administered_by,
             administered_at: rfc3339(a.administered_at),
             alert_id,
-        }
+        })
     }
 }
 
@@ -293,7 +292,7 @@ pub async fn administer(
         Some(alert.id)
     };
     tx.commit().await?;
-    Ok(AssessmentJson::from_row(row, alert_id))
+    AssessmentJson::from_row(row, alert_id)
 }
 
 /// `POST /api/v1/patients/{id}/assessments`
@@ -342,7 +341,7 @@ pub async fn list_assessments(
     Ok(Json(ListPage::whole(
         rows.into_iter()
             .map(|a| AssessmentJson::from_row(a, None))
-            .collect(),
+            .collect::<ApiResult<_>>()?,
     )))
 }
 
@@ -375,21 +374,24 @@ pub struct AlertJson {
     pub note: Option<String>,
 }
 
-impl From<Alert> for AlertJson {
-    fn from(a: Alert) -> Self {
-        AlertJson {
+impl TryFrom<Alert> for AlertJson {
+    type Error = openiop_store::StoreError;
+
+    fn try_from(a: Alert) -> Result<Self, Self::Error> {
+        let flags = a.flags()?;
+        Ok(AlertJson {
             id: a.id,
             patient_id: a.patient_id,
             assessment_id: a.assessment_id,
             kind: a.kind,
-            flags: serde_json::from_str(&a.flags).unwrap_or_default(),
+            flags,
             raised_at: rfc3339(a.raised_at),
             acknowledged: a.acknowledged_at.is_some(),
             acknowledged_by: a.acknowledged_by,
             acknowledged_at: a.acknowledged_at.map(rfc3339),
             action: a.action,
             note: a.note,
-        }
+        })
     }
 }
 
@@ -417,7 +419,10 @@ pub async fn list_alerts(
     require(&state, &caller, Action::UseClinicalTools, "alert.list").await?;
     let alerts = open_alerts(&state, &caller).await?;
     Ok(Json(ListPage::whole(
-        alerts.into_iter().map(AlertJson::from).collect(),
+        alerts
+            .into_iter()
+            .map(AlertJson::try_from)
+            .collect::<Result<_, _>>()?,
     )))
 }
 
@@ -481,7 +486,7 @@ pub async fn acknowledge(
     let alert = clinical::find_alert(&mut conn.db(), caller.organization_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(alert.into())
+    Ok(alert.try_into()?)
 }
 
 /// `POST /api/v1/alerts/{id}/acknowledge`

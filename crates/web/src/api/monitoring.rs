@@ -276,12 +276,12 @@ pub struct PanelJson {
     pub analytes: Vec<String>,
 }
 
-fn panel_json(p: Panel) -> PanelJson {
-    PanelJson {
+fn panel_json(p: Panel) -> ApiResult<PanelJson> {
+    Ok(PanelJson {
+        analytes: p.analyte_codes()?,
         id: p.id,
         name: p.name,
-        analytes: serde_json::from_str(&p.analytes).unwrap_or_default(),
-    }
+    })
 }
 
 fn check_analytes(check: &mut Check, field: &str, codes: &[String]) {
@@ -333,7 +333,7 @@ pub async fn post_panel(
     )
     .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(panel_json(panel))))
+    Ok((StatusCode::CREATED, Json(panel_json(panel)?)))
 }
 
 /// `GET /api/v1/drug-panels` (staff)
@@ -351,7 +351,10 @@ pub async fn list_panels(
     let mut conn = state.store.read().await?;
     let panels = store::list_panels(&mut conn.db(), caller.organization_id).await?;
     Ok(Json(ListPage::whole(
-        panels.into_iter().map(panel_json).collect(),
+        panels
+            .into_iter()
+            .map(panel_json)
+            .collect::<ApiResult<_>>()?,
     )))
 }
 
@@ -401,15 +404,10 @@ pub struct TestJson {
     pub flagged: bool,
 }
 
-fn result_json(r: &TestResult) -> ResultJson {
-    let outcome = Outcome::parse(&r.outcome).unwrap_or(Outcome::Invalid);
-    let flag = match r.flag.as_deref() {
-        Some("unexpected_positive") => Some(monitoring::Flag::UnexpectedPositive),
-        Some("expected_medication_missing") => Some(monitoring::Flag::ExpectedMedicationMissing),
-        Some("invalid_specimen") => Some(monitoring::Flag::InvalidSpecimen),
-        _ => None,
-    };
-    ResultJson {
+fn result_json(r: &TestResult) -> ApiResult<ResultJson> {
+    let outcome = r.result()?;
+    let flag = r.raised_flag()?;
+    Ok(ResultJson {
         counts_as_use: monitoring::counts_as_use(
             outcome,
             flag,
@@ -424,12 +422,15 @@ fn result_json(r: &TestResult) -> ResultJson {
         presumptive: r.presumptive,
         review: r.review.clone(),
         review_reason: r.review_reason.clone(),
-    }
+    })
 }
 
-pub fn test_json(t: DrugTest, results: &[TestResult]) -> TestJson {
-    let results: Vec<ResultJson> = results.iter().map(result_json).collect();
-    TestJson {
+pub fn test_json(t: DrugTest, results: &[TestResult]) -> ApiResult<TestJson> {
+    let results = results
+        .iter()
+        .map(result_json)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(TestJson {
         flagged: results
             .iter()
             .any(|r| r.flag.is_some() && r.review.as_deref() != Some("false_positive")),
@@ -441,7 +442,7 @@ pub fn test_json(t: DrugTest, results: &[TestResult]) -> TestJson {
         source: t.source,
         panel: t.panel,
         results,
-    }
+    })
 }
 
 /// `POST /api/v1/patients/{id}/drug-tests`
@@ -571,7 +572,7 @@ pub async fn record_test(
         async |tx| Ok(store::insert_test(&mut tx.db(), org, &test, &results).await?),
     )
     .await?;
-    Ok(test_json(test, &results))
+    test_json(test, &results)
 }
 
 #[derive(Serialize)]
@@ -600,7 +601,10 @@ pub async fn list_tests(
     let mut conn = state.store.read().await?;
     let tests = store::tests_of(&mut conn.db(), patient.id).await?;
     drop(conn);
-    let items: Vec<TestJson> = tests.into_iter().map(|(t, r)| test_json(t, &r)).collect();
+    let items = tests
+        .into_iter()
+        .map(|(t, r)| test_json(t, &r))
+        .collect::<ApiResult<Vec<_>>>()?;
     let last_use_at = items
         .iter()
         .find(|t| t.results.iter().any(|r| r.counts_as_use))
@@ -695,7 +699,7 @@ pub async fn review(
         .into_iter()
         .find(|(t, _)| t.id == test_id)
         .ok_or(ApiError::NotFound)?;
-    Ok(test_json(test, &results))
+    test_json(test, &results)
 }
 
 #[derive(Deserialize)]
@@ -769,24 +773,26 @@ pub async fn draw(
             .collect(),
     };
     check.finish(|| Some(()))?;
-    let to_json = |d: &store::Draw| DrawJson {
-        patient_id: d.patient_id,
-        week: d.week.clone(),
-        seed: d.seed,
-        days: serde_json::from_str::<Vec<u8>>(&d.days)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|n| {
-                openiop_core::schedule::DAYS
-                    .get(usize::from(n))
-                    .map(|d| (*d).to_owned())
-            })
-            .collect(),
-        drawn_at: rfc3339(d.drawn_at),
+    let to_json = |d: &store::Draw| -> ApiResult<DrawJson> {
+        Ok(DrawJson {
+            patient_id: d.patient_id,
+            week: d.week.clone(),
+            seed: d.seed,
+            days: d
+                .drawn_days()?
+                .into_iter()
+                .filter_map(|n| {
+                    openiop_core::schedule::DAYS
+                        .get(usize::from(n))
+                        .map(|d| (*d).to_owned())
+                })
+                .collect(),
+            drawn_at: rfc3339(d.drawn_at),
+        })
     };
     let mut conn = state.store.read().await?;
     if let Some(existing) = store::find_draw(&mut conn.db(), patient.id, &body.week).await? {
-        return Ok((StatusCode::OK, to_json(&existing)));
+        return Ok((StatusCode::OK, to_json(&existing)?));
     }
     drop(conn);
     let mut bytes = [0u8; 8];
@@ -813,5 +819,5 @@ pub async fn draw(
         async |tx| Ok(store::insert_draw(&mut tx.db(), org, &draw).await?),
     )
     .await?;
-    Ok((StatusCode::CREATED, to_json(&draw)))
+    Ok((StatusCode::CREATED, to_json(&draw)?))
 }

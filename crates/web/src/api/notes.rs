@@ -63,15 +63,15 @@ pub struct NoteJson {
 }
 
 impl NoteJson {
-    pub fn new(n: &Note, addenda: &[Addendum]) -> NoteJson {
-        NoteJson {
+    pub fn new(n: &Note, addenda: &[Addendum]) -> ApiResult<NoteJson> {
+        Ok(NoteJson {
             id: n.id,
             patient_id: n.patient_id,
             session_id: n.session_id,
             group_note_id: n.group_note_id,
             kind: n.kind.clone(),
             format: n.format.clone(),
-            sections: serde_json::from_str(&n.sections).unwrap_or_default(),
+            sections: n.sections()?,
             status: status(n).as_str(),
             service_start: rfc3339(n.service_start),
             service_end: rfc3339(n.service_end),
@@ -94,7 +94,7 @@ impl NoteJson {
                     written_at: rfc3339(a.written_at),
                 })
                 .collect(),
-        }
+        })
     }
 }
 
@@ -177,7 +177,7 @@ pub async fn list(
                 || notes::may_read_counseling_note(caller.user_id, n.author_id, &named)
         })
         .map(|n| NoteJson::new(n, &addenda))
-        .collect();
+        .collect::<ApiResult<_>>()?;
     Ok((patient, items))
 }
 
@@ -294,7 +294,7 @@ async fn start_draft(
     let event = note_event(caller, action, &note).detail(format!("{} {}", note.kind, note.format));
     tx.audit(event.build(now.get())).await?;
     tx.commit().await?;
-    Ok(NoteJson::new(&note, &[]))
+    NoteJson::new(&note, &[])
 }
 
 /// Starts an individual or family session note (a draft) on its appointment.
@@ -440,7 +440,7 @@ pub async fn get_note(
 ) -> ApiResult<Json<NoteJson>> {
     let (_, note, addenda) =
         open_note(&state, &caller, id, note_id, Access::Read, "note.read").await?;
-    Ok(Json(NoteJson::new(&note, &addenda)))
+    Ok(Json(NoteJson::new(&note, &addenda)?))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -473,7 +473,7 @@ fn locked() -> ApiError {
 }
 
 fn format_of(note: &Note) -> ApiResult<NoteFormat> {
-    NoteFormat::parse(&note.format).ok_or_else(|| ApiError::Internal("unknown note format".into()))
+    Ok(note.note_format()?)
 }
 
 /// Saves a draft's sections (its author only; a signed note is locked: 409).
@@ -505,7 +505,7 @@ pub async fn update(
         updated_at: Instant::new(now),
         ..note
     };
-    Ok(NoteJson::new(&updated, &addenda))
+    NoteJson::new(&updated, &addenda)
 }
 
 /// `PUT /api/v1/patients/{id}/notes/{note_id}`
@@ -534,7 +534,7 @@ pub async fn sign(
     if note.signed_at.is_some() {
         return Err(locked());
     }
-    let sections: Sections = serde_json::from_str(&note.sections).unwrap_or_default();
+    let sections = note.sections()?;
     check_sections(format_of(&note)?, &sections, true)?;
     let cosigner = required_cosigner(state, patient.id, caller.user_id).await?;
     let now = state.now();
@@ -551,7 +551,7 @@ pub async fn sign(
         cosigner_id: cosigner,
         ..note
     };
-    Ok(NoteJson::new(&signed, &addenda))
+    NoteJson::new(&signed, &addenda)
 }
 
 /// The supervisor who must co-sign what `author` signs for this patient, if any.
@@ -650,7 +650,7 @@ pub async fn cosign(
         cosigned_at: Some(Instant::new(now)),
         ..note
     };
-    Ok(NoteJson::new(&cosigned, &addenda))
+    NoteJson::new(&cosigned, &addenda)
 }
 
 /// `POST /api/v1/patients/{id}/notes/{note_id}/cosign`
@@ -700,7 +700,7 @@ pub async fn add_addendum(
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
     addenda.push(addendum);
-    Ok(NoteJson::new(&note, &addenda))
+    NoteJson::new(&note, &addenda)
 }
 
 /// `POST /api/v1/patients/{id}/notes/{note_id}/addenda`
@@ -866,8 +866,7 @@ pub async fn group_note(
             notes: Vec::new(),
         },
         Some(g) => {
-            let note: GroupNote =
-                serde_json::from_str(&g.body).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let note = g.note()?;
             let mut conn = state.store.read().await?;
             let notes = store::copies_of(&mut conn.db(), caller.organization_id, g.id)
                 .await?

@@ -68,7 +68,7 @@ async fn released(
         .find(|c| c.id == disclosure.consent_id)
         .ok_or(ApiError::NotFound)?;
     let consent: Consent = row.consent()?;
-    let names: Vec<String> = serde_json::from_str(&disclosure.parts).unwrap_or_default();
+    let names = disclosure.parts()?;
     let episodes = openiop_store::patients::episodes_of(&mut conn.db(), patient.id).await?;
     let mut parts = Vec::new();
     for name in names {
@@ -106,8 +106,7 @@ async fn released(
                     let versions =
                         openiop_store::plans::versions_of(&mut conn.db(), org, ep.id).await?;
                     if let Some(v) = versions.iter().find(|v| v.review_due_on.is_some()) {
-                        let plan: openiop_core::treatment_plan::Plan =
-                            serde_json::from_str(&v.body).unwrap_or_default();
+                        let plan = v.plan()?;
                         for p in plan.problems {
                             out.push(format!(
                                 "Problem: {}. Goals: {}",
@@ -138,8 +137,8 @@ async fn released(
 }
 
 /// The lines the HTML packet shows for one part.
-fn lines(patient: &Patient, records: &Records) -> Vec<String> {
-    match records {
+fn lines(patient: &Patient, records: &Records) -> ApiResult<Vec<String>> {
+    Ok(match records {
         Records::Demographics => vec![format!(
             "{} {}, born {}; phone {}; e-mail {}",
             patient.given_name,
@@ -159,23 +158,23 @@ fn lines(patient: &Patient, records: &Records) -> Vec<String> {
         Records::Assessments(list) => list
             .iter()
             .map(|a| {
-                format!(
+                Ok(format!(
                     "{} on {}: {}",
                     a.code,
                     rfc3339(a.administered_at),
-                    crate::pages::clinical::score_summary(a)
-                )
+                    openiop_core::instrument::score_summary(a.total, a.subscales()?.as_ref())
+                ))
             })
-            .collect(),
+            .collect::<ApiResult<_>>()?,
         Records::Attendance(list) => list
             .iter()
             .map(|(m, at)| format!("{}: {}", rfc3339(*at), m.status))
             .collect(),
         Records::TreatmentPlan(list) => list.clone(),
-    }
+    })
 }
 
-fn packet_html(r: &Released) -> String {
+fn packet_html(r: &Released) -> ApiResult<String> {
     let e = crate::html::escape;
     let (p, d, c) = (&r.patient, &r.disclosure, &r.consent);
     let mut html = String::from(
@@ -224,13 +223,13 @@ fn packet_html(r: &Released) -> String {
     html.push_str("</section><section id=\"records\"><h2>Records</h2>");
     for (part, records) in &r.parts {
         html.push_str(&format!("<h3>{}</h3><ul>", e(consent::part_label(part))));
-        for line in lines(p, records) {
+        for line in lines(p, records)? {
             html.push_str(&format!("<li>{}</li>", e(&line)));
         }
         html.push_str("</ul>");
     }
     html.push_str("</section></body></html>");
-    html
+    Ok(html)
 }
 
 const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
@@ -255,7 +254,7 @@ fn entry(id: uuid::Uuid, mut resource: Value) -> Value {
     json!({"fullUrl": format!("urn:uuid:{id}"), "resource": resource})
 }
 
-fn packet_bundle(r: &Released) -> Value {
+fn packet_bundle(r: &Released) -> ApiResult<Value> {
     let p = &r.patient;
     let subject = json!({"reference": format!("urn:uuid:{}", p.id)});
     let released: Vec<&str> = r.parts.iter().map(|(n, _)| n.as_str()).collect();
@@ -324,7 +323,12 @@ fn packet_bundle(r: &Released) -> Value {
                     "medicationCodeableConcept": {"text": m.name}, "subject": subject,
                     "effectivePeriod": period, "dosage": [{"text": m.dose}]}))
             })),
-            Records::Assessments(list) => entries.extend(list.iter().map(|a| {
+            Records::Assessments(list) => {
+                let decoded = list
+                    .iter()
+                    .map(|a| Ok((a, a.subscales()?)))
+                    .collect::<ApiResult<Vec<_>>>()?;
+                entries.extend(decoded.into_iter().map(|(a, subscales)| {
                 let instrument = openiop_core::instrument::find(&a.code);
                 let mut code = json!({"text": instrument.map_or(a.code.as_str(), |i| i.name)});
                 if let Some(loinc) = instrument.and_then(|i| i.loinc_total) {
@@ -333,7 +337,7 @@ fn packet_bundle(r: &Released) -> Value {
                 let mut obs = json!({"resourceType": "Observation", "status": "final",
                     "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
                     "code": code, "subject": subject, "effectiveDateTime": rfc3339(a.administered_at)});
-                match a.subscales.as_deref().and_then(|s| serde_json::from_str::<serde_json::Map<String, Value>>(s).ok()) {
+                match subscales {
                     Some(subscales) if !subscales.is_empty() => {
                         obs["component"] = json!(subscales.iter().map(|(k, v)| json!({"code": {"text": k}, "valueInteger": v})).collect::<Vec<_>>());
                     }
@@ -345,16 +349,22 @@ fn packet_bundle(r: &Released) -> Value {
                     }
                 }
                 entry(a.id, obs)
-            })),
-            Records::Attendance(list) => entries.extend(list.iter().map(|(m, at)| {
-                let attended = openiop_core::attendance::Status::parse(&m.status).is_some_and(|s| s.attended());
+                }));
+            }
+            Records::Attendance(list) => {
+                let decoded = list
+                    .iter()
+                    .map(|(m, at)| Ok((m, at, m.attendance()?.attended())))
+                    .collect::<ApiResult<Vec<_>>>()?;
+                entries.extend(decoded.into_iter().map(|(m, at, attended)| {
                 entry(new_id(), json!({"resourceType": "Encounter",
                     "status": if attended { "finished" } else { "cancelled" },
                     "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
                     "type": [{"text": m.status}], "subject": subject,
                     "period": {"start": rfc3339(*at)}, "length": {"value": m.minutes, "unit": "min",
                         "system": "http://unitsofmeasure.org", "code": "min"}}))
-            })),
+                }));
+            }
             Records::TreatmentPlan(list) => {
                 if !list.is_empty() {
                     entries.push(entry(new_id(), json!({"resourceType": "CarePlan", "status": "active", "intent": "plan",
@@ -363,11 +373,11 @@ fn packet_bundle(r: &Released) -> Value {
             }
         }
     }
-    json!({"resourceType": "Bundle", "type": "collection",
+    Ok(json!({"resourceType": "Bundle", "type": "collection",
         "id": r.disclosure.id.to_string(),
         "meta": {"security": security()},
         "timestamp": rfc3339(r.disclosure.disclosed_at),
-        "entry": entries})
+        "entry": entries}))
 }
 
 /// `GET /api/v1/patients/{id}/disclosures/{disclosure_id}/packet`: the packet as HTML (print
@@ -380,7 +390,7 @@ pub async fn get_packet(
     let r = released(&state, &caller, id, disclosure_id, "disclosure.packet").await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        packet_html(&r),
+        packet_html(&r)?,
     )
         .into_response())
 }
@@ -395,7 +405,7 @@ pub async fn get_bundle(
     let r = released(&state, &caller, id, disclosure_id, "disclosure.bundle").await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/fhir+json")],
-        packet_bundle(&r).to_string(),
+        packet_bundle(&r)?.to_string(),
     )
         .into_response())
 }

@@ -134,22 +134,25 @@ pub struct PlacementJson {
     pub decided_at: String,
 }
 
-impl From<Placement> for PlacementJson {
-    fn from(p: Placement) -> Self {
-        PlacementJson {
+impl TryFrom<Placement> for PlacementJson {
+    type Error = openiop_store::StoreError;
+
+    fn try_from(p: Placement) -> Result<Self, Self::Error> {
+        let (reasons, supports) = (p.reasons()?, p.supports()?);
+        Ok(PlacementJson {
             id: p.id,
             episode_id: p.episode_id,
             overridden: p.decided_level != p.recommended_level,
             recommended_level: p.recommended_level,
             decided_level: p.decided_level,
             override_reason: p.override_reason,
-            reasons: serde_json::from_str(&p.reasons).unwrap_or_default(),
-            supports: serde_json::from_str(&p.supports).unwrap_or_default(),
+            reasons,
+            supports,
             policy_edition: p.policy_edition,
             policy_version: p.policy_version,
             decided_by: p.decided_by,
             decided_at: rfc3339(p.decided_at),
-        }
+        })
     }
 }
 
@@ -279,7 +282,7 @@ pub async fn post_decision(
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<(StatusCode, Json<PlacementJson>)> {
     let row = decide(&state, &caller, id, episode_id, &body).await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    Ok((StatusCode::CREATED, Json(row.try_into()?)))
 }
 
 /// `GET /api/v1/patients/{id}/episodes/{episode_id}/placements`: newest first.
@@ -303,8 +306,8 @@ pub async fn list_decisions(
     let rows = rows
         .into_iter()
         .filter(|p| p.patient_id == patient.id)
-        .map(PlacementJson::from)
-        .collect();
+        .map(PlacementJson::try_from)
+        .collect::<Result<_, _>>()?;
     Ok(Json(ListPage::whole(rows)))
 }
 

@@ -364,20 +364,24 @@ async fn episode_and_track(
 }
 
 /// Parses a stored plan for a track (plans were checked when saved; the floor reason
-/// recorded then still stands).
-pub fn parse_stored(stored: &StoredPlan, track: &organization::Track) -> Option<Plan> {
-    let steps: Vec<StepDoc> = serde_json::from_str(&stored.phases).ok()?;
-    Plan::parse(
+/// recorded then still stands). A stored plan that no longer parses is an error naming the
+/// row, never a plan that silently is not there.
+pub fn parse_stored(stored: &StoredPlan, track: &organization::Track) -> ApiResult<Plan> {
+    let steps = stored.steps()?;
+    let mut plan = Plan::parse(
         &steps,
         stored.floor_reason.as_deref().or(Some("recorded")),
         track.level,
         track.age_group,
     )
-    .ok()
-    .map(|mut p| {
-        p.floor_reason = stored.floor_reason.clone();
-        p
-    })
+    .map_err(|invalid| {
+        openiop_store::StoreError::Corrupt(format!(
+            "intensity_plans {}: phases: {invalid:?}",
+            stored.id
+        ))
+    })?;
+    plan.floor_reason = stored.floor_reason.clone();
+    Ok(plan)
 }
 
 /// `PUT /api/v1/patients/{id}/episodes/{episode_id}/intensity-plan`: a new version of the
@@ -466,7 +470,7 @@ pub async fn get_plan(
     let stored = schedule_store::current_plan(&mut conn.db(), episode.id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let plan = parse_stored(&stored, &track).ok_or(ApiError::NotFound)?;
+    let plan = parse_stored(&stored, &track)?;
     Ok(Json(plan_json(&stored, &plan)))
 }
 
@@ -555,9 +559,8 @@ pub fn targets_from(
         .and_then(|d| openiop_core::validate::parse_date(&d))
         .ok_or(ApiError::Internal("week start".into()))?;
     let episode_week = intensity::episode_week(episode.admitted_on, monday);
-    let step = stored
-        .and_then(|s| parse_stored(s, track))
-        .and_then(|plan| plan.step_for(episode_week).copied());
+    let plan = stored.map(|s| parse_stored(s, track)).transpose()?;
+    let step = plan.and_then(|plan| plan.step_for(episode_week).copied());
     Ok(match step {
         Some(step) => Targets {
             minutes: step.target_minutes,

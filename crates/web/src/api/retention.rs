@@ -29,9 +29,10 @@ async fn retention_years(state: &AppState, caller: &Caller) -> ApiResult<u32> {
         openiop_store::organization::list_programs(&mut conn.db(), caller.organization_id).await?;
     Ok(programs
         .iter()
-        .filter_map(|p| p.settings.as_deref())
-        .filter_map(|s| serde_json::from_str::<SettingsDoc>(s).ok())
-        .filter_map(|doc| Settings::parse(&doc).ok())
+        .filter_map(|p| p.settings_doc().transpose())
+        .collect::<Result<Vec<SettingsDoc>, _>>()?
+        .iter()
+        .filter_map(|doc| Settings::parse(doc).ok())
         .map(|s| s.retention_years)
         .fold(retention::DEFAULT_YEARS, u32::max))
 }

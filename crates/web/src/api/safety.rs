@@ -54,7 +54,7 @@ fn document_json<T: CareKind>(d: &CareDocument) -> ApiResult<DocumentJson<T>> {
     Ok(DocumentJson {
         patient_id: d.patient_id,
         version: d.version,
-        plan: serde_json::from_str(&d.body).map_err(|e| ApiError::Internal(e.to_string()))?,
+        plan: d.document()?,
         recorded_by: d.recorded_by,
         recorded_at: rfc3339(d.recorded_at),
     })

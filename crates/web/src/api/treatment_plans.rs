@@ -63,7 +63,7 @@ impl PlanJson {
             episode_id: v.episode_id,
             version: v.version,
             status: PlanStatus::of(signatures(v)).as_str(),
-            plan: serde_json::from_str(&v.body).map_err(|e| ApiError::Internal(e.to_string()))?,
+            plan: v.plan()?,
             created_by: v.created_by,
             created_at: rfc3339(v.created_at),
             updated_at: rfc3339(v.updated_at),
@@ -321,8 +321,7 @@ pub async fn sign(
             "a newer version exists; sign the newest one".into(),
         ));
     }
-    let plan: Plan =
-        serde_json::from_str(&v.body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let plan = v.plan()?;
     plan.checked(true)?;
     let now = state.now();
     let at = Instant::new(now);

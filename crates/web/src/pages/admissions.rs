@@ -187,7 +187,7 @@ async fn inquiry_page(
     let staff_all = users::list_users(&mut conn.db(), caller.organization_id).await?;
     let tracks = organization::list_tracks(&mut conn.db(), caller.organization_id).await?;
     drop(conn);
-    let stage = Stage::parse(&i.stage).unwrap_or(Stage::Inquiry);
+    let stage = i.current_stage()?;
     let name_of = |id: Option<Uuid>| {
         id.and_then(|x| staff_all.iter().find(|u| u.id == x))
             .map(|u| u.username.clone())

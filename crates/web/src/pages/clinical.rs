@@ -3,7 +3,6 @@
 
 use crate::ids::PageIds;
 use openiop_core::id::{AlertId, PatientId};
-use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::State;
@@ -289,7 +288,10 @@ pub fn alert_actions() -> &'static [(&'static str, &'static str)] {
 
 /// The trend of one instrument: its totals, or its subscales when it has no total (oldest to
 /// newest).
-pub fn trend_svg(instrument: &Instrument, history: &[&Assessment]) -> String {
+pub fn trend_svg(
+    instrument: &Instrument,
+    history: &[&Assessment],
+) -> Result<String, openiop_store::StoreError> {
     use super::chart::{Series, line_chart};
     let oldest_first = || history.iter().rev();
     if instrument.subscales.is_empty() {
@@ -298,20 +300,26 @@ pub fn trend_svg(instrument: &Instrument, history: &[&Assessment]) -> String {
             label: "Total".into(),
             values,
         }];
-        return line_chart(instrument.name, f64::from(instrument.max_total()), &series);
+        return Ok(line_chart(
+            instrument.name,
+            f64::from(instrument.max_total()),
+            &series,
+        ));
     }
+    // Each stored score decoded once (an error when one does not decode), oldest first.
+    let sums = oldest_first()
+        .map(|a| a.subscales())
+        .collect::<Result<Vec<_>, _>>()?;
     let series: Vec<Series> = instrument
         .subscales
         .iter()
         .map(|sub| Series {
             label: sub.code.replace('_', " "),
-            values: oldest_first()
-                .map(|a| {
-                    let sums: Option<BTreeMap<String, u32>> = a
-                        .subscales
-                        .as_deref()
-                        .and_then(|text| serde_json::from_str(text).ok());
-                    sums.and_then(|s| s.get(sub.code).map(|v| f64::from(*v)))
+            values: sums
+                .iter()
+                .map(|s| {
+                    s.as_ref()
+                        .and_then(|s| s.get(sub.code).map(|v| f64::from(*v)))
                 })
                 .collect(),
         })
@@ -321,18 +329,13 @@ pub fn trend_svg(instrument: &Instrument, history: &[&Assessment]) -> String {
         .iter()
         .map(|sub| sub.items.len() as f64 * 4.0)
         .fold(0.0, f64::max);
-    line_chart(instrument.name, max, &series)
+    Ok(line_chart(instrument.name, max, &series))
 }
 
 /// How a stored score reads on the chart: the total, or the subscales.
-pub fn score_summary(a: &Assessment) -> String {
-    match a.subscales.as_deref() {
-        Some(text) => serde_json::from_str::<BTreeMap<String, u32>>(text)
-            .unwrap_or_default()
-            .iter()
-            .map(|(k, v)| format!("{} {v}", k.replace('_', " ")))
-            .collect::<Vec<_>>()
-            .join(", "),
-        None => a.total.to_string(),
-    }
+pub fn score_summary(a: &Assessment) -> Result<String, openiop_store::StoreError> {
+    Ok(openiop_core::instrument::score_summary(
+        a.total,
+        a.subscales()?.as_ref(),
+    ))
 }

@@ -57,17 +57,17 @@ async fn page(
         .into_iter()
         .filter(|a| a.acknowledged_at.is_none())
         .map(|a| {
-            let flags: Vec<String> = serde_json::from_str(&a.flags).unwrap_or_default();
-            (
+            let flags = a.flags()?;
+            Ok((
                 a.id,
                 format!(
                     "{}: {}",
                     crate::times::rfc3339(a.raised_at),
                     flags.join(", ").replace('_', " ")
                 ),
-            )
+            ))
         })
-        .collect();
+        .collect::<Result<_, openiop_store::StoreError>>()?;
     let disclosures = crate::api::emergency::disclosures_of(state, caller, id).await?;
     Ok(CrisisPage {
         disclosures,

@@ -346,14 +346,15 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         .iter()
         .filter_map(|a| {
             let p = patients.iter().find(|p| p.id == a.patient_id)?;
-            let flags: Vec<String> = serde_json::from_str(&a.flags).unwrap_or_default();
-            Some((
-                p.id,
-                format!("{} {}", p.given_name, p.family_name),
-                flags.join(", ").replace('_', " "),
-            ))
+            Some(a.flags().map(|flags| {
+                (
+                    p.id,
+                    format!("{} {}", p.given_name, p.family_name),
+                    flags.join(", ").replace('_', " "),
+                )
+            }))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let view = crate::api::attendance::program_view(&state, &caller, None).await?;
     let mut ids: Vec<uuid::Uuid> = view.missed_two_in_a_row.clone();
     ids.extend(view.below_target.iter().map(|b| b.patient_id));

@@ -93,7 +93,7 @@ async fn page(
     let tests: Vec<TestJson> = tests
         .into_iter()
         .map(|(t, r)| api::test_json(t, &r))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let last_use_at = tests
         .iter()
         .find(|t| t.results.iter().any(|r| r.counts_as_use))
@@ -111,6 +111,8 @@ async fn page(
         check_ins: check_ins
             .iter()
             .map(crate::api::checkins::CheckInJson::new)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
             .collect(),
         today: openiop_core::validate::format_date(today),
         chrome: Chrome::of(caller),

@@ -275,7 +275,7 @@ async fn note_page(
 ) -> Result<NotePage, ApiError> {
     let (patient, note, addenda) =
         api::open_note(state, caller, id, note_id, Access::Read, "note.read").await?;
-    let json = NoteJson::new(&note, &addenda);
+    let json = NoteJson::new(&note, &addenda)?;
     let zone = home_zone(state, caller).await?;
     let users = usernames(state, caller).await?;
     let status = api::status(&note);
@@ -355,7 +355,7 @@ pub async fn note_submit(
 ) -> PageResult {
     let (_, note, _) =
         api::open_note(&state, &caller, id, note_id, Access::Write, "note.update").await?;
-    let format = NoteFormat::parse(&note.format).unwrap_or(NoteFormat::Process);
+    let format = note.note_format()?;
     let sections: Sections = format
         .sections()
         .iter()

@@ -349,7 +349,7 @@ async fn chart_page(
             if history.len() >= 2 {
                 trends.push((
                     inst.name.to_owned(),
-                    super::clinical::trend_svg(inst, &history),
+                    super::clinical::trend_svg(inst, &history)?,
                 ));
             }
         }
@@ -374,34 +374,32 @@ async fn chart_page(
         let listed = rows
             .iter()
             .take(20)
-            .map(|a| AssessmentRow {
-                name: openiop_core::instrument::find(&a.code)
-                    .map(|i| i.name)
-                    .unwrap_or("?"),
-                total: super::clinical::score_summary(a),
-                band: a.band.replace('_', " "),
-                flags: serde_json::from_str::<Vec<String>>(&a.flags)
-                    .unwrap_or_default()
-                    .join(", ")
-                    .replace('_', " "),
-                at: crate::times::rfc3339(a.administered_at),
+            .map(|a| {
+                Ok(AssessmentRow {
+                    name: openiop_core::instrument::find(&a.code)
+                        .map(|i| i.name)
+                        .unwrap_or("?"),
+                    total: super::clinical::score_summary(a)?,
+                    band: a.band.replace('_', " "),
+                    flags: a.flags()?.join(", ").replace('_', " "),
+                    at: crate::times::rfc3339(a.administered_at),
+                })
             })
-            .collect();
+            .collect::<Result<_, openiop_store::StoreError>>()?;
         let alerts = openiop_store::clinical::alerts_of(&mut conn.db(), patient.id)
             .await?
             .into_iter()
-            .map(|a| AlertRow {
-                id: a.id,
-                flags: serde_json::from_str::<Vec<String>>(&a.flags)
-                    .unwrap_or_default()
-                    .join(", ")
-                    .replace('_', " "),
-                raised_at: crate::times::rfc3339(a.raised_at),
-                acknowledged: a.acknowledged_at.is_some(),
-                action: a.action.unwrap_or_default().replace('_', " "),
-                note: a.note.unwrap_or_default(),
+            .map(|a| {
+                Ok(AlertRow {
+                    id: a.id,
+                    flags: a.flags()?.join(", ").replace('_', " "),
+                    raised_at: crate::times::rfc3339(a.raised_at),
+                    acknowledged: a.acknowledged_at.is_some(),
+                    action: a.action.unwrap_or_default().replace('_', " "),
+                    note: a.note.unwrap_or_default(),
+                })
             })
-            .collect();
+            .collect::<Result<_, openiop_store::StoreError>>()?;
         (listed, trends, alerts)
     } else {
         (Vec::new(), Vec::new(), Vec::new())
@@ -410,13 +408,8 @@ async fn chart_page(
         openiop_store::records::consents_of(&mut conn.db(), patient.id)
             .await?
             .into_iter()
-            .map(|c| {
-                let label = openiop_core::admissions::ConsentKind::parse(&c.kind)
-                    .map(|k| k.label())
-                    .unwrap_or("Consent");
-                (label, format_date(c.acknowledged_on))
-            })
-            .collect()
+            .map(|c| Ok((c.acknowledgement()?.label(), format_date(c.acknowledged_on))))
+            .collect::<Result<_, openiop_store::StoreError>>()?
     } else {
         Vec::new()
     };

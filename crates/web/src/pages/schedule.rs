@@ -873,9 +873,8 @@ async fn patient_schedule_page(
             windows.push((day, *label, a, b));
         }
     }
-    let mut steps: Vec<StepRow> = plan
-        .as_ref()
-        .and_then(|p| serde_json::from_str::<Vec<openiop_core::intensity::StepDoc>>(&p.phases).ok())
+    let stored_steps = plan.as_ref().map(|p| p.steps()).transpose()?;
+    let mut steps: Vec<StepRow> = stored_steps
         .unwrap_or_default()
         .iter()
         .filter_map(|s| {
