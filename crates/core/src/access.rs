@@ -70,6 +70,18 @@ impl Role {
     pub fn is_staff(self) -> bool {
         self != Role::Patient
     }
+
+    /// The caller is a patient (their own record, their own words: a check-in they enter
+    /// is self-reported, a plan they sign is signed as the patient).
+    pub fn is_patient(self) -> bool {
+        self == Role::Patient
+    }
+
+    /// The sessions list shows a clinician only the sessions they facilitate; everyone else
+    /// who may see the schedule sees the program's.
+    pub fn lists_own_sessions_only(self) -> bool {
+        self == Role::Clinician
+    }
 }
 
 /// How the caller stands to one patient. Computed by the storage layer from care-team
@@ -82,6 +94,8 @@ pub enum Relationship {
     Facilitator,
     /// The caller is the patient.
     Myself,
+    /// The caller wrote this note (for notes shared by a session, such as a group note).
+    Author,
     /// The caller broke the glass: a clinician outside the care team who stated an emergency
     /// and holds time-limited access, audited and queued for review.
     Emergency,
@@ -159,6 +173,29 @@ pub enum Action {
     MergePatients,
     /// Create sessions and run the schedule (front desk, clinicians, admins).
     ManageSchedule,
+    /// Take one session's attendance (the roster, all present, walk-ins): the front desk and
+    /// admins for any session, a clinician for the sessions they facilitate
+    /// ([`Relationship::Facilitator`]).
+    RunSession,
+    /// Write one session's group note: admins, or the clinician who facilitates it.
+    WriteGroupNote,
+    /// Change a group note already written: admins, or its author ([`Relationship::Author`]).
+    ReviseGroupNote,
+    /// Sign clinical documents as a clinician (treatment plans, notes), co-sign, and be named
+    /// as a reader of counseling notes: clinicians and admins.
+    SignAsClinician,
+    /// Hold appointments with patients (the clinicians a booking may name).
+    HoldAppointments,
+    /// Work the clinical queues: open crisis reviews, overdue measures, unsigned notes.
+    WorkClinicalQueues,
+    /// Break the glass: a clinician outside the care team opens a chart in an emergency
+    /// (admins reach every chart already).
+    BreakGlass,
+    /// Export a whole record (the right of access): admins, and the patient for themselves
+    /// ([`Relationship::Myself`]).
+    ExportRecord,
+    /// Revoke another person's calendar feed or sign-ins (user administration).
+    ManageOthersAccess,
 }
 
 /// The policy's answer.
@@ -179,8 +216,9 @@ impl Decision {
 
 /// The access policy: (role, action, relationship to the patient) -> decision.
 ///
-/// `relationship` is only consulted for [`Action::Record`]; pass [`Relationship::None`]
-/// for actions that are not about one patient.
+/// `relationship` is consulted for [`Action::Record`] (to the patient) and for the actions on
+/// one session or note (facilitator, author, myself); pass [`Relationship::None`] for
+/// actions that are about neither.
 pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decision {
     use Role::*;
     let allow = |yes: bool| {
@@ -207,7 +245,29 @@ pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decisio
         }
         Action::ReadInquiries => allow(matches!(role, Admin | FrontDesk | Clinician | CaseManager)),
         Action::ManageSchedule => allow(matches!(role, Admin | FrontDesk | Clinician)),
+        Action::RunSession => allow(
+            matches!(role, Admin | FrontDesk)
+                || (role == Clinician && relationship == Relationship::Facilitator),
+        ),
+        Action::WriteGroupNote => {
+            allow(role == Admin || (role == Clinician && relationship == Relationship::Facilitator))
+        }
+        Action::ReviseGroupNote => allow(role == Admin || relationship == Relationship::Author),
+        Action::SignAsClinician | Action::WorkClinicalQueues => {
+            allow(matches!(role, Admin | Clinician))
+        }
+        Action::HoldAppointments | Action::BreakGlass => allow(role == Clinician),
+        Action::ExportRecord => {
+            allow(role == Admin || (role == Patient && relationship == Relationship::Myself))
+        }
+        Action::ManageOthersAccess => allow(role == Admin),
     }
+}
+
+/// Whether `role` may take `action` (not about one patient): a shorthand for the policy's
+/// answer with no relationship.
+pub fn may(role: Role, action: Action) -> bool {
+    decide(role, action, Relationship::None).is_allowed()
 }
 
 /// Whether the policy's answer for `role` depends on the caller's care-team, facilitation or
@@ -216,6 +276,32 @@ pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decisio
 /// caller's own patient link tells without a query.
 pub fn needs_relationship(role: Role) -> bool {
     matches!(role, Role::Clinician | Role::CaseManager)
+}
+
+/// Which patients a list or search may return (the store turns it into a query filter): everyone in the organization, the caller's own
+/// relationships (care team or facilitated sessions), or one patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Organization,
+    /// Patients on this user's care team or in sessions they facilitate (clinicians).
+    RelatedTo(uuid::Uuid),
+    /// Patients on this user's care team only (case managers).
+    CareTeamOf(uuid::Uuid),
+    /// Only this patient (a patient's own portal).
+    Only(uuid::Uuid),
+}
+
+impl Reach {
+    /// The reach of a role, for a user (and their linked patient record, if any).
+    pub fn of(role: Role, user_id: uuid::Uuid, patient_id: Option<uuid::Uuid>) -> Reach {
+        match role {
+            Role::Admin | Role::FrontDesk | Role::Billing => Reach::Organization,
+            Role::Clinician => Reach::RelatedTo(user_id),
+            Role::CaseManager => Reach::CareTeamOf(user_id),
+            // A patient account not linked to a record reaches nobody (nil id matches nothing).
+            Role::Patient => Reach::Only(patient_id.unwrap_or(uuid::Uuid::nil())),
+        }
+    }
 }
 
 /// Whether a role reaches a patient at all, given the relationship.
@@ -304,13 +390,99 @@ mod tests {
         Diagnoses,
         Amendments,
     ];
-    const RELATIONSHIPS: [Relationship; 5] = [
+    const RELATIONSHIPS: [Relationship; 6] = [
         Relationship::CareTeam,
         Relationship::Facilitator,
         Relationship::Myself,
+        Relationship::Author,
         Relationship::Emergency,
         Relationship::None,
     ];
+    const ROLES: [Role; 6] = [
+        Role::Admin,
+        Role::Clinician,
+        Role::CaseManager,
+        Role::FrontDesk,
+        Role::Billing,
+        Role::Patient,
+    ];
+
+    #[test]
+    fn a_sessions_attendance_and_group_note_follow_its_facilitator() {
+        use Relationship::{Facilitator, None};
+        let run = |role, rel| decide(role, Action::RunSession, rel).is_allowed();
+        let note = |role, rel| decide(role, Action::WriteGroupNote, rel).is_allowed();
+        assert!(run(Role::FrontDesk, None) && run(Role::Admin, None));
+        assert!(run(Role::Clinician, Facilitator) && !run(Role::Clinician, None));
+        assert!(!run(Role::CaseManager, Facilitator) && !run(Role::Patient, Facilitator));
+        assert!(note(Role::Admin, None) && note(Role::Clinician, Facilitator));
+        assert!(!note(Role::Clinician, None) && !note(Role::FrontDesk, Facilitator));
+        // A written group note changes only by its author or an admin.
+        let revise = |role, rel| decide(role, Action::ReviseGroupNote, rel).is_allowed();
+        assert!(revise(Role::Clinician, Relationship::Author) && revise(Role::Admin, None));
+        assert!(!revise(Role::Clinician, Facilitator));
+    }
+
+    #[test]
+    fn export_break_glass_and_signing_have_their_own_roles() {
+        for role in ROLES {
+            assert_eq!(
+                decide(role, Action::ExportRecord, Relationship::Myself).is_allowed(),
+                matches!(role, Role::Admin | Role::Patient),
+                "{role:?}"
+            );
+            assert_eq!(
+                decide(role, Action::ExportRecord, Relationship::None).is_allowed(),
+                role == Role::Admin
+            );
+            assert_eq!(may(role, Action::BreakGlass), role == Role::Clinician);
+            assert_eq!(may(role, Action::HoldAppointments), role == Role::Clinician);
+            assert_eq!(
+                may(role, Action::SignAsClinician),
+                matches!(role, Role::Admin | Role::Clinician)
+            );
+            assert_eq!(
+                may(role, Action::WorkClinicalQueues),
+                may(role, Action::SignAsClinician)
+            );
+            assert_eq!(may(role, Action::ManageOthersAccess), role == Role::Admin);
+        }
+    }
+
+    /// The store's query filter (`Reach`) and the policy (`sees_patient`) agree: a role the
+    /// filter gives the whole organization sees any patient; the others see a patient only
+    /// through the relationship their filter names.
+    #[test]
+    fn reach_agrees_with_the_policy() {
+        let user = uuid::Uuid::from_u128(7);
+        let me = uuid::Uuid::from_u128(9);
+        for role in ROLES {
+            let reach = Reach::of(role, user, Some(me));
+            for rel in RELATIONSHIPS {
+                let seen = sees_patient(role, rel);
+                let by_filter = match reach {
+                    Reach::Organization => true,
+                    Reach::RelatedTo(_) => matches!(
+                        rel,
+                        Relationship::CareTeam
+                            | Relationship::Facilitator
+                            | Relationship::Emergency
+                    ),
+                    Reach::CareTeamOf(_) => rel == Relationship::CareTeam,
+                    Reach::Only(id) => id == me && rel == Relationship::Myself,
+                };
+                assert_eq!(seen, by_filter, "{role:?} {rel:?}");
+            }
+            assert_eq!(
+                reach == Reach::Organization,
+                !needs_relationship(role) && !role.is_patient()
+            );
+        }
+        assert_eq!(
+            Reach::of(Role::Patient, user, None),
+            Reach::Only(uuid::Uuid::nil())
+        );
+    }
 
     fn read(role: Role, part: Part, rel: Relationship) -> Decision {
         decide(role, Action::Record(part, Read), rel)

@@ -1,6 +1,6 @@
 //! Patients, episodes of care and care teams.
 
-use openiop_core::access::{Relationship, Role};
+use openiop_core::access::Relationship;
 use openiop_core::patient::NewPatient;
 use openiop_core::program::EpisodeStatus;
 use time::Date;
@@ -103,31 +103,7 @@ pub async fn count_patients(db: &mut Db<'_>, organization_id: Uuid) -> Result<i6
     })?)
 }
 
-/// Which patients a search may return: everyone in the organization, the caller's own
-/// relationships (care team or facilitated sessions), or one patient.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
-    Organization,
-    /// Patients on this user's care team or in sessions they facilitate (clinicians).
-    RelatedTo(Uuid),
-    /// Patients on this user's care team only (case managers).
-    CareTeamOf(Uuid),
-    /// Only this patient (a patient's own portal).
-    Only(Uuid),
-}
-
-impl Reach {
-    /// The reach of a role, for a user (and their linked patient record, if any).
-    pub fn of(role: Role, user_id: Uuid, patient_id: Option<Uuid>) -> Reach {
-        match role {
-            Role::Admin | Role::FrontDesk | Role::Billing => Reach::Organization,
-            Role::Clinician => Reach::RelatedTo(user_id),
-            Role::CaseManager => Reach::CareTeamOf(user_id),
-            // A patient account not linked to a record reaches nobody (nil id matches nothing).
-            Role::Patient => Reach::Only(patient_id.unwrap_or(Uuid::nil())),
-        }
-    }
-}
+pub use openiop_core::access::Reach;
 
 /// A page of a patient search.
 #[derive(Debug, Clone)]

@@ -111,14 +111,9 @@ pub async fn load(
             });
         }
     }
-    let clinician = staff
-        .iter()
-        .find(|(r, _)| *r == Role::Clinician)
-        .map(|(_, id)| *id);
-    let case_manager = staff
-        .iter()
-        .find(|(r, _)| *r == Role::CaseManager)
-        .map(|(_, id)| *id);
+    let staff: std::collections::HashMap<Role, Uuid> = staff.into_iter().rev().collect();
+    let clinician = staff.get(&Role::Clinician).copied();
+    let case_manager = staff.get(&Role::CaseManager).copied();
 
     let mut rng = Lcg(0x0105_2026);
     let at = Instant::new(now);

@@ -8,6 +8,7 @@ mod access_matrix;
 mod admissions;
 mod audit_trail;
 mod bad_input;
+mod boundaries;
 mod browser;
 mod bulk;
 mod calendar;

@@ -20,45 +20,50 @@ fn is_opaque_500(status: StatusCode, problem: &serde_json::Value, table: &str) {
     assert!(!text.contains("decode"), "the cause leaked: {problem}");
 }
 
-on_both!(stored_values_that_do_not_decode_are_errors_not_defaults, |app| {
-    let admin = app.admin().await;
-    let patient = app.patient(&admin, "Stora", "Value").await;
-    // A check-in whose substances are no longer a JSON list.
-    let check_ins = format!("/api/v1/patients/{patient}/check-ins");
-    let (status, body) = app
-        .post(
-            &check_ins,
-            &admin,
-            json!({"mood": 5, "craving": 2, "used": true, "substances": ["alcohol"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, list) = app.get(&check_ins, &admin).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(list["items"][0]["substances"], json!(["alcohol"]));
-    corrupt(&app, "UPDATE check_ins SET substances = 'alcohol'").await;
-    let (status, problem) = app.get(&check_ins, &admin).await;
-    is_opaque_500(status, &problem, "check_ins");
-    // The chart page errs the same way rather than showing no check-ins.
-    let (cookie, _) = app
-        .browser_session(crate::support::ADMIN.0, crate::support::ADMIN.1)
-        .await;
-    let (status, _) = app.page(&format!("/patients/{patient}/monitoring"), &cookie).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+on_both!(
+    stored_values_that_do_not_decode_are_errors_not_defaults,
+    |app| {
+        let admin = app.admin().await;
+        let patient = app.patient(&admin, "Stora", "Value").await;
+        // A check-in whose substances are no longer a JSON list.
+        let check_ins = format!("/api/v1/patients/{patient}/check-ins");
+        let (status, body) = app
+            .post(
+                &check_ins,
+                &admin,
+                json!({"mood": 5, "craving": 2, "used": true, "substances": ["alcohol"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, list) = app.get(&check_ins, &admin).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["items"][0]["substances"], json!(["alcohol"]));
+        corrupt(app, "UPDATE check_ins SET substances = 'alcohol'").await;
+        let (status, problem) = app.get(&check_ins, &admin).await;
+        is_opaque_500(status, &problem, "check_ins");
+        // The chart page errs the same way rather than showing no check-ins.
+        let (cookie, _) = app
+            .browser_session(crate::support::ADMIN.0, crate::support::ADMIN.1)
+            .await;
+        let (status, _) = app
+            .page(&format!("/patients/{patient}/monitoring"), &cookie)
+            .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
 
-    // An assessment whose flags do not decode.
-    let assessments = format!("/api/v1/patients/{patient}/assessments");
-    let (status, body) = app
-        .post(
-            &assessments,
-            &admin,
-            json!({"code": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    corrupt(&app, "UPDATE assessments SET flags = '{'").await;
-    let (status, problem) = app.get(&assessments, &admin).await;
-    is_opaque_500(status, &problem, "assessments");
-    let (status, _) = app.page(&format!("/patients/{patient}"), &cookie).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-});
+        // An assessment whose flags do not decode.
+        let assessments = format!("/api/v1/patients/{patient}/assessments");
+        let (status, body) = app
+            .post(
+                &assessments,
+                &admin,
+                json!({"code": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        corrupt(app, "UPDATE assessments SET flags = '{'").await;
+        let (status, problem) = app.get(&assessments, &admin).await;
+        is_opaque_500(status, &problem, "assessments");
+        let (status, _) = app.page(&format!("/patients/{patient}"), &cookie).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+);

@@ -3,12 +3,13 @@
 //! row, no-show rates).
 
 use crate::ids::Ids;
+use openiop_core::access::decide;
 use openiop_core::id::SessionId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::extract::State;
-use openiop_core::access::{Access, Action, Part, Role};
+use openiop_core::access::{Access, Action, Part};
 use openiop_core::attendance::{self, NoShows, Status};
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
@@ -36,8 +37,12 @@ pub async fn open_roster(state: &AppState, caller: &Caller, id: SessionId) -> Ap
         .await?
         .ok_or(ApiError::NotFound)?;
     drop(conn);
-    let allowed = matches!(caller.role, Role::Admin | Role::FrontDesk)
-        || (caller.role == Role::Clinician && session.facilitator_id == Some(caller.user_id));
+    let allowed = decide(
+        caller.role,
+        Action::RunSession,
+        super::facilitation(caller, session.facilitator_id),
+    )
+    .is_allowed();
     if !allowed {
         require(state, caller, Action::Configure, "roster.read").await?;
     }

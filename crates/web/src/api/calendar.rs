@@ -4,6 +4,7 @@
 //! feed's owner opted into full titles.
 
 use crate::ids::Ids;
+use openiop_core::access::{Action, may};
 use openiop_core::id::{CalendarFeedId, PatientId};
 use std::net::SocketAddr;
 
@@ -11,7 +12,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use openiop_core::access::{Access, Part, Role};
+use openiop_core::access::{Access, Part};
 use openiop_core::calendar::{self, Event};
 use openiop_store::schedule::{self as schedule_store, Feed};
 use openiop_store::{Instant, sessions};
@@ -109,7 +110,7 @@ pub async fn create_patient_feed(
     id: PatientId,
     body: &FeedBody,
 ) -> ApiResult<FeedJson> {
-    let myself = caller.role == Role::Patient;
+    let myself = caller.role.is_patient();
     let patient = open_patient(
         state,
         caller,
@@ -185,7 +186,7 @@ pub async fn revoke(
             )
             .await?;
         }
-        (None, Some(u)) if u == caller.user_id || caller.role == Role::Admin => {}
+        (None, Some(u)) if u == caller.user_id || may(caller.role, Action::ManageOthersAccess) => {}
         _ => return Err(ApiError::NotFound),
     }
     let now = state.now();

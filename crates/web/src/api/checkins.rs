@@ -5,7 +5,7 @@ use crate::ids::Ids;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use openiop_core::access::{Access, Part, Role};
+use openiop_core::access::{Access, Part};
 use openiop_core::checkin::CheckInInput;
 use openiop_core::id::PatientId;
 use openiop_store::Instant;
@@ -83,7 +83,7 @@ pub async fn record(
         used: checked.used,
         substances: serde_json::to_string(&checked.substances).unwrap_or_else(|_| "[]".into()),
         note: checked.note,
-        source: if caller.role == Role::Patient {
+        source: if caller.role.is_patient() {
             "patient"
         } else {
             "staff"

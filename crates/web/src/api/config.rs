@@ -287,7 +287,7 @@ pub fn parse_account(body: &UserBody) -> Result<NewAccount, Invalid> {
         (Some(Role::Patient), None) => {
             check.fail("patient_id", "is required for a patient account")
         }
-        (Some(r), Some(_)) if r != Role::Patient => check.fail(
+        (Some(r), Some(_)) if !r.is_patient() => check.fail(
             "patient_id",
             "only a patient account is linked to a patient",
         ),

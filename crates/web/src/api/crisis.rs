@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Part};
+use openiop_core::access::{Action, may};
 use openiop_core::crisis::CrisisInput;
 use openiop_core::id::{CrisisEventId, NotificationId, PatientId};
 use openiop_core::program::EpisodeStatus;
@@ -454,8 +455,7 @@ pub struct ReviewJson {
 /// Open placement reviews of the patients the caller may see clinically (admins and
 /// clinicians), oldest first.
 pub async fn open_reviews(state: &AppState, caller: &Caller) -> ApiResult<Vec<ReviewJson>> {
-    use openiop_core::access::Role;
-    if !matches!(caller.role, Role::Admin | Role::Clinician) {
+    if !may(caller.role, Action::WorkClinicalQueues) {
         return Ok(Vec::new());
     }
     let mut conn = state.store.read().await?;

@@ -5,7 +5,7 @@
 use crate::ids::Ids;
 use axum::Json;
 use axum::extract::State;
-use openiop_core::access::{Relationship, Role};
+use openiop_core::access::{Action, decide};
 use openiop_core::id::PatientId;
 use openiop_store::patients as store_patients;
 use serde_json::{Value, json};
@@ -38,8 +38,7 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
         openiop_store::Instant::new(now),
     )
     .await?;
-    let allowed = caller.role == Role::Admin
-        || (caller.role == Role::Patient && relationship == Relationship::Myself);
+    let allowed = decide(caller.role, Action::ExportRecord, relationship).is_allowed();
     let event = EventBuilder::for_caller(caller)
         .action("record.export", format!("patients/{}", patient.id))
         .patient(patient.id);

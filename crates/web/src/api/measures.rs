@@ -1,11 +1,11 @@
 //! Measurement-based care: which repeated measures (PHQ-9, GAD-7, the BAM, or a program's own
 //! cadence) are overdue for the patients in care.
 
+use openiop_core::access::{Action, may};
 use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use openiop_core::access::Role;
 use openiop_core::measures;
 use openiop_store::patients::{self as store_patients, Reach};
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub struct DueJson {
 /// administer instruments), oldest due first. Reads the organization's census, the newest
 /// administration per patient and instrument, and each track's settings once.
 pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<DueJson>> {
-    if !matches!(caller.role, Role::Admin | Role::Clinician) {
+    if !may(caller.role, Action::WorkClinicalQueues) {
         return Ok(Vec::new());
     }
     let today = local_today(state, caller).await?;

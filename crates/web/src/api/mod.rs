@@ -224,6 +224,18 @@ pub async fn audit_search(
     audit_named(state, caller, action, resource, found).await
 }
 
+/// How the caller stands to one session: its facilitator, or not.
+pub fn facilitation(
+    caller: &Caller,
+    facilitator_id: Option<Uuid>,
+) -> openiop_core::access::Relationship {
+    if facilitator_id == Some(caller.user_id) {
+        openiop_core::access::Relationship::Facilitator
+    } else {
+        openiop_core::access::Relationship::None
+    }
+}
+
 /// The active staff member of an organization that `text` names, if it names one.
 pub async fn staff_in_org(
     state: &AppState,

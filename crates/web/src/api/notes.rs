@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Action, Part, Role};
+use openiop_core::access::{Relationship, decide, may};
 use openiop_core::attendance::Status;
 use openiop_core::id::{NoteId, PatientId, SessionId, UserId};
 use openiop_core::notes::{
@@ -771,8 +772,12 @@ async fn open_group_session(
         .await?
         .ok_or(ApiError::NotFound)?;
     drop(conn);
-    let allowed = caller.role == Role::Admin
-        || (caller.role == Role::Clinician && session.facilitator_id == Some(caller.user_id));
+    let allowed = decide(
+        caller.role,
+        Action::WriteGroupNote,
+        super::facilitation(caller, session.facilitator_id),
+    )
+    .is_allowed();
     if !allowed {
         require(state, caller, Action::Configure, action).await?;
     }
@@ -932,10 +937,14 @@ pub async fn save_group_note(
             "the group note is signed and locked; add an addendum to an attendee's note".into(),
         ));
     }
-    if stored
-        .as_ref()
-        .is_some_and(|g| g.author_id != caller.user_id && caller.role != Role::Admin)
-    {
+    if stored.as_ref().is_some_and(|g| {
+        let author = if g.author_id == caller.user_id {
+            Relationship::Author
+        } else {
+            Relationship::None
+        };
+        !decide(caller.role, Action::ReviseGroupNote, author).is_allowed()
+    }) {
         return Err(ApiError::Forbidden);
     }
     let text = serde_json::to_string(&note).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -1218,7 +1227,7 @@ pub async fn set_readers(
             None => None,
         };
         match user {
-            Some(u) if u.active && matches!(u.role, Role::Clinician | Role::Admin) => {
+            Some(u) if u.active && may(u.role, Action::SignAsClinician) => {
                 if !ids.contains(&u.id) {
                     ids.push(u.id);
                 }

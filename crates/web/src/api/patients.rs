@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openiop_core::access::{Access, Action, Part, Role};
+use openiop_core::access::{Access, Action, Part};
 use openiop_core::id::PatientId;
 use openiop_core::patient::{NewPatient, PatientForm, fold};
 use openiop_core::program::parse_admission;
@@ -89,7 +89,9 @@ pub async fn register(state: &AppState, caller: &Caller, body: &PatientBody) -> 
     let mut tx = state.store.begin().await?;
     let patient =
         store_patients::insert_patient(&mut tx.db(), caller.organization_id, &new, at).await?;
-    if matches!(caller.role, Role::Clinician | Role::CaseManager) {
+    // Roles that reach patients only through a relationship join the care team of the
+    // patient they register, or they could not open the chart they just made.
+    if openiop_core::access::needs_relationship(caller.role) {
         store_patients::add_to_care_team(
             &mut tx.db(),
             caller.organization_id,

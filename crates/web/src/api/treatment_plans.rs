@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use openiop_core::Invalid;
 use openiop_core::access::{Access, Part, Role};
+use openiop_core::access::{Action, may};
 use openiop_core::id::{EpisodeId, PatientId};
 use openiop_core::treatment_plan::{self as core_plan, Plan, PlanStatus, Signatures};
 use openiop_store::Instant;
@@ -302,17 +303,17 @@ pub async fn sign(
         _ => return Err(Invalid::one("as", "must be clinician or patient").into()),
     };
     // A patient signs their own plan (reading is what their role holds); staff need to write.
-    let access = if caller.role == Role::Patient {
+    let access = if caller.role.is_patient() {
         Access::Read
     } else {
         Access::Write
     };
     let (patient, episode, rows) =
         open(state, caller, id, episode_id, access, "treatment_plan.sign").await?;
-    if caller.role == Role::Patient && !as_patient {
+    if caller.role.is_patient() && !as_patient {
         return Err(ApiError::Forbidden);
     }
-    if !as_patient && !matches!(caller.role, Role::Clinician | Role::Admin) {
+    if !as_patient && !may(caller.role, Action::SignAsClinician) {
         return Err(ApiError::Forbidden);
     }
     let mut v = version_of(&rows, version)?.clone();

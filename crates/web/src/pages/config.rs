@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::FieldError;
+use openiop_core::access::may;
 use openiop_core::access::{Action, Relationship, Role, decide};
 use openiop_core::id::UserId;
 use openiop_core::program::Level;
@@ -111,7 +112,7 @@ async fn config_page(
             .collect(),
         sites,
         tracks: organization::list_tracks(&mut conn.db(), caller.organization_id).await?,
-        can_configure: caller.role == Role::Admin,
+        can_configure: may(caller.role, Action::Configure),
         errors,
         failed_form,
         levels: Level::ALL,
@@ -277,7 +278,7 @@ async fn users_page(
         supervised: pairs.iter().map(|(u, s)| (name(*u), name(*s))).collect(),
         readers: users
             .iter()
-            .filter(|u| u.active && matches!(u.role, Role::Clinician | Role::Admin))
+            .filter(|u| u.active && may(u.role, Action::SignAsClinician))
             .map(|u| (u.id, u.username.clone(), named.contains(&u.id)))
             .collect(),
         users,

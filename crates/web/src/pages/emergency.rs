@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use openiop_core::FieldError;
 use openiop_core::access::Role;
+use openiop_core::access::{Action, may};
 use openiop_core::emergency::DisclosureInput;
 use openiop_core::id::{EmergencyAccessId, EmergencyDisclosureId, PatientId};
 use openiop_store::emergency::Queue;
@@ -55,7 +56,7 @@ async fn page(
         .collect();
     Ok(EmergencyPage {
         chrome: Chrome::of(caller),
-        clinician: caller.role == Role::Clinician,
+        clinician: may(caller.role, Action::BreakGlass),
         names: super::schedule::names(state, caller, &ids).await?,
         accesses,
         disclosures,

@@ -30,7 +30,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use openiop_core::FieldError;
-use openiop_core::access::Role;
+use openiop_core::access::{Action, may};
 use openiop_store::patients::Reach;
 
 use crate::AppState;
@@ -54,7 +54,7 @@ impl Chrome {
             username: caller.username.clone(),
             role_label: caller.role.label(),
             csrf: caller.csrf_token.clone(),
-            is_admin: caller.role == Role::Admin,
+            is_admin: may(caller.role, Action::Configure),
             is_staff: caller.role.is_staff(),
             patient_id: caller.patient_id.map(|id| id.to_string()),
         }
@@ -317,7 +317,7 @@ struct HomePage {
 
 /// `GET /`: the dashboard: my patients (today's sessions arrive with the schedule).
 pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult {
-    if caller.role == Role::Patient {
+    if caller.role.is_patient() {
         let Some(id) = caller.patient_id else {
             return Err(ApiError::NotFound.into());
         };
@@ -373,7 +373,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         )
     }));
     crate::api::audit_named(&state, &caller, "program.attendance", "dashboard", &ids).await?;
-    let unsigned = if matches!(caller.role, Role::Admin | Role::Clinician) {
+    let unsigned = if may(caller.role, Action::WorkClinicalQueues) {
         let zone = schedule::home_zone(&state, &caller).await?;
         crate::api::notes::unsigned(&state, &caller)
             .await?

@@ -9,7 +9,7 @@ use crate::ids::PageIds;
 use askama::Template;
 use axum::extract::State;
 use openiop_core::FieldError;
-use openiop_core::access::{Access, Action, Part, Relationship, Role, decide};
+use openiop_core::access::{Access, Action, Part, Relationship, decide};
 use openiop_core::amendment::{DecisionInput, RequestInput};
 use openiop_core::breach::{AssessmentInput, SuspicionInput};
 use openiop_core::consent::{ConsentInput, Recipient, Signature};
@@ -37,7 +37,7 @@ fn section<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
 }
 
 fn may(caller: &Caller, part: Part, access: Access) -> bool {
-    let rel = if caller.role == Role::Patient {
+    let rel = if caller.role.is_patient() {
         Relationship::Myself
     } else {
         Relationship::CareTeam
@@ -122,7 +122,7 @@ async fn patient_page(
         can_edit_contacts: may(caller, Part::Contacts, Access::Write),
         can_request: may(caller, Part::Amendments, Access::Write),
         can_decide: may(caller, Part::Notes, Access::Write),
-        is_patient: caller.role == Role::Patient,
+        is_patient: caller.role.is_patient(),
         released: None,
         message,
         errors,

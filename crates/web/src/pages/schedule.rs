@@ -139,7 +139,7 @@ pub async fn today(state: &AppState, caller: &Caller) -> Result<Vec<SessionRow>,
         Instant::new(until + time::Duration::minutes(1)),
     )
     .await?;
-    let mine_only = caller.role == openiop_core::access::Role::Clinician;
+    let mine_only = caller.role.lists_own_sessions_only();
     Ok(found
         .into_iter()
         .filter(|s| !mine_only || s.facilitator_id == Some(caller.user_id))
@@ -310,9 +310,12 @@ async fn roster_page(
         code: session.checkin_code.clone().unwrap_or_default(),
         medication_management: session.kind == "medication_management",
         group_note: crate::api::notes::is_group_session(&session.kind)
-            && (caller.role == openiop_core::access::Role::Admin
-                || (caller.role == openiop_core::access::Role::Clinician
-                    && session.facilitator_id == Some(caller.user_id))),
+            && openiop_core::access::decide(
+                caller.role,
+                openiop_core::access::Action::WriteGroupNote,
+                crate::api::facilitation(caller, session.facilitator_id),
+            )
+            .is_allowed(),
         lines: lines
             .into_iter()
             .map(|l| Line {
@@ -933,7 +936,13 @@ async fn patient_schedule_page(
         needed,
         clinicians: users
             .into_iter()
-            .filter(|u| u.active && u.role == openiop_core::access::Role::Clinician)
+            .filter(|u| {
+                u.active
+                    && openiop_core::access::may(
+                        u.role,
+                        openiop_core::access::Action::HoldAppointments,
+                    )
+            })
             .map(|u| (u.id, u.username))
             .collect(),
         feeds: feeds.into_iter().map(|f| (f.id, f.full_titles)).collect(),

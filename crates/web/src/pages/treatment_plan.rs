@@ -9,7 +9,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use openiop_core::FieldError;
-use openiop_core::access::{Access, Action, Part, Relationship, Role, decide};
+use openiop_core::access::may;
+use openiop_core::access::{Access, Action, Part, Relationship, decide};
 use openiop_core::id::{EpisodeId, PatientId};
 use openiop_core::placement::Dimension;
 use openiop_core::treatment_plan::{
@@ -315,9 +316,9 @@ async fn page(
         in_force,
         overdue,
         can_edit: writer,
-        can_sign_clinician: matches!(caller.role, Role::Clinician | Role::Admin)
+        can_sign_clinician: may(caller.role, Action::SignAsClinician)
             && unsigned_newest.is_some_and(|v| v.clinician_signed_at.is_none()),
-        can_sign_patient: (writer || caller.role == Role::Patient)
+        can_sign_patient: (writer || caller.role.is_patient())
             && unsigned_newest.is_some_and(|v| v.patient_signed_at.is_none()),
         can_cosign: unsigned_newest
             .is_some_and(|v| v.cosigner_id == Some(caller.user_id) && v.cosigned_at.is_none()),
