@@ -3,19 +3,6 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// The kinds of session a program runs.
-pub const SESSION_KINDS: [&str; 9] = [
-    "group_therapy",
-    "individual",
-    "family",
-    "psychoeducation",
-    "skills",
-    "wellness",
-    "medication_management",
-    "peer_support",
-    "mutual_help",
-];
-
 /// An attendance mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -20,10 +20,9 @@ pub fn summary(kind: &str, title: &str, full_titles: bool) -> String {
     if full_titles {
         return title.to_owned();
     }
-    match kind {
-        "individual" | "family" | "medication_management" => "Appointment".into(),
-        _ => "Group session".into(),
-    }
+    crate::session_kind::SessionKind::parse(kind)
+        .map_or("Group session", |k| k.private_summary())
+        .into()
 }
 
 /// Escapes a TEXT value (RFC 5545 3.3.11).

@@ -81,6 +81,73 @@ pub struct Plan {
     pub floor_reason: Option<String>,
 }
 
+/// Where a week's targets come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetSource {
+    /// The step of the episode's intensity plan in force that week.
+    Plan,
+    /// The track's own weekly targets (no plan, or no step yet).
+    Track,
+}
+
+impl TargetSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetSource::Plan => "plan",
+            TargetSource::Track => "track",
+        }
+    }
+}
+
+/// The targets in force for one week of an episode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeeklyTargets {
+    /// Attended minutes the week needs.
+    pub minutes: u32,
+    /// Days with attended minutes the week needs.
+    pub min_days: u8,
+    /// Week of the episode (1 = the admission week).
+    pub episode_week: i64,
+    pub phase: Option<Phase>,
+    pub from: TargetSource,
+}
+
+impl WeeklyTargets {
+    /// The targets of an episode's week: its plan's step for that week, else the track's.
+    pub fn for_week(
+        plan: Option<&Plan>,
+        track_minutes: u32,
+        track_min_days: u8,
+        episode_week: i64,
+    ) -> WeeklyTargets {
+        match plan.and_then(|p| p.step_for(episode_week)) {
+            Some(step) => WeeklyTargets {
+                minutes: step.target_minutes,
+                min_days: step.min_days,
+                episode_week,
+                phase: Some(step.phase),
+                from: TargetSource::Plan,
+            },
+            None => WeeklyTargets {
+                minutes: track_minutes,
+                min_days: track_min_days,
+                episode_week,
+                phase: None,
+                from: TargetSource::Track,
+            },
+        }
+    }
+
+    /// Whether a week met its targets: enough attended minutes in all, and enough days with
+    /// attended minutes (`minutes_by_date`: attended minutes per local date).
+    pub fn met(&self, minutes_by_date: &BTreeMap<String, u32>) -> bool {
+        let total: u32 = minutes_by_date.values().sum();
+        let days = minutes_by_date.values().filter(|m| **m > 0).count();
+        total >= self.minutes && days >= usize::from(self.min_days)
+    }
+}
+
 /// The weekly floor of a level for an age group, in minutes (IOP adults 9 h, adolescents
 /// 6 h; PHP 20 h; OP has none).
 pub fn floor_minutes(level: Level, age: AgeGroup) -> u32 {
@@ -401,6 +468,33 @@ mod tests {
             0
         );
         assert_eq!(episode_week(date!(2026 - 12 - 28), date!(2027 - 1 - 4)), 2);
+    }
+
+    #[test]
+    fn a_week_meets_its_targets_in_minutes_and_in_days() {
+        let targets = WeeklyTargets::for_week(None, 540, 3, 2);
+        assert_eq!(targets.from, TargetSource::Track);
+        let week = |days: &[(&str, u32)]| -> BTreeMap<String, u32> {
+            days.iter().map(|(d, m)| ((*d).to_owned(), *m)).collect()
+        };
+        assert!(targets.met(&week(&[
+            ("2026-12-07", 180),
+            ("2026-12-08", 180),
+            ("2026-12-09", 180)
+        ])));
+        // Enough minutes on too few days, and enough days with too few minutes.
+        assert!(!targets.met(&week(&[("2026-12-07", 300), ("2026-12-08", 300)])));
+        assert!(!targets.met(&week(&[
+            ("2026-12-07", 60),
+            ("2026-12-08", 60),
+            ("2026-12-09", 60)
+        ])));
+        assert!(!targets.met(&week(&[
+            ("2026-12-07", 540),
+            ("2026-12-08", 0),
+            ("2026-12-09", 0)
+        ])));
+        assert!(!targets.met(&BTreeMap::new()));
     }
 
     #[test]

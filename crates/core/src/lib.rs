@@ -34,6 +34,7 @@ pub mod retention;
 pub mod safety;
 pub mod schedule;
 pub mod selfcheck;
+pub mod session_kind;
 pub mod settings;
 pub mod text;
 pub mod totp;

@@ -6,6 +6,7 @@
 use axum::Router;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, post, put};
+use openiop_core::session_kind::SessionKind;
 use serde_json::{Value, json};
 
 use crate::{AppState, api, openapi, pages};
@@ -344,7 +345,7 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/sessions", "Create a dated session", post(api::sessions::post_session))
             .body(|| object(&["track_id", "kind", "title", "starts_at", "ends_at", "capacity"], json!({
                 "track_id": {"type": "string", "format": "uuid"},
-                "kind": {"enum": ["group_therapy", "individual", "family", "psychoeducation", "skills", "wellness", "medication_management", "peer_support", "mutual_help"]},
+                "kind": {"enum": SessionKind::ALL.map(SessionKind::as_str)},
                 "title": string(), "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
                 "capacity": {"type": "integer", "minimum": 1}, "facilitator_id": {"type": "string", "format": "uuid"},
                 "room_id": {"type": "string", "format": "uuid"}, "modality": {"enum": ["cbt", "dbt", "other"]}, "topic": string(),
@@ -377,7 +378,7 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/api/v1/appointments", "Book an individual or family appointment on a clinician's calendar", post(api::sessions::post_appointment))
             .body(|| object(&["patient_id", "clinician_id", "kind", "starts_at", "ends_at"], json!({
                 "patient_id": {"type": "string", "format": "uuid"}, "clinician_id": {"type": "string", "format": "uuid"},
-                "kind": {"enum": ["individual", "family", "medication_management"]},
+                "kind": {"enum": SessionKind::APPOINTMENTS.map(SessionKind::as_str)},
                 "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
                 "room_id": {"type": "string", "format": "uuid"}, "video_url": {"type": "string", "format": "uri"}, "title": string()}))),
         route(M::GET, "/api/v1/sessions/{id}/roster", "A session's roster: everyone enrolled and their current mark", get(api::attendance::get_roster)).many_patients(),

@@ -420,10 +420,11 @@ pub async fn program_view(
             continue;
         }
         let (target, min_days) = (targets.minutes, targets.min_days);
-        let days = minutes.get(&e.patient_id);
-        let total: u32 = days.map(|d| d.values().sum()).unwrap_or(0);
-        let day_count = days.map(BTreeMap::len).unwrap_or(0);
-        if total < target || day_count < usize::from(min_days) {
+        let none = BTreeMap::new();
+        let days = minutes.get(&e.patient_id).unwrap_or(&none);
+        let total: u32 = days.values().sum();
+        let day_count = days.len();
+        if !targets.met(days) {
             below_target.push(BelowTarget {
                 patient_id: e.patient_id,
                 hours: f64::from(total) / 60.0,

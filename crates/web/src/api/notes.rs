@@ -16,6 +16,7 @@ use openiop_core::id::{NoteId, PatientId, SessionId, UserId};
 use openiop_core::notes::{
     self, GroupNote, NoteFormat, NoteKind, NoteStatus, Sections, check_sections,
 };
+use openiop_core::session_kind::SessionKind;
 use openiop_store::Instant;
 use openiop_store::notes::{self as store, Addendum, Note};
 use openiop_store::patients::Patient;
@@ -223,11 +224,7 @@ pub struct NewCounselingNoteBody {
 
 /// The note kind that documents a session of this kind, if one does.
 fn appointment_note_kind(session_kind: &str) -> Option<NoteKind> {
-    match session_kind {
-        "individual" | "medication_management" => Some(NoteKind::Individual),
-        "family" => Some(NoteKind::Family),
-        _ => None,
-    }
+    SessionKind::parse(session_kind).and_then(SessionKind::appointment_note)
 }
 
 /// The session a note documents: of this organization, with the patient enrolled.
@@ -721,10 +718,7 @@ pub async fn post_addendum(
 
 /// Session kinds documented by one group note.
 pub fn is_group_session(kind: &str) -> bool {
-    matches!(
-        kind,
-        "group_therapy" | "psychoeducation" | "skills" | "wellness" | "peer_support"
-    )
+    SessionKind::parse(kind).is_some_and(SessionKind::is_group)
 }
 
 /// One attendee as the group note shows them.

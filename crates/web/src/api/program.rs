@@ -534,17 +534,9 @@ pub async fn targets(
     targets_from(stored.as_ref(), episode, track, week, zone)
 }
 
-/// A week's targets for an episode: the step of its plan in force, else its track's.
-#[derive(Debug, Clone, Copy)]
-pub struct Targets {
-    pub minutes: u32,
-    pub min_days: u8,
-    /// Week of the episode (1 = the admission week).
-    pub episode_week: i64,
-    pub phase: Option<Phase>,
-    /// `plan` or `track`.
-    pub from: &'static str,
-}
+/// A week's targets for an episode (`core::intensity`): the step of its plan in force, else
+/// its track's.
+pub use openiop_core::intensity::WeeklyTargets as Targets;
 
 /// [`targets`] with the episode's current plan already loaded (for callers that load every
 /// plan of the organization at once).
@@ -560,23 +552,12 @@ pub fn targets_from(
         .ok_or(ApiError::Internal("week start".into()))?;
     let episode_week = intensity::episode_week(episode.admitted_on, monday);
     let plan = stored.map(|s| parse_stored(s, track)).transpose()?;
-    let step = plan.and_then(|plan| plan.step_for(episode_week).copied());
-    Ok(match step {
-        Some(step) => Targets {
-            minutes: step.target_minutes,
-            min_days: step.min_days,
-            episode_week,
-            phase: Some(step.phase),
-            from: "plan",
-        },
-        None => Targets {
-            minutes: track.target_minutes,
-            min_days: track.min_days,
-            episode_week,
-            phase: None,
-            from: "track",
-        },
-    })
+    Ok(Targets::for_week(
+        plan.as_ref(),
+        track.target_minutes,
+        track.min_days,
+        episode_week,
+    ))
 }
 
 /// Computes a patient's intensity for an ISO week (`None`: the current week).
@@ -593,13 +574,14 @@ pub async fn week_intensity(
         None => attendance::week_containing(state.now(), &zone)
             .ok_or(ApiError::Internal("week".into()))?,
     };
+    let targets = targets(state, &episode, &track, &week, &zone).await?;
     let Targets {
         minutes: target_minutes,
         min_days,
         episode_week,
         phase,
-        from: targets_from,
-    } = targets(state, &episode, &track, &week, &zone).await?;
+        ..
+    } = targets;
     let mut conn = state.store.read().await?;
     let marks = sessions::current_marks(
         &mut conn.db(),
@@ -624,7 +606,7 @@ pub async fn week_intensity(
     let Billable { days, week_counts } = intensity::billable(rule, &by_date);
     let hours = f64::from(minutes) / 60.0;
     Ok(WeekIntensity {
-        met: minutes >= target_minutes && by_date.len() >= usize::from(min_days),
+        met: targets.met(&by_date),
         week: week.name,
         hours,
         target_hours: f64::from(target_minutes) / 60.0,
@@ -632,7 +614,7 @@ pub async fn week_intensity(
         min_days,
         episode_week,
         phase,
-        targets_from,
+        targets_from: targets.from.as_str(),
         billable_days: days,
         billable_week: week_counts,
     })

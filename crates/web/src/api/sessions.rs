@@ -6,8 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::{Access, Action, Part};
-use openiop_core::attendance::{self, SESSION_KINDS, Status};
+use openiop_core::attendance::{self, Status};
 use openiop_core::id::{PatientId, SessionId, SessionTemplateId};
+use openiop_core::session_kind::SessionKind;
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
 use openiop_store::schedule::{self as schedule_store, Booked};
@@ -95,10 +96,13 @@ impl SessionJson {
 /// What every session and template has: a title and a kind of session.
 fn check_title_and_kind(check: &mut Check, title: &str, kind: &str) -> Option<String> {
     let title = check.text("title", title, 200);
-    if !SESSION_KINDS.contains(&kind) {
+    if SessionKind::parse(kind).is_none() {
         check.fail(
             "kind",
-            format!("must be one of {}", SESSION_KINDS.join(", ")),
+            format!(
+                "must be one of {}",
+                SessionKind::ALL.map(SessionKind::as_str).join(", ")
+            ),
         );
     }
     title
@@ -434,9 +438,6 @@ pub struct AppointmentBody {
     pub title: Option<String>,
 }
 
-/// Kinds booked one-to-one on a clinician's calendar.
-pub const APPOINTMENT_KINDS: [&str; 3] = ["individual", "family", "medication_management"];
-
 /// `POST /api/v1/appointments`: an individual or family appointment on a clinician's
 /// calendar. Double-booking the clinician, the room or the patient -> 409 naming the clash.
 pub async fn post_appointment(
@@ -469,7 +470,8 @@ pub async fn book_appointment(
     )
     .await?;
     let mut check = Check::new();
-    if !APPOINTMENT_KINDS.contains(&body.kind.as_str()) {
+    let appointment = SessionKind::parse(&body.kind).filter(|k| k.is_appointment());
+    if appointment.is_none() {
         check.fail(
             "kind",
             "must be individual, family or medication_management",
@@ -512,11 +514,7 @@ pub async fn book_appointment(
     .await?;
     let (starts, ends, clinician, episode) =
         check.finish(|| Some((starts?, ends?, clinician?, episode?)))?;
-    let default_title = match body.kind.as_str() {
-        "family" => "Family session",
-        "medication_management" => "Medication management",
-        _ => "Individual session",
-    };
+    let default_title = appointment.map_or("Individual session", SessionKind::label);
     let session = Session {
         id: openiop_core::id::new_id(),
         track_id: episode.track_id,

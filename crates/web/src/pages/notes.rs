@@ -166,10 +166,8 @@ async fn notes_page(
         .into_iter()
         .rev()
         .filter(|s| {
-            matches!(
-                s.kind.as_str(),
-                "individual" | "family" | "medication_management"
-            )
+            openiop_core::session_kind::SessionKind::parse(&s.kind)
+                .is_some_and(|k| k.is_appointment())
         })
         .map(|s| {
             (

@@ -308,7 +308,8 @@ async fn roster_page(
                 .unwrap_or_default()
         ),
         code: session.checkin_code.clone().unwrap_or_default(),
-        medication_management: session.kind == "medication_management",
+        medication_management: session.kind
+            == openiop_core::session_kind::SessionKind::MedicationManagement.as_str(),
         group_note: crate::api::notes::is_group_session(&session.kind)
             && openiop_core::access::decide(
                 caller.role,
@@ -1155,7 +1156,7 @@ pub struct SessionFormOptions {
     pub tracks: Vec<(Uuid, String)>,
     pub rooms: Vec<(Uuid, String)>,
     pub facilitators: Vec<(Uuid, String)>,
-    pub kinds: [&'static str; 9],
+    pub kinds: Vec<(&'static str, &'static str)>,
 }
 
 async fn session_form_options(
@@ -1177,7 +1178,10 @@ async fn session_form_options(
             .filter(|u| u.active && u.role.is_staff())
             .map(|u| (u.id, u.username))
             .collect(),
-        kinds: openiop_core::attendance::SESSION_KINDS,
+        kinds: openiop_core::session_kind::SessionKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
     })
 }
 
