@@ -548,64 +548,73 @@ pub const MERGED_TABLES: &[&str] = &[
     "users",
 ];
 
-pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<()> {
+pub async fn merge(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    survivor: Uuid,
+    duplicate: Uuid,
+) -> Result<()> {
     // Care documents keep their history: the duplicate's versions follow the survivor's,
     // per kind (the offsets are read first, so both databases number them alike).
     let offsets: Vec<(String, i32)> = on_db!(db, |c| {
         sqlx::query_as::<_, (String, i32)>(
-            "SELECT kind, MAX(version) FROM care_documents WHERE patient_id = $1 GROUP BY kind",
+            "SELECT kind, MAX(version) FROM care_documents WHERE patient_id = $1 AND organization_id = $2 \
+             GROUP BY kind",
         )
         .bind(survivor)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?;
     for (kind, offset) in &offsets {
         on_db!(db, |c| {
             sqlx::query(
-                "UPDATE care_documents SET version = version + $1 WHERE patient_id = $2 AND kind = $3",
+                "UPDATE care_documents SET version = version + $1 WHERE patient_id = $2 AND kind = $3 \
+                 AND organization_id = $4",
             )
             .bind(*offset)
             .bind(duplicate)
             .bind(kind)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())
         })?;
     }
     for sql in [
-        "UPDATE episodes SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE assessments SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE alerts SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE placements SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE consents SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE medical_evaluations SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE diagnoses SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE inquiries SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE users SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE medications SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE drug_tests SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE care_documents SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE attendance_marks SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE calendar_feeds SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE notes SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE treatment_plans SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE check_ins SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE crisis_events SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE placement_reviews SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE notifications SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE emergency_access SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE part2_consents SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE disclosures SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE emergency_disclosures SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE amendment_requests SET patient_id = $1 WHERE patient_id = $2",
-        "UPDATE patient_contacts SET patient_id = $1 WHERE patient_id = $2",
+        "UPDATE episodes SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE assessments SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE alerts SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE placements SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE consents SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE medical_evaluations SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE diagnoses SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE inquiries SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE users SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE medications SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE drug_tests SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE care_documents SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE attendance_marks SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE calendar_feeds SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE notes SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE treatment_plans SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE check_ins SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE crisis_events SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE placement_reviews SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE notifications SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE emergency_access SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE part2_consents SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE disclosures SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE emergency_disclosures SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE amendment_requests SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
+        "UPDATE patient_contacts SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
         // A breach that reached both records counts the accesses of both on the survivor.
         "UPDATE breach_patients SET accesses = accesses + COALESCE((SELECT d.accesses FROM breach_patients d \
          WHERE d.patient_id = $2 AND d.breach_id = breach_patients.breach_id), 0) WHERE patient_id = $1",
         "INSERT INTO breach_patients (organization_id, breach_id, patient_id, accesses, notified_at) \
          SELECT organization_id, breach_id, $1, accesses, notified_at FROM breach_patients d WHERE d.patient_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM breach_patients s WHERE s.patient_id = $1 AND s.breach_id = d.breach_id)",
-        "DELETE FROM breach_patients WHERE patient_id = $2",
+        "DELETE FROM breach_patients WHERE patient_id = $2 AND organization_id = $3",
         // Rows keyed by patient move where the survivor has none of the same key; the rest
         // stay on the merged record (kept, and pointing to the survivor), never deleted.
         "UPDATE testing_draws SET patient_id = $1 WHERE patient_id = $2 \
@@ -617,20 +626,23 @@ pub async fn merge(db: &mut Db<'_>, survivor: Uuid, duplicate: Uuid) -> Result<(
         "INSERT INTO session_enrollments (organization_id, session_id, patient_id, enrolled_at) \
          SELECT organization_id, session_id, $1, enrolled_at FROM session_enrollments d WHERE d.patient_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM session_enrollments s WHERE s.patient_id = $1 AND s.session_id = d.session_id)",
-        "DELETE FROM session_enrollments WHERE patient_id = $2",
+        "DELETE FROM session_enrollments WHERE patient_id = $2 AND organization_id = $3",
         "INSERT INTO care_team_members (organization_id, patient_id, user_id, added_at) \
          SELECT organization_id, $1, user_id, added_at FROM care_team_members d WHERE d.patient_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM care_team_members s WHERE s.patient_id = $1 AND s.user_id = d.user_id)",
-        "DELETE FROM care_team_members WHERE patient_id = $2",
+        "DELETE FROM care_team_members WHERE patient_id = $2 AND organization_id = $3",
         "UPDATE patients SET merged_into = $1 WHERE id = $2",
     ] {
+        // Statements that name the organization take it as their third parameter.
+        let scoped = sql.contains("$3");
         on_db!(db, |c| {
-            sqlx::query(sql)
-                .bind(survivor)
-                .bind(duplicate)
-                .execute(&mut **c)
-                .await
-                .map(|r| r.rows_affected())
+            let query = sqlx::query(sql).bind(survivor).bind(duplicate);
+            let query = if scoped {
+                query.bind(organization_id)
+            } else {
+                query
+            };
+            query.execute(&mut **c).await.map(|r| r.rows_affected())
         })?;
     }
     Ok(())

@@ -42,40 +42,40 @@ pub async fn closed(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Closed
 /// a merge moves is here but `users` (scrubbed instead) and `breach_patients` (a patient in a
 /// breach is never due).
 pub const DISPOSAL_STEPS: &[&str] = &[
-    "DELETE FROM note_addenda WHERE note_id IN (SELECT id FROM notes WHERE patient_id = $1)",
-    "DELETE FROM notes WHERE patient_id = $1",
-    "DELETE FROM drug_test_results WHERE test_id IN (SELECT id FROM drug_tests WHERE patient_id = $1)",
-    "DELETE FROM drug_tests WHERE patient_id = $1",
-    "DELETE FROM testing_draws WHERE patient_id = $1",
-    "DELETE FROM inquiry_attachments WHERE inquiry_id IN (SELECT id FROM inquiries WHERE patient_id = $1)",
-    "DELETE FROM inquiry_moves WHERE inquiry_id IN (SELECT id FROM inquiries WHERE patient_id = $1)",
-    "DELETE FROM inquiries WHERE patient_id = $1",
-    "DELETE FROM intensity_plans WHERE episode_id IN (SELECT id FROM episodes WHERE patient_id = $1)",
-    "DELETE FROM disclosures WHERE patient_id = $1",
-    "DELETE FROM part2_consents WHERE patient_id = $1",
-    "DELETE FROM crisis_events WHERE patient_id = $1",
-    "DELETE FROM notifications WHERE patient_id = $1",
-    "DELETE FROM placement_reviews WHERE patient_id = $1",
-    "DELETE FROM medical_evaluations WHERE patient_id = $1",
-    "DELETE FROM placements WHERE patient_id = $1",
-    "DELETE FROM alerts WHERE patient_id = $1",
-    "DELETE FROM assessments WHERE patient_id = $1",
-    "DELETE FROM diagnoses WHERE patient_id = $1",
-    "DELETE FROM treatment_plans WHERE patient_id = $1",
-    "DELETE FROM consents WHERE patient_id = $1",
-    "DELETE FROM attendance_marks WHERE patient_id = $1",
-    "DELETE FROM session_enrollments WHERE patient_id = $1",
-    "DELETE FROM availability_windows WHERE patient_id = $1",
-    "DELETE FROM calendar_feeds WHERE patient_id = $1",
-    "DELETE FROM care_team_members WHERE patient_id = $1",
-    "DELETE FROM care_documents WHERE patient_id = $1",
-    "DELETE FROM check_ins WHERE patient_id = $1",
-    "DELETE FROM medications WHERE patient_id = $1",
-    "DELETE FROM emergency_access WHERE patient_id = $1",
-    "DELETE FROM emergency_disclosures WHERE patient_id = $1",
-    "DELETE FROM amendment_requests WHERE patient_id = $1",
-    "DELETE FROM patient_contacts WHERE patient_id = $1",
-    "DELETE FROM episodes WHERE patient_id = $1",
+    "DELETE FROM note_addenda WHERE note_id IN (SELECT id FROM notes WHERE patient_id = $1 AND organization_id = $2)",
+    "DELETE FROM notes WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM drug_test_results WHERE test_id IN (SELECT id FROM drug_tests WHERE patient_id = $1 AND organization_id = $2)",
+    "DELETE FROM drug_tests WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM testing_draws WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM inquiry_attachments WHERE inquiry_id IN (SELECT id FROM inquiries WHERE patient_id = $1 AND organization_id = $2)",
+    "DELETE FROM inquiry_moves WHERE inquiry_id IN (SELECT id FROM inquiries WHERE patient_id = $1 AND organization_id = $2)",
+    "DELETE FROM inquiries WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM intensity_plans WHERE episode_id IN (SELECT id FROM episodes WHERE patient_id = $1 AND organization_id = $2)",
+    "DELETE FROM disclosures WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM part2_consents WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM crisis_events WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM notifications WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM placement_reviews WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM medical_evaluations WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM placements WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM alerts WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM assessments WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM diagnoses WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM treatment_plans WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM consents WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM attendance_marks WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM session_enrollments WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM availability_windows WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM calendar_feeds WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM care_team_members WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM care_documents WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM check_ins WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM medications WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM emergency_access WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM emergency_disclosures WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM amendment_requests WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM patient_contacts WHERE patient_id = $1 AND organization_id = $2",
+    "DELETE FROM episodes WHERE patient_id = $1 AND organization_id = $2",
 ];
 
 /// What a disposal removed.
@@ -103,9 +103,11 @@ pub async fn dispose(db: &mut Db<'_>, organization_id: Uuid, patient_id: Uuid) -
     for &id in &ids {
         let keys: Vec<String> = on_db!(db, |c| {
             sqlx::query_scalar::<_, String>(
-                "SELECT a.storage_key FROM inquiry_attachments a JOIN inquiries i ON i.id = a.inquiry_id WHERE i.patient_id = $1",
+                "SELECT a.storage_key FROM inquiry_attachments a JOIN inquiries i ON i.id = a.inquiry_id \
+                 WHERE i.patient_id = $1 AND i.organization_id = $2",
             )
             .bind(id)
+            .bind(organization_id)
             .fetch_all(&mut **c)
             .await
         })?;
@@ -115,6 +117,7 @@ pub async fn dispose(db: &mut Db<'_>, organization_id: Uuid, patient_id: Uuid) -
             removed.rows += on_db!(db, |c| {
                 sqlx::query(*sql)
                     .bind(id)
+                    .bind(organization_id)
                     .execute(&mut **c)
                     .await
                     .map(|r| r.rows_affected())
@@ -123,10 +126,13 @@ pub async fn dispose(db: &mut Db<'_>, organization_id: Uuid, patient_id: Uuid) -
         // The portal account stays (other rows name it as their author) but loses its link,
         // its name and every way in.
         let users: Vec<Uuid> = on_db!(db, |c| {
-            sqlx::query_scalar::<_, Uuid>("SELECT id FROM users WHERE patient_id = $1")
-                .bind(id)
-                .fetch_all(&mut **c)
-                .await
+            sqlx::query_scalar::<_, Uuid>(
+                "SELECT id FROM users WHERE patient_id = $1 AND organization_id = $2",
+            )
+            .bind(id)
+            .bind(organization_id)
+            .fetch_all(&mut **c)
+            .await
         })?;
         for user in users {
             for sql in [
@@ -260,7 +266,7 @@ mod tests {
             if matches!(*table, "users" | "breach_patients") {
                 continue;
             }
-            let sql = format!("DELETE FROM {table} WHERE patient_id = $1");
+            let sql = format!("DELETE FROM {table} WHERE patient_id = $1 AND organization_id = $2");
             assert!(
                 DISPOSAL_STEPS.contains(&sql.as_str()),
                 "{table} is not disposed of"

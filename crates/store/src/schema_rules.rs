@@ -212,10 +212,10 @@ mod tests {
         ("monitoring.rs", 6),
         ("notes.rs", 4),
         ("organization.rs", 1),
-        ("patients.rs", 41),
+        ("patients.rs", 10),
         ("plans.rs", 5),
         ("records.rs", 5),
-        ("retention.rs", 37),
+        ("retention.rs", 1),
         ("schedule.rs", 4),
         ("sessions.rs", 3),
     ];

@@ -1258,7 +1258,13 @@ pub async fn merge_into(
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    store_patients::merge(&mut tx.db(), survivor.id, duplicate.id).await?;
+    store_patients::merge(
+        &mut tx.db(),
+        caller.organization_id,
+        survivor.id,
+        duplicate.id,
+    )
+    .await?;
     for (patient, role) in [(survivor.id, "survivor"), (duplicate.id, "merged")] {
         let event = EventBuilder::for_caller(caller)
             .action("patient.merge", format!("patients/{}", survivor.id))
