@@ -397,7 +397,7 @@ pub struct SessionUser {
     pub mfa_required: bool,
 }
 
-pub async fn insert_session(
+pub async fn insert_login_session(
     db: &mut Db<'_>,
     id_hash: &str,
     user_id: Uuid,
@@ -435,7 +435,7 @@ struct SessionRow {
 }
 
 /// The session with this hash and kind, with its user, if it exists.
-pub async fn find_session(
+pub async fn find_login_session(
     db: &mut Db<'_>,
     id_hash: &str,
     kind: SessionKind,
@@ -463,7 +463,7 @@ pub async fn find_session(
     .transpose()
 }
 
-pub async fn touch_session(db: &mut Db<'_>, id_hash: &str, now: Instant) -> Result<()> {
+pub async fn touch_login_session(db: &mut Db<'_>, id_hash: &str, now: Instant) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query("UPDATE auth_sessions SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(now)
@@ -476,7 +476,7 @@ pub async fn touch_session(db: &mut Db<'_>, id_hash: &str, now: Instant) -> Resu
 }
 
 /// Ends one session or token (it expired; its twin of the same login keeps its own clock).
-pub async fn delete_session(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
+pub async fn delete_login_session(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query("DELETE FROM auth_sessions WHERE id_hash = $1")
             .bind(id_hash)
@@ -505,7 +505,7 @@ pub async fn delete_login(db: &mut Db<'_>, id_hash: &str) -> Result<()> {
 }
 
 /// Ends every session and token of a user (an admin's revocation); how many ended.
-pub async fn delete_sessions_of(db: &mut Db<'_>, user_id: Uuid) -> Result<u64> {
+pub async fn delete_login_sessions_of(db: &mut Db<'_>, user_id: Uuid) -> Result<u64> {
     Ok(on_db!(db, |c| {
         sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
             .bind(user_id)
@@ -516,7 +516,7 @@ pub async fn delete_sessions_of(db: &mut Db<'_>, user_id: Uuid) -> Result<u64> {
 }
 
 /// Removes sessions idle since before `idle_before` or past their absolute expiry.
-pub async fn delete_stale_sessions(
+pub async fn delete_stale_login_sessions(
     db: &mut Db<'_>,
     kind: SessionKind,
     idle_before: Instant,

@@ -5,8 +5,10 @@ use uuid::Uuid;
 
 use crate::{Db, Instant, Result, on_db};
 
+/// An admission acknowledgement the patient signed (treatment agreement, program rules and
+/// the like; `consents` table). Not a Part 2 consent to disclose (`consents::Part2Consent`).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Consent {
+pub struct Acknowledgement {
     pub id: Uuid,
     pub patient_id: Uuid,
     pub episode_id: Option<Uuid>,
@@ -16,7 +18,11 @@ pub struct Consent {
     pub recorded_at: Instant,
 }
 
-pub async fn insert_consent(db: &mut Db<'_>, organization_id: Uuid, c: &Consent) -> Result<()> {
+pub async fn insert_consent(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    c: &Acknowledgement,
+) -> Result<()> {
     on_db!(db, |conn| {
         sqlx::query(
             "INSERT INTO consents (id, organization_id, patient_id, episode_id, kind, acknowledged_on, recorded_by, recorded_at) \
@@ -37,9 +43,9 @@ pub async fn insert_consent(db: &mut Db<'_>, organization_id: Uuid, c: &Consent)
     Ok(())
 }
 
-pub async fn consents_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Consent>> {
+pub async fn consents_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Acknowledgement>> {
     Ok(on_db!(db, |c| {
-        sqlx::query_as::<_, Consent>(
+        sqlx::query_as::<_, Acknowledgement>(
             "SELECT id, patient_id, episode_id, kind, acknowledged_on, recorded_by, recorded_at FROM consents \
              WHERE patient_id = $1 ORDER BY acknowledged_on DESC, recorded_at DESC, id",
         )
@@ -247,7 +253,7 @@ impl CareDocument {
     }
 }
 
-crate::enum_columns!(Consent, "consents", id; {
+crate::enum_columns!(Acknowledgement, "consents", id; {
     /// What the patient acknowledged at admission.
     acknowledgement: kind -> openiop_core::admissions::ConsentKind;
 });

@@ -166,7 +166,7 @@ pub async fn availability(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Windo
 
 /// A saved intensity plan (its steps as JSON, as `core::intensity::StepDoc`s).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StoredPlan {
+pub struct StoredIntensityPlan {
     pub id: Uuid,
     pub episode_id: Uuid,
     pub phases: String,
@@ -175,7 +175,11 @@ pub struct StoredPlan {
     pub recorded_at: Instant,
 }
 
-pub async fn insert_plan(db: &mut Db<'_>, organization_id: Uuid, plan: &StoredPlan) -> Result<()> {
+pub async fn insert_intensity_plan(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    plan: &StoredIntensityPlan,
+) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
             "INSERT INTO intensity_plans (id, organization_id, episode_id, phases, floor_reason, recorded_by, recorded_at) \
@@ -196,9 +200,12 @@ pub async fn insert_plan(db: &mut Db<'_>, organization_id: Uuid, plan: &StoredPl
 }
 
 /// The current (newest) plan of an episode.
-pub async fn current_plan(db: &mut Db<'_>, episode_id: Uuid) -> Result<Option<StoredPlan>> {
+pub async fn current_intensity_plan(
+    db: &mut Db<'_>,
+    episode_id: Uuid,
+) -> Result<Option<StoredIntensityPlan>> {
     Ok(on_db!(db, |c| {
-        sqlx::query_as::<_, StoredPlan>(
+        sqlx::query_as::<_, StoredIntensityPlan>(
             "SELECT id, episode_id, phases, floor_reason, recorded_by, recorded_at FROM intensity_plans \
              WHERE episode_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT 1",
         )
@@ -354,9 +361,12 @@ pub async fn revoke_feed(db: &mut Db<'_>, id: Uuid, now: Instant) -> Result<bool
 }
 
 /// The current plan of every episode of an organization that has one.
-pub async fn current_plans(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<StoredPlan>> {
+pub async fn current_intensity_plans(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<StoredIntensityPlan>> {
     let rows = on_db!(db, |c| {
-        sqlx::query_as::<_, StoredPlan>(
+        sqlx::query_as::<_, StoredIntensityPlan>(
             "SELECT id, episode_id, phases, floor_reason, recorded_by, recorded_at FROM intensity_plans \
              WHERE organization_id = $1 ORDER BY episode_id, recorded_at DESC, id DESC",
         )
@@ -364,7 +374,7 @@ pub async fn current_plans(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec
         .fetch_all(&mut **c)
         .await
     })?;
-    let mut out: Vec<StoredPlan> = Vec::new();
+    let mut out: Vec<StoredIntensityPlan> = Vec::new();
     for row in rows {
         if out.last().is_none_or(|p| p.episode_id != row.episode_id) {
             out.push(row);
@@ -410,7 +420,7 @@ pub async fn availability_of_organization(
     Ok(rows.into_iter().map(|r| (r.patient_id, r.window)).collect())
 }
 
-crate::json_columns!(StoredPlan, "intensity_plans", id, {
+crate::json_columns!(StoredIntensityPlan, "intensity_plans", id, {
     /// The plan's steps, as they were checked when saved.
     steps: phases -> Vec<openiop_core::intensity::StepDoc>;
 });

@@ -318,7 +318,7 @@ pub async fn login(
         let code = code.trim();
         let is_totp = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
         let verified = if is_totp {
-            let secret = SecretKey::of(state, crate::api::session::TOTP_KEY)?
+            let secret = SecretKey::of(state, crate::api::account::TOTP_KEY)?
                 .open(user.id, &factor.stored_secret)?;
             openiop_core::totp::verify(&secret, code, now.unix_timestamp(), factor.last_step)
                 .map(Some)
@@ -330,7 +330,7 @@ pub async fn login(
             let hash = if code.len() == 9 {
                 hash_secret(&code)
             } else {
-                SecretKey::of(state, crate::api::session::RECOVERY_KEY)?.tag(&code)?
+                SecretKey::of(state, crate::api::account::RECOVERY_KEY)?.tag(&code)?
             };
             let used =
                 users::use_recovery_code(&mut tx.db(), user.id, &hash, Instant::new(now)).await?;
@@ -357,7 +357,8 @@ pub async fn login(
         (SessionKind::Cookie, state.config.cookie_idle),
         (SessionKind::Bearer, state.config.bearer_idle),
     ] {
-        users::delete_stale_sessions(&mut tx.db(), kind, Instant::new(now - idle), at).await?;
+        users::delete_stale_login_sessions(&mut tx.db(), kind, Instant::new(now - idle), at)
+            .await?;
     }
     users::set_counter(&mut tx.db(), user.id, Default::default()).await?;
     if let Some(step) = accepted_step {
@@ -374,7 +375,7 @@ pub async fn login(
         (&cookie_hash, SessionKind::Cookie),
         (&bearer_hash, SessionKind::Bearer),
     ] {
-        users::insert_session(&mut tx.db(), hash, user.id, kind, &csrf, at, expires).await?;
+        users::insert_login_session(&mut tx.db(), hash, user.id, kind, &csrf, at, expires).await?;
     }
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
@@ -442,7 +443,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Api
     let hash = hash_secret(token);
     let now = state.now();
     let mut conn = state.store.read().await?;
-    let found = users::find_session(&mut conn.db(), &hash, kind).await?;
+    let found = users::find_login_session(&mut conn.db(), &hash, kind).await?;
     drop(conn);
     let Some(session) = found else {
         return Err(ApiError::Unauthenticated);
@@ -454,13 +455,13 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Api
     let last_seen = session.last_seen_at.get();
     if now - last_seen > idle || now >= session.expires_at.get() || !session.user.active {
         let mut tx = state.store.begin().await?;
-        users::delete_session(&mut tx.db(), &hash).await?;
+        users::delete_login_session(&mut tx.db(), &hash).await?;
         tx.commit().await?;
         return Err(ApiError::Unauthenticated);
     }
     if now - last_seen > time::Duration::seconds(60) {
         let mut tx = state.store.begin().await?;
-        users::touch_session(&mut tx.db(), &hash, Instant::new(now)).await?;
+        users::touch_login_session(&mut tx.db(), &hash, Instant::new(now)).await?;
         tx.commit().await?;
     }
     let user = session.user;

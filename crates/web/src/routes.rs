@@ -160,25 +160,25 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/healthz", "Liveness: the process is up", get(api::healthz)).public(),
         route(M::GET, "/readyz", "Readiness: the database answers", get(api::readyz)).public(),
         route(M::GET, "/api/v1/openapi.json", "This OpenAPI document", get(openapi::document)).public(),
-        route(M::POST, "/api/v1/auth/login", "Log in: a bearer token and a session cookie", post(api::session::login))
+        route(M::POST, "/api/v1/auth/login", "Log in: a bearer token and a session cookie", post(api::account::login))
             .returns("Login")
             .public()
             .status(200)
             .body(|| {
                 object(&["username", "password"], json!({"username": string(), "password": string(), "totp": string()}))
             }),
-        route(M::POST, "/api/v1/auth/logout", "End this session or token", post(api::session::logout)).status(204),
-        route(M::POST, "/api/v1/auth/password", "Change the caller's password (other logins end)", post(api::session::post_password))
+        route(M::POST, "/api/v1/auth/logout", "End this session or token", post(api::account::logout)).status(204),
+        route(M::POST, "/api/v1/auth/password", "Change the caller's password (other logins end)", post(api::account::post_password))
             .status(204)
             .body(|| object(&["current_password", "new_password"], json!({"current_password": string(), "new_password": {"type": "string", "minLength": 12}}))),
-        route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::session::me))
+        route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::account::me))
             .returns("User"),
-        route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::session::mfa_setup))
+        route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::account::mfa_setup))
             .returns("MfaSetup").status(200),
-        route(M::GET, "/api/v1/organization/security", "Whether staff must use multi-factor authentication (admin)", get(api::session::get_security)),
-        route(M::PUT, "/api/v1/organization/security", "Require multi-factor authentication of every staff member (admin)", put(api::session::put_security))
+        route(M::GET, "/api/v1/organization/security", "Whether staff must use multi-factor authentication (admin)", get(api::account::get_security)),
+        route(M::PUT, "/api/v1/organization/security", "Require multi-factor authentication of every staff member (admin)", put(api::account::put_security))
             .body(|| object(&["mfa_required"], json!({"mfa_required": {"type": "boolean"}}))),
-        route(M::POST, "/api/v1/auth/mfa/confirm", "Enable multi-factor with a first code; answers the recovery codes, once", post(api::session::mfa_confirm))
+        route(M::POST, "/api/v1/auth/mfa/confirm", "Enable multi-factor with a first code; answers the recovery codes, once", post(api::account::mfa_confirm))
             .status(200)
             .body(|| object(&["totp"], json!({"totp": {"type": "string", "pattern": "^[0-9]{6}$"}}))),
         route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites))
@@ -585,8 +585,8 @@ pub fn table() -> Vec<Route> {
             .status(200)
             .body(|| object(&["windows"], json!({"windows": {"type": "array", "items": object(&["day", "start", "end"], json!({
                 "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": string(), "end": string()}))}}))),
-        route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan", "An episode's current intensity plan", get(api::program::get_plan)),
-        route(M::PUT, "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan", "A new version of an episode's intensity plan", put(api::program::put_plan))
+        route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan", "An episode's current intensity plan", get(api::program::get_intensity_plan)),
+        route(M::PUT, "/api/v1/patients/{id}/episodes/{episode_id}/intensity-plan", "A new version of an episode's intensity plan", put(api::program::put_intensity_plan))
             .status(200)
             .body(|| object(&["steps"], json!({"steps": {"type": "array", "items": object(&["from_week", "phase", "target_hours", "min_days"], json!({
                 "from_week": {"type": "integer", "minimum": 1}, "phase": {"enum": ["engagement", "early_recovery", "maintenance", "community_integration"]},
@@ -634,7 +634,7 @@ pub fn table() -> Vec<Route> {
             }),
         // Pages.
         route(M::GET, "/static/{file}", "Embedded CSS and scripts", get(pages::asset)).public(),
-        route(M::GET, "/login", "Login page", get(pages::session::login_page)).public(),
+        route(M::GET, "/login", "Login page", get(pages::account::login_page)).public(),
         route(M::GET, "/calendar/{secret}", "A calendar feed (iCalendar; the secret is the credential)", get(api::calendar::get_feed)).public(),
         route(M::GET, "/get-help", "Get help: the confidential inquiry form", get(pages::public::get_help)).public(),
         route(M::POST, "/get-help", "Send an inquiry (form)", post(pages::public::get_help_submit)
@@ -642,10 +642,10 @@ pub fn table() -> Vec<Route> {
             .public(),
         route(M::GET, "/self-check", "Is an IOP right for me? (public self-check)", get(pages::public::self_check)).public(),
         route(M::POST, "/self-check", "Self-check result (nothing stored)", post(pages::public::self_check_result)).public(),
-        route(M::POST, "/login", "Log in (form)", post(pages::session::login_submit)).public(),
-        route(M::POST, "/logout", "Log out (form)", post(pages::session::logout)),
-        route(M::GET, "/setup", "First-run setup: create the first admin", get(pages::session::setup_page)).public(),
-        route(M::POST, "/setup", "First-run setup (form)", post(pages::session::setup_submit)).public(),
+        route(M::POST, "/login", "Log in (form)", post(pages::account::login_submit)).public(),
+        route(M::POST, "/logout", "Log out (form)", post(pages::account::logout)),
+        route(M::GET, "/setup", "First-run setup: create the first admin", get(pages::account::setup_page)).public(),
+        route(M::POST, "/setup", "First-run setup (form)", post(pages::account::setup_submit)).public(),
         route(M::GET, "/", "Home dashboard", get(pages::home)).many_patients(),
         route(M::GET, "/patients", "Patient list and search", get(pages::patients::list)).many_patients(),
         route(M::GET, "/patients/new", "New patient form", get(pages::patients::new_form)),
@@ -682,11 +682,11 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/config/users", "Create a user (form)", post(pages::config::create_user)),
         route(M::POST, "/config/users/{user_id}/revoke", "End every session of a user (form, admin)", post(pages::config::revoke_sessions)),
         route(M::POST, "/config/security", "Require multi-factor authentication (form, admin)", post(pages::config::set_security)),
-        route(M::GET, "/account/security", "My multi-factor authentication", get(pages::session::security)),
-        route(M::GET, "/account/password", "Change my password", get(pages::session::password_page)),
-        route(M::POST, "/account/password", "Change my password (form)", post(pages::session::password_submit)),
-        route(M::POST, "/account/security/setup", "Start multi-factor set-up: a QR code (form)", post(pages::session::security_setup)),
-        route(M::POST, "/account/security/confirm", "Enable multi-factor with a first code (form)", post(pages::session::security_confirm)),
+        route(M::GET, "/account/security", "My multi-factor authentication", get(pages::account::security)),
+        route(M::GET, "/account/password", "Change my password", get(pages::account::password_page)),
+        route(M::POST, "/account/password", "Change my password (form)", post(pages::account::password_submit)),
+        route(M::POST, "/account/security/setup", "Start multi-factor set-up: a QR code (form)", post(pages::account::security_setup)),
+        route(M::POST, "/account/security/confirm", "Enable multi-factor with a first code (form)", post(pages::account::security_confirm)),
         route(M::POST, "/config/users/supervisor", "Set a staff member's supervisor (form)", post(pages::config::set_supervisor)),
         route(M::POST, "/config/counseling-readers", "Name the readers of SUD counseling notes (form)", post(pages::config::set_counseling_readers)),
         route(M::GET, "/audit", "Audit trail (admin)", get(pages::audit::page)),
@@ -698,7 +698,7 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/sessions/{id}/marks", "Mark or correct one line, or add a walk-in (form)", post(pages::schedule::mark)),
         route(M::GET, "/patients/{id}/schedule", "A patient's hours, sessions, availability, plan and calendar link", get(pages::schedule::patient_schedule)),
         route(M::POST, "/patients/{id}/availability", "Save availability windows (form)", post(pages::schedule::availability_submit)),
-        route(M::POST, "/patients/{id}/episodes/{episode_id}/intensity-plan", "Save an intensity plan (form)", post(pages::schedule::plan_submit)),
+        route(M::POST, "/patients/{id}/episodes/{episode_id}/intensity-plan", "Save an intensity plan (form)", post(pages::schedule::intensity_plan_submit)),
         route(M::POST, "/patients/{id}/appointments", "Book an appointment (form)", post(pages::schedule::appointment_submit)),
         route(M::POST, "/patients/{id}/calendar-feeds", "Create a calendar link (form)", post(pages::schedule::feed_submit)),
         route(M::POST, "/calendar-feeds/{id}/revoke", "Revoke a calendar link (form)", post(pages::schedule::feed_revoke)),

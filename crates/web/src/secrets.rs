@@ -116,7 +116,7 @@ pub async fn seal_stored_secrets(store: &openiop_store::Store) -> Result<usize, 
     if plain.is_empty() {
         return Ok(0);
     }
-    let key = SecretKey::of_store(store, crate::api::session::TOTP_KEY)?;
+    let key = SecretKey::of_store(store, crate::api::account::TOTP_KEY)?;
     let mut tx = store.begin().await?;
     for (user, stored) in &plain {
         let secret = hex::decode(stored).map_err(|_| {

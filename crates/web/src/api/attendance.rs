@@ -372,7 +372,7 @@ pub async fn program_view(
         }
     };
     let sees = |p: &Uuid| visible.as_ref().is_none_or(|v| v.contains(p));
-    let plans = schedule_store::current_plans(&mut conn.db(), org).await?;
+    let plans = schedule_store::current_intensity_plans(&mut conn.db(), org).await?;
     let week_marks = sessions::marks_between(
         &mut conn.db(),
         org,

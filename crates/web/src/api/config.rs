@@ -509,7 +509,7 @@ pub async fn revoke_sessions(state: &AppState, caller: &Caller, id: UserId) -> A
     };
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let ended = openiop_store::auth::delete_sessions_of(&mut tx.db(), user).await?;
+    let ended = openiop_store::auth::delete_login_sessions_of(&mut tx.db(), user).await?;
     let event = EventBuilder::for_caller(caller)
         .action("user.sessions.revoke", format!("users/{user}"))
         .detail(format!("ended={ended}"));

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub mod account;
 pub mod admissions;
 pub mod amendments;
 pub mod attendance;
@@ -25,7 +26,6 @@ pub mod reports;
 pub mod retention;
 pub mod safety;
 pub mod schedule;
-pub mod session;
 pub mod sessions;
 pub mod treatment_plans;
 pub mod week;

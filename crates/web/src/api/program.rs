@@ -15,7 +15,7 @@ use openiop_core::intensity::{self, Billable, Phase, Plan, StepDoc};
 use openiop_core::validate::Check;
 use openiop_core::{FieldError, Invalid};
 use openiop_store::patients::{self as store_patients, Episode};
-use openiop_store::schedule::{self as schedule_store, Room, StoredPlan, Window};
+use openiop_store::schedule::{self as schedule_store, Room, StoredIntensityPlan, Window};
 use openiop_store::sessions;
 use openiop_store::{Instant, organization};
 use serde::{Deserialize, Serialize};
@@ -323,7 +323,7 @@ pub struct StepJson {
     pub min_days: u8,
 }
 
-fn plan_json(stored: &StoredPlan, plan: &Plan) -> PlanJson {
+fn plan_json(stored: &StoredIntensityPlan, plan: &Plan) -> PlanJson {
     PlanJson {
         id: stored.id,
         episode_id: stored.episode_id,
@@ -366,7 +366,7 @@ async fn episode_and_track(
 /// Parses a stored plan for a track (plans were checked when saved; the floor reason
 /// recorded then still stands). A stored plan that no longer parses is an error naming the
 /// row, never a plan that silently is not there.
-pub fn parse_stored(stored: &StoredPlan, track: &organization::Track) -> ApiResult<Plan> {
+pub fn parse_stored(stored: &StoredIntensityPlan, track: &organization::Track) -> ApiResult<Plan> {
     let steps = stored.steps()?;
     let mut plan = Plan::parse(
         &steps,
@@ -386,7 +386,7 @@ pub fn parse_stored(stored: &StoredPlan, track: &organization::Track) -> ApiResu
 
 /// `PUT /api/v1/patients/{id}/episodes/{episode_id}/intensity-plan`: a new version of the
 /// episode's plan (the old ones are kept).
-pub async fn put_plan(
+pub async fn put_intensity_plan(
     State(state): State<AppState>,
     caller: Caller,
     Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
@@ -422,7 +422,7 @@ pub async fn set_plan(
         track.age_group,
     )?;
     let now = state.now();
-    let stored = StoredPlan {
+    let stored = StoredIntensityPlan {
         id: openiop_core::id::new_id(),
         episode_id: episode.id,
         phases: serde_json::to_string(&body.steps)
@@ -432,7 +432,7 @@ pub async fn set_plan(
         recorded_at: Instant::new(now),
     };
     let mut tx = state.store.begin().await?;
-    schedule_store::insert_plan(&mut tx.db(), caller.organization_id, &stored).await?;
+    schedule_store::insert_intensity_plan(&mut tx.db(), caller.organization_id, &stored).await?;
     let event = EventBuilder::for_caller(caller)
         .action(
             "intensity_plan.update",
@@ -451,7 +451,7 @@ pub async fn set_plan(
 
 /// `GET /api/v1/patients/{id}/episodes/{episode_id}/intensity-plan` -> the current plan,
 /// 404 when the episode has none (its track's targets apply).
-pub async fn get_plan(
+pub async fn get_intensity_plan(
     State(state): State<AppState>,
     caller: Caller,
     Ids((id, episode_id)): Ids<(PatientId, EpisodeId)>,
@@ -467,7 +467,7 @@ pub async fn get_plan(
     .await?;
     let (episode, track) = episode_and_track(&state, &caller, patient.id, episode_id).await?;
     let mut conn = state.store.read().await?;
-    let stored = schedule_store::current_plan(&mut conn.db(), episode.id)
+    let stored = schedule_store::current_intensity_plan(&mut conn.db(), episode.id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let plan = parse_stored(&stored, &track)?;
@@ -529,7 +529,7 @@ pub async fn targets(
     zone: &str,
 ) -> ApiResult<Targets> {
     let mut conn = state.store.read().await?;
-    let stored = schedule_store::current_plan(&mut conn.db(), episode.id).await?;
+    let stored = schedule_store::current_intensity_plan(&mut conn.db(), episode.id).await?;
     drop(conn);
     targets_from(stored.as_ref(), episode, track, week, zone)
 }
@@ -541,7 +541,7 @@ pub use openiop_core::intensity::WeeklyTargets as Targets;
 /// [`targets`] with the episode's current plan already loaded (for callers that load every
 /// plan of the organization at once).
 pub fn targets_from(
-    stored: Option<&StoredPlan>,
+    stored: Option<&StoredIntensityPlan>,
     episode: &Episode,
     track: &organization::Track,
     week: &attendance::Week,

@@ -153,11 +153,12 @@ pub async fn intensity(
                 .name
         }
     };
-    let plans: HashMap<Uuid, schedule::StoredPlan> = schedule::current_plans(&mut conn.db(), org)
-        .await?
-        .into_iter()
-        .map(|p| (p.episode_id, p))
-        .collect();
+    let plans: HashMap<Uuid, schedule::StoredIntensityPlan> =
+        schedule::current_intensity_plans(&mut conn.db(), org)
+            .await?
+            .into_iter()
+            .map(|p| (p.episode_id, p))
+            .collect();
     // Each site's tracks in the site's local week; the week's dates are the same everywhere.
     let mut zones: Vec<(&str, attendance::Week, reports::ZoneWeek)> = Vec::new();
     for track in &tracks {

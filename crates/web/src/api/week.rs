@@ -169,7 +169,7 @@ async fn build(
     // Patients: one per active episode (the newest if several). Plans, availability and
     // the week's enrollments are read once for the whole organization.
     let mut conn = state.store.read().await?;
-    let plans = schedule_store::current_plans(&mut conn.db(), org).await?;
+    let plans = schedule_store::current_intensity_plans(&mut conn.db(), org).await?;
     let mut availability: BTreeMap<Uuid, Vec<Window>> = BTreeMap::new();
     for (patient, w) in schedule_store::availability_of_organization(&mut conn.db(), org).await? {
         if let (Ok(day), Ok(start), Ok(end)) = (

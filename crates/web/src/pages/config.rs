@@ -308,7 +308,7 @@ pub async fn set_security(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    crate::api::session::set_security(&state, &caller, form.get("mfa_required") == "yes").await?;
+    crate::api::account::set_security(&state, &caller, form.get("mfa_required") == "yes").await?;
     Ok(Redirect::to("/config/users").into_response())
 }
 

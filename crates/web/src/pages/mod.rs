@@ -1,6 +1,7 @@
 //! Server-rendered pages. They call the same operations as the API (so the same policy and
 //! audit apply) and render askama templates checked at compile time.
 
+pub mod account;
 pub mod admissions;
 pub mod audit;
 pub mod care_plans;
@@ -18,7 +19,6 @@ pub mod privacy;
 pub mod public;
 pub mod records;
 pub mod schedule;
-pub mod session;
 pub mod treatment_plan;
 
 pub use form_guard::require_form_token;

@@ -216,7 +216,7 @@ struct SecurityPage {
     required: bool,
     codes_left: i64,
     /// While setting up: the secret and its QR code.
-    setup: Option<crate::api::session::MfaSetupJson>,
+    setup: Option<crate::api::account::MfaSetupJson>,
     /// Right after enabling: the recovery codes, shown this once.
     recovery_codes: Vec<String>,
     errors: Vec<openiop_core::FieldError>,
@@ -225,7 +225,7 @@ struct SecurityPage {
 async fn security_page(
     state: &AppState,
     caller: &auth::Caller,
-    setup: Option<crate::api::session::MfaSetupJson>,
+    setup: Option<crate::api::account::MfaSetupJson>,
     recovery_codes: Vec<String>,
     errors: Vec<openiop_core::FieldError>,
 ) -> Result<SecurityPage, ApiError> {
@@ -260,7 +260,7 @@ pub async fn security_setup(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
 ) -> PageResult {
-    let setup = crate::api::session::start_mfa(&state, &caller).await?;
+    let setup = crate::api::account::start_mfa(&state, &caller).await?;
     Ok(render(
         &security_page(&state, &caller, Some(setup), Vec::new(), Vec::new()).await?,
     ))
@@ -273,7 +273,7 @@ pub async fn security_confirm(
     PageCaller(caller): PageCaller,
     form: FormData,
 ) -> PageResult {
-    match crate::api::session::confirm_mfa(&state, &caller, form.get("totp").trim()).await {
+    match crate::api::account::confirm_mfa(&state, &caller, form.get("totp").trim()).await {
         Ok(codes) => Ok(render(
             &security_page(&state, &caller, None, codes, Vec::new()).await?,
         )),
