@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use openiop_core::access::Action;
 use openiop_core::retention::{self, DisposalInput};
-use openiop_core::settings::{Settings, SettingsDoc};
+use openiop_core::settings::Settings;
 use openiop_core::validate::format_date;
 use openiop_store::Instant;
 use openiop_store::retention::{self as store, Certificate};
@@ -27,14 +27,21 @@ async fn retention_years(state: &AppState, caller: &Caller) -> ApiResult<u32> {
     let mut conn = state.store.read().await?;
     let programs =
         openiop_store::organization::list_programs(&mut conn.db(), caller.organization_id).await?;
-    Ok(programs
-        .iter()
-        .filter_map(|p| p.settings_doc().transpose())
-        .collect::<Result<Vec<SettingsDoc>, _>>()?
-        .iter()
-        .filter_map(|doc| Settings::parse(doc).ok())
-        .map(|s| s.retention_years)
-        .fold(retention::DEFAULT_YEARS, u32::max))
+    // A program whose stored settings no longer validate is an error: skipping it could
+    // shorten the keeping time and let its records leave early.
+    let mut years = retention::DEFAULT_YEARS;
+    for program in &programs {
+        if let Some(doc) = program.settings_doc()? {
+            let settings = Settings::parse(&doc).map_err(|invalid| {
+                openiop_store::StoreError::Corrupt(format!(
+                    "programs {}: settings: {invalid:?}",
+                    program.id
+                ))
+            })?;
+            years = years.max(settings.retention_years);
+        }
+    }
+    Ok(years)
 }
 
 #[derive(Debug, Clone, Serialize)]
