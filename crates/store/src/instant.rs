@@ -42,6 +42,18 @@ fn unix_micros(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos().div_euclid(1000)).unwrap_or(i64::MAX)
 }
 
+/// In JSON an instant is RFC 3339 text in UTC (`2026-11-30T23:00:00Z`), as the API writes
+/// every instant; one outside the years RFC 3339 can write is an error, not empty text.
+impl serde::Serialize for Instant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = self
+            .0
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+}
+
 impl From<OffsetDateTime> for Instant {
     fn from(at: OffsetDateTime) -> Self {
         Instant::new(at)

@@ -133,7 +133,7 @@ pub fn client_addr(parts: &Parts) -> String {
 /// 256 random bits, URL-safe, and their SHA-256 for storage.
 pub fn new_secret() -> Result<(String, String), ApiError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::caused("random bytes", e))?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let hash = hash_secret(&token);
     Ok((token, hash))
@@ -148,14 +148,14 @@ pub async fn hash_password(password: &str) -> Result<String, ApiError> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+        getrandom::fill(&mut salt).map_err(|e| ApiError::caused("random bytes", e))?;
         Argon2::default()
             .hash_password_with_salt(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| ApiError::Internal(format!("hash: {e}")))
+            .map_err(|e| ApiError::internal(format!("hash: {e}")))
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("join: {e}")))?
+    .map_err(|e| ApiError::caused("the password hashing task", e))?
 }
 
 pub(crate) async fn verify_password(password: &str, hash: Option<&str>) -> bool {

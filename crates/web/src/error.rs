@@ -60,8 +60,68 @@ pub enum ApiError {
     /// done, so the request is safe to repeat.
     #[error("service unavailable")]
     Unavailable { retry_after: u64 },
+    /// A failure on our side: what was being done and the error that stopped it, for the
+    /// log (with the request's operation and ids from its span); the client is told only
+    /// that something went wrong.
     #[error("internal error")]
-    Internal(String),
+    Internal(Failure),
+}
+
+/// What went wrong inside: the step that failed and, when there is one, the error that
+/// caused it with its own chain of causes. Logged, never sent.
+#[derive(Debug)]
+pub struct Failure {
+    step: std::borrow::Cow<'static, str>,
+    cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Failure {
+    /// The failing step and every cause below it, `step: cause: cause of the cause`.
+    pub fn chain(&self) -> String {
+        let mut text = self.step.to_string();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = match &self.cause {
+            Some(cause) => Some(cause.as_ref()),
+            None => None,
+        };
+        while let Some(err) = next {
+            text.push_str(": ");
+            text.push_str(&err.to_string());
+            next = err.source();
+        }
+        text
+    }
+
+    /// Logs the failure in the current span (the request's: its operation and path ids).
+    pub fn log(&self, what: &str) {
+        tracing::error!(cause = %self.chain(), "{what}");
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.chain())
+    }
+}
+
+impl ApiError {
+    /// A failure on our side with no underlying error (a rule of our own found broken).
+    pub fn internal(step: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
+        ApiError::Internal(Failure {
+            step: step.into(),
+            cause: None,
+        })
+    }
+
+    /// A failure on our side caused by `cause`, which is kept whole for the log.
+    pub fn caused(
+        step: impl Into<std::borrow::Cow<'static, str>>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> ApiError {
+        ApiError::Internal(Failure {
+            step: step.into(),
+            cause: Some(Box::new(cause)),
+        })
+    }
 }
 
 /// What a client is told to wait before retrying while the database is unavailable (a
@@ -79,7 +139,7 @@ impl From<StoreError> for ApiError {
                     retry_after: RETRY_UNAVAILABLE_SECONDS,
                 }
             }
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::caused("the store", other),
         }
     }
 }
@@ -185,8 +245,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(%cause, "request failed");
+        if let ApiError::Internal(failure) = &self {
+            failure.log("request failed");
         }
         let problem = Problem {
             kind: "about:blank",
@@ -226,7 +286,44 @@ impl IntoResponse for ApiError {
 /// A panic in a handler is a bug: answer 500 problem+json, log without the payload.
 pub(crate) fn panic_response(_payload: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
-    ApiError::Internal("panic".into()).into_response()
+    ApiError::internal("a handler panicked").into_response()
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_failure_keeps_its_whole_chain_for_the_log_and_tells_the_client_nothing() {
+        let cause = Outer(std::io::Error::other("disk full at /var/lib/openiop"));
+        let err = ApiError::caused("writing attachment 7", cause);
+        let ApiError::Internal(failure) = &err else {
+            panic!("not internal: {err:?}");
+        };
+        assert_eq!(
+            failure.chain(),
+            "writing attachment 7: outer: disk full at /var/lib/openiop"
+        );
+        let store = ApiError::from(StoreError::Corrupt("notes 42: kind: unknown".into()));
+        let ApiError::Internal(failure) = &store else {
+            panic!("not internal: {store:?}");
+        };
+        assert_eq!(
+            failure.chain(),
+            "the store: stored value does not decode: notes 42: kind: unknown"
+        );
+        for err in [err, store] {
+            let detail = err.detail();
+            assert!(
+                !detail.contains("disk") && !detail.contains("notes 42"),
+                "{detail}"
+            );
+        }
+    }
+}

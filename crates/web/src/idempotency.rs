@@ -186,9 +186,8 @@ async fn audit_replay(
 ) -> Result<(), ApiError> {
     let named: Vec<Named> = match audit {
         None => Vec::new(),
-        Some(text) => serde_json::from_str(text).map_err(|e| {
-            ApiError::Internal(format!("a kept answer's audit does not decode: {e}"))
-        })?,
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| ApiError::caused("a kept answer's audit does not decode", e))?,
     };
     let now = state.now();
     let events = named

@@ -151,7 +151,9 @@ pub fn app(state: AppState) -> Router {
             idempotency::layer,
         ))
         .layer(tower::util::option_layer(hsts))
-        .layer(axum::extract::DefaultBodyLimit::max(state.config.body_limit))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.body_limit,
+        ))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
@@ -166,15 +168,23 @@ pub fn app(state: AppState) -> Router {
         .layer(
             // Paths may carry ids, never names; queries are not logged (they may hold names).
             TraceLayer::new_for_http()
-                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                )
                 .make_span_with(|req: &axum::http::Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        operation = tracing::field::Empty,
+                        request_id = %id
+                    )
+                }),
         )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(SetSensitiveHeadersLayer::new([

@@ -823,5 +823,21 @@ pub fn router(state: AppState) -> Router {
             };
             router.route(r.path, handler)
         })
+        .route_layer(axum::middleware::from_fn(name_the_operation))
         .with_state(state)
+}
+
+/// Names the operation (method and route template, `POST /api/v1/patients/{id}/notes`) in
+/// the request's span, so that whatever the request logs, a failure's cause above all,
+/// says which operation it was; the path beside it holds the ids.
+async fn name_the_operation(
+    matched: axum::extract::MatchedPath,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    tracing::Span::current().record(
+        "operation",
+        tracing::field::display(format_args!("{} {}", request.method(), matched.as_str())),
+    );
+    next.run(request).await
 }

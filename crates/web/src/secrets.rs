@@ -23,7 +23,7 @@ pub struct SecretKey([u8; 32]);
 impl SecretKey {
     fn derive(audit_key: &[u8], purpose: &str) -> Result<SecretKey, ApiError> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(audit_key)
-            .map_err(|e| ApiError::Internal(format!("key derivation: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("key derivation: {e}")))?;
         mac.update(b"openiop secret key v1\0");
         mac.update(purpose.as_bytes());
         Ok(SecretKey(mac.finalize().into_bytes().into()))
@@ -38,20 +38,20 @@ impl SecretKey {
     pub fn of_store(store: &openiop_store::Store, purpose: &str) -> Result<SecretKey, ApiError> {
         let audit_key = store
             .audit_key()
-            .ok_or_else(|| ApiError::Internal("no audit key: secrets cannot be kept".into()))?;
+            .ok_or_else(|| ApiError::internal("no audit key: secrets cannot be kept"))?;
         SecretKey::derive(audit_key, purpose)
     }
 
     fn aead(&self) -> Result<LessSafeKey, ApiError> {
         UnboundKey::new(&AES_256_GCM, &self.0)
             .map(LessSafeKey::new)
-            .map_err(|_| ApiError::Internal("AEAD key".into()))
+            .map_err(|_| ApiError::internal("AEAD key"))
     }
 
     /// Seals `plain` for `owner` (a fresh random nonce each time).
     pub fn seal(&self, owner: Uuid, plain: &[u8]) -> Result<String, ApiError> {
         let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+        getrandom::fill(&mut nonce).map_err(|e| ApiError::caused("random bytes", e))?;
         let mut data = plain.to_vec();
         self.aead()?
             .seal_in_place_append_tag(
@@ -59,7 +59,7 @@ impl SecretKey {
                 Aad::from(owner.as_bytes()),
                 &mut data,
             )
-            .map_err(|_| ApiError::Internal("sealing a secret failed".into()))?;
+            .map_err(|_| ApiError::internal("sealing a secret failed"))?;
         Ok(format!(
             "{SEALED_PREFIX}{}{}",
             hex::encode(nonce),
@@ -70,7 +70,7 @@ impl SecretKey {
     /// Opens what [`seal`](Self::seal) made for `owner`; anything else is an error (a stored
     /// value that does not decode is never taken for a default).
     pub fn open(&self, owner: Uuid, sealed: &str) -> Result<Vec<u8>, ApiError> {
-        let corrupt = |why: &str| ApiError::Internal(format!("a sealed secret {why}"));
+        let corrupt = |why: &str| ApiError::internal(format!("a sealed secret {why}"));
         let bytes = sealed
             .strip_prefix(SEALED_PREFIX)
             .and_then(|h| hex::decode(h).ok())
@@ -95,7 +95,7 @@ impl SecretKey {
     /// A keyed hash of a secret (recovery codes), as hex.
     pub fn tag(&self, secret: &str) -> Result<String, ApiError> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
-            .map_err(|e| ApiError::Internal(format!("tag: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("tag: {e}")))?;
         mac.update(secret.as_bytes());
         Ok(hex::encode(mac.finalize().into_bytes()))
     }
@@ -120,7 +120,7 @@ pub async fn seal_stored_secrets(store: &openiop_store::Store) -> Result<usize, 
     let mut tx = store.begin().await?;
     for (user, stored) in &plain {
         let secret = hex::decode(stored).map_err(|_| {
-            ApiError::Internal(format!(
+            ApiError::internal(format!(
                 "user {user}: the stored TOTP secret does not decode"
             ))
         })?;

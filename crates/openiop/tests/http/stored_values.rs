@@ -41,6 +41,20 @@ on_both!(
         corrupt(app, "UPDATE check_ins SET substances = 'alcohol'").await;
         let (status, problem) = app.get(&check_ins, &admin).await;
         is_opaque_500(status, &problem, "check_ins");
+        // The log keeps what the client is not told (issue 15, item 10): the operation, the
+        // ids of the request, and the cause down to the table and row.
+        let logged = crate::support::logged_lines(&format!("path={check_ins} "));
+        let failure = logged
+            .iter()
+            .find(|line| line.contains("request failed"))
+            .unwrap_or_else(|| panic!("no failure logged for {check_ins}: {logged:?}"));
+        for part in [
+            "operation=GET /api/v1/patients/{id}/check-ins",
+            "the store: stored value does not decode: check_ins ",
+            ": substances: ",
+        ] {
+            assert!(failure.contains(part), "{part:?} is not in {failure}");
+        }
         // The chart page errs the same way rather than showing no check-ins.
         let (cookie, _) = app
             .browser_session(crate::support::ADMIN.0, crate::support::ADMIN.1)

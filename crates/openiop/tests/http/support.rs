@@ -63,15 +63,31 @@ type Server = (
     tokio::task::JoinHandle<std::io::Result<()>>,
 );
 
-/// When `OPENIOP_TEST_LOG` names a file (scripts/test.sh sets it), every server of the test
-/// suite logs there at debug level; `scripts/scan-test-log` then checks that no patient name
-/// or password was logged.
+/// Where every server of the test suite logs, at debug level: `OPENIOP_TEST_LOG` when it is
+/// set (scripts/test.sh sets it, and `scripts/scan-test-log` then checks that no patient name
+/// or password was logged), otherwise a file of this run under cargo's test directory.
+pub fn test_log_path() -> std::path::PathBuf {
+    match std::env::var_os("OPENIOP_TEST_LOG") {
+        Some(path) => path.into(),
+        None => std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("test-suite-{}.log", std::process::id())),
+    }
+}
+
+/// The log lines of the whole suite so far that contain `needle`.
+pub fn logged_lines(needle: &str) -> Vec<String> {
+    std::fs::read_to_string(test_log_path())
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(needle))
+        .map(str::to_owned)
+        .collect()
+}
+
 fn log_to_file() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let Some(path) = std::env::var_os("OPENIOP_TEST_LOG") else {
-            return;
-        };
+        let path = test_log_path();
         let Ok(file) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

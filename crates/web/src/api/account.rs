@@ -105,8 +105,8 @@ pub struct MfaSetupJson {
 
 /// A QR code of `text` as inline SVG (no XML declaration, so it embeds in a page).
 pub fn qr_svg(text: &str) -> ApiResult<String> {
-    let code =
-        qrcode::QrCode::new(text.as_bytes()).map_err(|e| ApiError::Internal(format!("qr: {e}")))?;
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| ApiError::caused("drawing the QR code", e))?;
     let svg = code
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(200, 200)
@@ -132,7 +132,7 @@ fn recovery_codes(state: &AppState) -> ApiResult<Vec<(String, String)>> {
     (0..RECOVERY_CODES)
         .map(|_| {
             let mut bytes = [0u8; 10];
-            getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+            getrandom::fill(&mut bytes).map_err(|e| ApiError::caused("random bytes", e))?;
             let text = totp::base32_encode(&bytes).to_lowercase();
             let code = format!(
                 "{}-{}-{}-{}",
@@ -172,7 +172,7 @@ pub async fn start_mfa(state: &AppState, caller: &Caller) -> ApiResult<MfaSetupJ
         .into());
     }
     let mut secret = [0u8; 20];
-    getrandom::fill(&mut secret).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    getrandom::fill(&mut secret).map_err(|e| ApiError::caused("random bytes", e))?;
     let now = state.now();
     let sealed = SecretKey::of(state, TOTP_KEY)?.seal(caller.user_id, &secret)?;
     let mut tx = state.store.begin().await?;

@@ -235,7 +235,7 @@ pub async fn assess(
     require(state, caller, Action::ReadAudit, "breach.assess").await?;
     let breach_id = id.uuid();
     let checked = input.checked()?;
-    let body = serde_json::to_string(&checked).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_string(&checked).map_err(|e| ApiError::caused("encoding JSON", e))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::assess(

@@ -425,7 +425,7 @@ pub async fn put_program_settings(
     let text = if empty {
         None
     } else {
-        Some(serde_json::to_string(&doc).map_err(|e| ApiError::Internal(e.to_string()))?)
+        Some(serde_json::to_string(&doc).map_err(|e| ApiError::caused("encoding JSON", e))?)
     };
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -480,12 +480,13 @@ pub async fn settings_for(
     // program's own cut-offs are unknown, and scoring with the defaults instead would be
     // silently wrong. That is an error (logged with its cause), never the defaults.
     let doc: openiop_core::settings::SettingsDoc = serde_json::from_str(&text).map_err(|e| {
-        ApiError::Internal(format!(
-            "programs.settings of episode {episode}: does not decode: {e}"
-        ))
+        ApiError::caused(
+            format!("programs.settings of episode {episode} does not decode"),
+            e,
+        )
     })?;
     openiop_core::settings::Settings::parse(&doc).map_err(|e| {
-        ApiError::Internal(format!(
+        ApiError::internal(format!(
             "programs.settings of episode {episode}: no longer valid: {e:?}"
         ))
     })

@@ -54,7 +54,7 @@ fn consent_json(c: &Part2Consent, today: time::Date) -> ApiResult<ConsentJson> {
         kind: c.kind.clone(),
         status,
         consent: serde_json::to_value(c.consent()?)
-            .map_err(|e| ApiError::Internal(format!("part2_consents {}: {e}", c.id)))?,
+            .map_err(|e| ApiError::caused(format!("part2_consents {}", c.id), e))?,
         signed_on: date(c.signed_on),
         expires_on: c.expires_on.map(date),
         recorded_by: c.recorded_by,
@@ -88,7 +88,7 @@ pub async fn record(
         id: openiop_core::id::new_id(),
         patient_id: patient.id,
         kind: checked.kind.to_owned(),
-        body: serde_json::to_string(&checked).map_err(|e| ApiError::Internal(e.to_string()))?,
+        body: serde_json::to_string(&checked).map_err(|e| ApiError::caused("encoding JSON", e))?,
         signed_on: checked.signed_on,
         expires_on: checked.expires_on,
         recorded_by: caller.user_id,
@@ -329,7 +329,8 @@ pub async fn disclose(
         consent_id,
         recipient: body.recipient.trim().to_owned(),
         purpose: consent.purpose.clone(),
-        parts: serde_json::to_string(&body.parts).map_err(|e| ApiError::Internal(e.to_string()))?,
+        parts: serde_json::to_string(&body.parts)
+            .map_err(|e| ApiError::caused("encoding JSON", e))?,
         disclosed_by: caller.user_id,
         disclosed_at: Instant::new(now),
     };

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::times::rfc3339;
 
 fn value<T: serde::Serialize>(v: T) -> ApiResult<Value> {
-    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
+    serde_json::to_value(v).map_err(|e| ApiError::caused("encoding JSON", e))
 }
 
 /// Builds the export. Only the patient (their own record) and admins; anyone else is told the
@@ -104,7 +104,7 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
         .iter()
         .map(|c| {
             let consent = serde_json::to_value(c.consent()?)
-                .map_err(|e| ApiError::Internal(format!("part2_consents {}: {e}", c.id)))?;
+                .map_err(|e| ApiError::caused(format!("part2_consents {}", c.id), e))?;
             Ok(json!({"id": c.id, "kind": c.kind,
                 "signed_on": openiop_core::validate::format_date(c.signed_on),
                 "revoked_on": c.revoked_on.map(openiop_core::validate::format_date),

@@ -152,7 +152,7 @@ fn not_accepted() -> ApiError {
 }
 
 fn io_error(err: std::io::Error) -> ApiError {
-    ApiError::Internal(format!("file store: {err}"))
+    ApiError::caused("the file store", err)
 }
 
 /// Counts an inquiry from `client` against the per-address limit (kept in the database, so

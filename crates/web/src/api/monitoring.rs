@@ -314,7 +314,7 @@ pub async fn post_panel(
         id: openiop_core::id::new_id(),
         name,
         analytes: serde_json::to_string(&body.analytes)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::caused("encoding JSON", e))?,
     };
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -796,7 +796,7 @@ pub async fn draw(
     }
     drop(conn);
     let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::caused("random bytes", e))?;
     let seed = i64::from_le_bytes(bytes) & i64::MAX;
     let days = monitoring::draw_days(u64::try_from(seed).unwrap_or(0), &pool, usize::from(count));
     let draw = store::Draw {
@@ -804,7 +804,7 @@ pub async fn draw(
         patient_id: patient.id,
         week: body.week.clone(),
         seed,
-        days: serde_json::to_string(&days).map_err(|e| ApiError::Internal(e.to_string()))?,
+        days: serde_json::to_string(&days).map_err(|e| ApiError::caused("encoding JSON", e))?,
         drawn_by: caller.user_id,
         drawn_at: Instant::new(state.now()),
     };

@@ -426,7 +426,7 @@ pub async fn set_plan(
         id: openiop_core::id::new_id(),
         episode_id: episode.id,
         phases: serde_json::to_string(&body.steps)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::caused("encoding JSON", e))?,
         floor_reason: plan.floor_reason.clone(),
         recorded_by: caller.user_id,
         recorded_at: Instant::new(now),
@@ -549,7 +549,7 @@ pub fn targets_from(
 ) -> ApiResult<Targets> {
     let monday = attendance::local_date(week.start, zone)
         .and_then(|d| openiop_core::validate::parse_date(&d))
-        .ok_or(ApiError::Internal("week start".into()))?;
+        .ok_or(ApiError::internal("the start of a week in the site's zone"))?;
     let episode_week = intensity::episode_week(episode.admitted_on, monday);
     let plan = stored.map(|s| parse_stored(s, track)).transpose()?;
     Ok(Targets::for_week(
@@ -572,7 +572,7 @@ pub async fn week_intensity(
         Some(text) => attendance::parse_week(text, &zone)
             .ok_or_else(|| Invalid::one("week", "must be an ISO week such as 2026-W48"))?,
         None => attendance::week_containing(state.now(), &zone)
-            .ok_or(ApiError::Internal("week".into()))?,
+            .ok_or(ApiError::internal("the week of a date in the site's zone"))?,
     };
     let targets = targets(state, &episode, &track, &week, &zone).await?;
     let Targets {
@@ -843,8 +843,8 @@ pub async fn topics_needed(
     patient_id: Uuid,
 ) -> ApiResult<NeededJson> {
     let (episode, track, zone) = episode_context(state, organization_id, patient_id).await?;
-    let week =
-        attendance::week_containing(state.now(), &zone).ok_or(ApiError::Internal("week".into()))?;
+    let week = attendance::week_containing(state.now(), &zone)
+        .ok_or(ApiError::internal("the week of a date in the site's zone"))?;
     let phase = targets(state, &episode, &track, &week, &zone)
         .await?
         .phase

@@ -149,7 +149,9 @@ pub async fn intensity(
         }
         None => {
             attendance::week_containing(state.now() - time::Duration::days(7), &first_zone)
-                .ok_or(crate::error::ApiError::Internal("week".into()))?
+                .ok_or(crate::error::ApiError::internal(
+                    "the week of a date in the site's zone",
+                ))?
                 .name
         }
     };
@@ -170,7 +172,7 @@ pub async fn intensity(
             week.track_ids.push(track.id);
             continue;
         }
-        let internal = || crate::error::ApiError::Internal(format!("week in {zone}"));
+        let internal = || crate::error::ApiError::internal(format!("the week of a date in {zone}"));
         let local_week = attendance::parse_week(&name, zone).ok_or_else(internal)?;
         let midnights = attendance::week_midnights(&local_week, zone).ok_or_else(internal)?;
         let week = reports::ZoneWeek {

@@ -86,7 +86,7 @@ pub async fn save<T: CareKind>(
         patient_id: patient.id,
         kind: T::KIND.to_owned(),
         version: current.map(|c| c.version + 1).unwrap_or(1),
-        body: serde_json::to_string(&plan).map_err(|e| ApiError::Internal(e.to_string()))?,
+        body: serde_json::to_string(&plan).map_err(|e| ApiError::caused("encoding JSON", e))?,
         recorded_by: caller.user_id,
         recorded_at: Instant::new(now),
     };

@@ -274,6 +274,6 @@ pub async fn post_solve(
         solution_json(&problem, &solution)
     })
     .await
-    .map_err(|e| crate::error::ApiError::Internal(format!("solver: {e}")))?;
+    .map_err(|e| crate::error::ApiError::caused("the solver", e))?;
     Ok(Json(solved))
 }

@@ -187,7 +187,7 @@ pub async fn save(
     .await?;
     let plan = plan.checked(false)?;
     check_responsible(state, caller, &plan).await?;
-    let body = serde_json::to_string(&plan).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_string(&plan).map_err(|e| ApiError::caused("encoding JSON", e))?;
     let now = state.now();
     let at = Instant::new(now);
     let newest = rows.first();

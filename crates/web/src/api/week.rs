@@ -368,7 +368,9 @@ pub async fn plan_week(
     let built = build(state, caller, week, body).await?;
     let solution = schedule::solve(&built.problem);
     if let Some(broken) = built.problem.violation(&solution) {
-        return Err(ApiError::Internal(format!("solver broke a rule: {broken}")));
+        return Err(ApiError::internal(format!(
+            "the solver broke a rule: {broken}"
+        )));
     }
     let now = state.now();
     let mut enrolled = 0;

@@ -203,7 +203,7 @@ pub async fn setup_submit(
     };
     let org = crate::setup::bootstrap(&state, &crate::setup::Bootstrap::default())
         .await
-        .map_err(|e| PageError(ApiError::Internal(e.to_string())))?;
+        .map_err(|e| PageError(ApiError::caused("setting up the organization", e)))?;
     insert_account(&state, org, &account, EventBuilder::system(org)).await?;
     Ok(Redirect::to("/login").into_response())
 }

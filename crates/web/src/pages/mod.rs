@@ -183,8 +183,8 @@ impl IntoResponse for PageError {
         if matches!(err, ApiError::PasswordChangeRequired) {
             return Redirect::to("/account/password").into_response();
         }
-        if let ApiError::Internal(cause) = &err {
-            tracing::error!(%cause, "page failed");
+        if let ApiError::Internal(failure) = &err {
+            failure.log("page failed");
         }
         let status = err.status();
         let heading = match status {

@@ -66,12 +66,8 @@ fn view(n: NoteJson, zone: &str, users: &[(Uuid, String)]) -> NoteView {
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
     };
-    let local = |text: &str| {
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map(|at| attendance::local_label(at, zone))
-            .unwrap_or_default()
-    };
-    let format = NoteFormat::parse(&n.format).unwrap_or(NoteFormat::Process);
+    let local = |at: Instant| attendance::local_label(at.get(), zone);
+    let format = n.format;
     let sections = format
         .sections()
         .iter()
@@ -89,16 +85,14 @@ fn view(n: NoteJson, zone: &str, users: &[(Uuid, String)]) -> NoteView {
         .collect();
     NoteView {
         id: n.id,
-        kind: NoteKind::parse(&n.kind)
-            .map(NoteKind::label)
-            .unwrap_or("Note"),
+        kind: n.kind.label(),
         format: format.label(),
-        when: local(&n.service_start),
+        when: local(n.service_start),
         status: status_label(n.status),
         late: if n.late_entry {
             format!(
                 "Late entry, written {}",
-                n.signed_at.as_deref().map(local).unwrap_or_default()
+                n.signed_at.map(local).unwrap_or_default()
             )
         } else {
             String::new()
@@ -109,7 +103,7 @@ fn view(n: NoteJson, zone: &str, users: &[(Uuid, String)]) -> NoteView {
         addenda: n
             .addenda
             .iter()
-            .map(|a| (local(&a.written_at), name(a.author_id), a.text.clone()))
+            .map(|a| (local(a.written_at), name(a.author_id), a.text.clone()))
             .collect(),
         json: n,
     }

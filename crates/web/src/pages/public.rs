@@ -293,8 +293,8 @@ pub async fn get_help_submit(
                 other => other.detail(),
             };
             let status = err.status();
-            if let ApiError::Internal(cause) = &err {
-                tracing::error!(%cause, "inquiry failed");
+            if let ApiError::Internal(failure) = &err {
+                failure.log("inquiry failed");
             }
             // Nothing of what was sent is shown back (the page may be seen by someone else).
             (

@@ -227,7 +227,7 @@ pub async fn save_group_note(
     }) {
         return Err(ApiError::Forbidden);
     }
-    let text = serde_json::to_string(&note).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let text = serde_json::to_string(&note).map_err(|e| ApiError::caused("encoding JSON", e))?;
     let now = state.now();
     let at = Instant::new(now);
     let signed_at = sign.then_some(at);
@@ -265,7 +265,7 @@ pub async fn save_group_note(
         for (patient_id, cosigner) in ids.iter().zip(&cosigners) {
             let sections = note
                 .copy_for(*patient_id)
-                .ok_or_else(|| ApiError::Internal("an attendee without an entry".into()))?;
+                .ok_or_else(|| ApiError::internal("an attendee without an entry"))?;
             let copy = Note {
                 id: openiop_core::id::new_id(),
                 patient_id: *patient_id,
@@ -274,7 +274,7 @@ pub async fn save_group_note(
                 kind: NoteKind::Group.as_str().to_owned(),
                 format: NoteFormat::Group.as_str().to_owned(),
                 sections: serde_json::to_string(&sections)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| ApiError::caused("encoding JSON", e))?,
                 service_start: session.starts_at,
                 service_end: session.ends_at,
                 author_id: caller.user_id,

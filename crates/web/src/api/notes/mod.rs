@@ -44,7 +44,7 @@ pub struct AddendumJson {
     pub id: Uuid,
     pub author_id: Uuid,
     pub text: String,
-    pub written_at: String,
+    pub written_at: Instant,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,20 +53,20 @@ pub struct NoteJson {
     pub patient_id: Uuid,
     pub session_id: Option<Uuid>,
     pub group_note_id: Option<Uuid>,
-    pub kind: String,
-    pub format: String,
+    pub kind: NoteKind,
+    pub format: NoteFormat,
     pub sections: Sections,
     pub status: &'static str,
-    pub service_start: String,
-    pub service_end: String,
+    pub service_start: Instant,
+    pub service_end: Instant,
     pub author_id: Uuid,
-    pub created_at: String,
-    pub updated_at: String,
-    pub signed_at: Option<String>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+    pub signed_at: Option<Instant>,
     /// Signed more than 24 hours after the session ended; `signed_at` is when it was written.
     pub late_entry: bool,
     pub cosigner_id: Option<Uuid>,
-    pub cosigned_at: Option<String>,
+    pub cosigned_at: Option<Instant>,
     pub addenda: Vec<AddendumJson>,
 }
 
@@ -77,21 +77,21 @@ impl NoteJson {
             patient_id: n.patient_id,
             session_id: n.session_id,
             group_note_id: n.group_note_id,
-            kind: n.kind.clone(),
-            format: n.format.clone(),
+            kind: n.note_kind()?,
+            format: n.note_format()?,
             sections: n.sections()?,
             status: status(n).as_str(),
-            service_start: rfc3339(n.service_start),
-            service_end: rfc3339(n.service_end),
+            service_start: n.service_start,
+            service_end: n.service_end,
             author_id: n.author_id,
-            created_at: rfc3339(n.created_at),
-            updated_at: rfc3339(n.updated_at),
-            signed_at: n.signed_at.map(rfc3339),
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+            signed_at: n.signed_at,
             late_entry: n
                 .signed_at
                 .is_some_and(|at| notes::is_late_entry(n.service_end.get(), at.get())),
             cosigner_id: n.cosigner_id,
-            cosigned_at: n.cosigned_at.map(rfc3339),
+            cosigned_at: n.cosigned_at,
             addenda: addenda
                 .iter()
                 .filter(|a| a.note_id == n.id)
@@ -99,7 +99,7 @@ impl NoteJson {
                     id: a.id,
                     author_id: a.author_id,
                     text: a.text.clone(),
-                    written_at: rfc3339(a.written_at),
+                    written_at: a.written_at,
                 })
                 .collect(),
         })
@@ -283,7 +283,7 @@ async fn start_draft(
         kind: draft.kind.as_str().to_owned(),
         format: draft.format.as_str().to_owned(),
         sections: serde_json::to_string(&draft.sections)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::caused("encoding JSON", e))?,
         service_start: draft.service.0,
         service_end: draft.service.1,
         author_id: caller.user_id,
@@ -495,7 +495,7 @@ pub async fn update(
         return Err(locked());
     }
     let clean = check_sections(format_of(&note)?, sections, false)?;
-    let text = serde_json::to_string(&clean).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let text = serde_json::to_string(&clean).map_err(|e| ApiError::caused("encoding JSON", e))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::update_draft(&mut tx.db(), note.id, &text, Instant::new(now)).await? {

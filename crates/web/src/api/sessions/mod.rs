@@ -286,7 +286,7 @@ pub async fn refuse_double_booking(
 pub fn checkin_code() -> ApiResult<String> {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::caused("random bytes", e))?;
     Ok(bytes
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
