@@ -13,5 +13,5 @@ export OPENIOP_TEST_LOG="$PWD/target/test-suite.log"
 rm -f "$OPENIOP_TEST_LOG" "$OPENIOP_TEST_LOG.names"
 cargo test --workspace --locked "$@"
 if [ "$#" -eq 0 ]; then
-  python3 scripts/scan-test-log "$OPENIOP_TEST_LOG" crates/web/src/demo.rs
+  python3 scripts/scan-test-log "$OPENIOP_TEST_LOG" crates/web/src/demo/mod.rs
 fi

@@ -2,10 +2,12 @@
 //! sessions and tokens, CSRF, the audit of every patient-data request, and the OpenAPI
 //! document.
 //!
-//! Handlers are thin: parse the input, ask the access policy, call the store, render. The
-//! whole route table lives in [`routes::table`], from which the router, the OpenAPI document
-//! and the authorization test matrix are all built.
+//! Handlers are thin: parse the input, ask the access policy, call the store, render. Each
+//! module lists its own routes beside its handlers (`routes()`); [`routes::table`] gathers
+//! them into the one table from which the router, the OpenAPI document, the authorization
+//! test matrix and the CSRF test are all built.
 
+// The OpenAPI components (`openapi.rs`) are one `json!` literal deeper than the default limit.
 #![recursion_limit = "512"]
 
 pub mod api;

@@ -272,6 +272,16 @@ pub async fn document() -> Json<Value> {
     Json(build())
 }
 
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/openapi.json", "This OpenAPI document", get(openapi::document)).public(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

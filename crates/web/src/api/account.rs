@@ -317,3 +317,33 @@ pub async fn put_security(
     set_security(&state, &caller, body.mfa_required).await?;
     Ok(Json(serde_json::json!({"mfa_required": body.mfa_required})))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/auth/login", "Log in: a bearer token and a session cookie", post(api::account::login))
+        .returns("Login")
+        .public()
+        .status(200)
+        .body(|| {
+            object(&["username", "password"], json!({"username": string(), "password": string(), "totp": string()}))
+        }),
+    route(M::POST, "/api/v1/auth/logout", "End this session or token", post(api::account::logout)).status(204),
+    route(M::POST, "/api/v1/auth/password", "Change the caller's password (other logins end)", post(api::account::post_password))
+        .status(204)
+        .body(|| object(&["current_password", "new_password"], json!({"current_password": string(), "new_password": {"type": "string", "minLength": 12}}))),
+    route(M::GET, "/api/v1/auth/me", "The logged-in user", get(api::account::me))
+        .returns("User"),
+    route(M::POST, "/api/v1/auth/mfa/setup", "Start multi-factor setup: a TOTP secret", post(api::account::mfa_setup))
+        .returns("MfaSetup").status(200),
+    route(M::GET, "/api/v1/organization/security", "Whether staff must use multi-factor authentication (admin)", get(api::account::get_security)),
+    route(M::PUT, "/api/v1/organization/security", "Require multi-factor authentication of every staff member (admin)", put(api::account::put_security))
+        .body(|| object(&["mfa_required"], json!({"mfa_required": {"type": "boolean"}}))),
+    route(M::POST, "/api/v1/auth/mfa/confirm", "Enable multi-factor with a first code; answers the recovery codes, once", post(api::account::mfa_confirm))
+        .status(200)
+        .body(|| object(&["totp"], json!({"totp": {"type": "string", "pattern": "^[0-9]{6}$"}}))),
+    ]
+}

@@ -294,3 +294,22 @@ pub async fn post_disagreement(
         disagree(&state, &caller, id, request_id, &body.statement).await?,
     ))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/amendment-requests", "A patient's requests to amend their record, with the decisions", get(api::amendments::list_requests)),
+    route(M::POST, "/api/v1/patients/{id}/amendment-requests", "Request an amendment of the record (the patient, or staff writing it down); answered within 60 days", post(api::amendments::post_request))
+        .body(|| object(&["information", "requested_change", "reason"], json!({"information": string(), "requested_change": string(), "reason": string()}))),
+    route(M::POST, "/api/v1/patients/{id}/amendment-requests/{request_id}/decision", "Accept (saying where the record was amended) or deny (with the basis) a request (clinicians)", post(api::amendments::post_decision))
+        .status(200)
+        .body(|| object(&["decision", "note"], json!({"decision": {"enum": ["accepted", "denied"]},
+            "basis": {"enum": ["not_created_here", "not_in_record", "not_open_to_access", "accurate_and_complete", null]}, "note": string()}))),
+    route(M::POST, "/api/v1/patients/{id}/amendment-requests/{request_id}/disagreement", "File the patient's statement of disagreement with a denial", post(api::amendments::post_disagreement))
+        .status(200)
+        .body(|| object(&["statement"], json!({"statement": string()}))),
+    ]
+}

@@ -552,3 +552,21 @@ pub fn local_time_on(
         }
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/sessions/{id}/roster", "A session's roster: everyone enrolled and their current mark", get(api::attendance::get_roster)).many_patients(),
+    route(M::POST, "/api/v1/sessions/{id}/attendance/all-present", "Mark everyone enrolled and not yet marked present", post(api::attendance::post_all_present))
+        .status(200).many_patients(),
+    route(M::POST, "/api/v1/check-in", "Self check-in at the front-desk screen with a session's code", post(api::attendance::post_check_in))
+        .status(200)
+        .body(|| object(&["code", "family_name", "birth_date"], json!({"code": string(), "family_name": string(),
+            "birth_date": {"type": "string", "format": "date"}}))),
+    route(M::GET, "/api/v1/program/attendance", "Program view: below target, missed two in a row, no-show rates", get(api::attendance::get_program_view))
+        .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]).many_patients(),
+    ]
+}

@@ -392,3 +392,25 @@ pub async fn post_letters_sent(
 ) -> ApiResult<Json<LettersSent>> {
     Ok(Json(letters_sent(&state, &caller, id).await?))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/breaches", "The breach log: suspected and confirmed breaches, patients affected, deadlines (admin)", get(api::breaches::list_breaches)).many_patients(),
+    route(M::POST, "/api/v1/breaches", "Record a suspected breach; the audit trail names the patients reached in its window (admin)", post(api::breaches::post_breach))
+        .body(|| object(&["description", "discovered_on", "window_from", "window_to"], json!({"description": string(),
+            "discovered_on": {"type": "string", "format": "date"}, "window_from": {"type": "string", "format": "date-time"},
+            "window_to": {"type": "string", "format": "date-time"}, "actor_user_id": {"type": ["string", "null"], "format": "uuid"}}))).many_patients(),
+    route(M::GET, "/api/v1/breaches/{id}", "A breach with its affected patients (admin)", get(api::breaches::get_breach)).many_patients(),
+    route(M::POST, "/api/v1/breaches/{id}/assessment", "Record the risk assessment: confirmed (with what the letters say) or not a breach (admin)", post(api::breaches::post_assessment))
+        .status(200)
+        .body(|| object(&["status", "assessment"], json!({"status": {"enum": ["confirmed", "not_a_breach"]}, "assessment": string(),
+            "information_involved": {"type": ["string", "null"]}, "steps_for_patients": {"type": ["string", "null"]},
+            "mitigation": {"type": ["string", "null"]}, "contact": {"type": ["string", "null"]}}))),
+    route(M::GET, "/api/v1/breaches/{id}/letters", "The notification letters of a confirmed breach (HTML, one per patient; admin)", get(api::breaches::get_letters)).many_patients(),
+    route(M::POST, "/api/v1/breaches/{id}/letters-sent", "Record that the letters went out (admin)", post(api::breaches::post_letters_sent)).status(200),
+    ]
+}

@@ -266,3 +266,18 @@ pub async fn get_feed(
     )
         .into_response())
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/patients/{id}/calendar-feeds", "A secret calendar feed of the patient's sessions", post(api::calendar::post_patient_feed))
+        .body(|| object(&[], json!({"full_titles": {"type": "boolean", "description": "only the patient may choose true"}}))),
+    route(M::POST, "/api/v1/me/calendar-feeds", "A secret calendar feed of the sessions the caller runs (staff)", post(api::calendar::post_my_feed))
+        .body(|| object(&[], json!({"full_titles": {"type": "boolean"}}))),
+    route(M::DELETE, "/api/v1/calendar-feeds/{id}", "Revoke a calendar feed", delete(api::calendar::delete_feed)).status(204),
+    route(M::GET, "/calendar/{secret}", "A calendar feed (iCalendar; the secret is the credential)", get(api::calendar::get_feed)).public(),
+    ]
+}

@@ -170,3 +170,18 @@ pub async fn list_check_ins(
             .collect::<ApiResult<_>>()?,
     )))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/check-ins", "Daily check-ins, one per date (the newest), newest first", get(api::checkins::list_check_ins))
+        .query(&[("days", "How many days back, 1 to 366 (default 30)")]),
+    route(M::POST, "/api/v1/patients/{id}/check-ins", "Record a daily check-in (a second one for a date corrects it)", post(api::checkins::post_check_in))
+        .body(|| object(&["mood", "craving", "used"], json!({"on": {"type": "string", "format": "date"},
+            "mood": {"type": "integer", "minimum": 0, "maximum": 10}, "craving": {"type": "integer", "minimum": 0, "maximum": 10},
+            "used": {"type": "boolean"}, "substances": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"}}))),
+    ]
+}

@@ -528,3 +528,63 @@ pub async fn post_revoke_sessions(
     let ended = revoke_sessions(&state, &caller, id).await?;
     Ok(Json(serde_json::json!({"revoked": ended})))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites))
+        .lists("Site"),
+    route(M::POST, "/api/v1/sites", "Create a site (admin)", post(api::config::post_site))
+        .returns("Site").body(|| {
+        object(&["name", "time_zone"], json!({"name": string(), "time_zone": {"type": "string", "description": "IANA time zone"}}))
+    }),
+    route(M::GET, "/api/v1/tracks", "List tracks", get(api::config::list_tracks))
+        .lists("Track"),
+    route(M::POST, "/api/v1/tracks", "Create a track (admin)", post(api::config::post_track))
+        .returns("Track").body(|| {
+        object(
+            &["site_id", "name", "level", "target_hours", "min_days", "age_group"],
+            json!({
+                "site_id": {"type": "string", "format": "uuid"},
+                "name": string(),
+                "level": {"enum": ["op", "iop", "php"]},
+                "target_hours": {"type": "number"},
+                "min_days": {"type": "integer", "minimum": 1, "maximum": 7},
+                "age_group": {"enum": ["adult", "adolescent"]}
+            }),
+        )
+    }),
+    route(M::GET, "/api/v1/programs", "List programs with their own clinical settings", get(api::config::list_programs)),
+    route(M::PUT, "/api/v1/programs/{id}/settings", "Set a program's instrument cut-offs and placement policy (admin)", put(api::config::put_program_settings))
+        .body(|| object(&[], json!({
+            "cutoffs": {"type": "object", "description": "instrument code -> [[min, max], ...] per band, in order",
+                "additionalProperties": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}}},
+            "placement_policy": {"type": ["object", "null"], "description": "a policy in the default file's format"},
+            "billable": {"type": ["object", "null"], "description": "billable-day thresholds"},
+            "cosignature_required": {"type": "boolean", "description": "notes of supervised staff need the supervisor's co-signature"},
+            "plan_review_days": {"type": "integer", "minimum": 1, "maximum": 365},
+            "minor_consent": {"enum": ["minor", "guardian", "both"]},
+            "retention_years": {"type": "integer", "minimum": 6, "maximum": 100},
+            "measures": {"type": "object", "description": "instrument code -> days between administrations (0: not scheduled)",
+                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 365}}}))),
+    route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users))
+        .lists("Account"),
+    route(M::POST, "/api/v1/users", "Create a user (admin)", post(api::config::post_user))
+        .returns("Account").body(|| {
+        object(
+            &["username", "password", "role"],
+            json!({
+                "username": string(),
+                "password": {"type": "string", "minLength": 12},
+                "role": {"enum": ["admin", "clinician", "case_manager", "front_desk", "billing", "patient"]},
+                "patient_id": {"type": "string", "format": "uuid"}
+            }),
+        )
+    }),
+    route(M::POST, "/api/v1/users/{user_id}/sessions/revoke", "End every session and token of a user (admin)", post(api::config::post_revoke_sessions))
+        .status(200),
+    ]
+}

@@ -456,3 +456,34 @@ pub async fn get_accounting(
         accounting(&state, &caller, id).await?,
     )))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/part2-consents", "A patient's Part 2 consents to disclose, with their status today", get(api::consents::list_consents)),
+    route(M::POST, "/api/v1/patients/{id}/part2-consents", "Record a Part 2 consent (every element of 42 CFR 2.31, or 422)", post(api::consents::post_consent))
+        .body(|| object(&["kind", "disclosing_party", "information", "recipients", "purpose", "expires", "revocation_explained",
+            "treatment_conditioned", "signatures"], json!({
+            "kind": {"enum": ["tpo", "specific", "sud_counseling_notes", "legal_proceedings"]},
+            "disclosing_party": string(), "information": string(),
+            "recipients": {"type": "array", "items": object(&["name"], json!({"name": string(), "intermediary": {"type": "boolean"},
+                "participants": {"type": ["string", "null"]}}))},
+            "purpose": string(), "expires": {"type": "string", "description": "YYYY-MM-DD, an event, or (TPO) end_of_treatment / none"},
+            "revocation_explained": {"type": "boolean"}, "treatment_conditioned": {"type": "boolean"},
+            "covered_entity_recipients": {"type": "boolean"},
+            "signatures": {"type": "array", "items": object(&["name", "role", "signed_on"], json!({"name": string(),
+                "role": {"enum": ["patient", "guardian", "authorized_representative"]}, "signed_on": {"type": "string", "format": "date"}}))},
+            "parts": {"type": "array", "items": {"enum": ["demographics", "diagnoses", "medications", "attendance", "treatment_plan", "assessments"]}}}))),
+    route(M::POST, "/api/v1/patients/{id}/part2-consents/{consent_id}/revoke", "Revoke a Part 2 consent in writing (kept on record)", post(api::consents::post_revoke))
+        .status(200)
+        .body(|| object(&["note"], json!({"revoked_on": {"type": "string", "format": "date"}, "note": string()}))),
+    route(M::POST, "/api/v1/patients/{id}/disclosures", "Release records under a Part 2 consent in force (recipient, purpose and parts it covers)", post(api::consents::post_disclosure))
+        .body(|| object(&["consent_id", "recipient", "purpose", "parts"], json!({"consent_id": {"type": "string", "format": "uuid"},
+            "recipient": string(), "purpose": string(),
+            "parts": {"type": "array", "items": {"enum": ["demographics", "diagnoses", "medications", "attendance", "treatment_plan", "assessments"]}}}))),
+    route(M::GET, "/api/v1/patients/{id}/accounting-of-disclosures", "The accounting of disclosures of the last three years (consent and 2.51)", get(api::consents::get_accounting)),
+    ]
+}

@@ -207,3 +207,17 @@ pub async fn delete_contact(
     remove(&state, &caller, id, contact_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/contacts", "A patient's contacts (guardian, emergency, family, support) and the consents in force naming each", get(api::contacts::list_contacts)),
+    route(M::POST, "/api/v1/patients/{id}/contacts", "Add a contact with a role; they are told nothing without a consent naming them", post(api::contacts::post_contact))
+        .body(|| object(&["name", "role"], json!({"name": string(), "role": {"enum": ["guardian", "emergency", "family", "support"]},
+            "relationship": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]}}))),
+    route(M::DELETE, "/api/v1/patients/{id}/contacts/{contact_id}", "Remove a contact (kept on record)", delete(api::contacts::delete_contact)).status(204),
+    ]
+}

@@ -508,3 +508,25 @@ pub async fn get_reviews(
     .await?;
     Ok(Json(ListPage::whole(open_reviews(&state, &caller).await?)))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/crisis-events", "A patient's crisis events, newest first", get(api::crisis::list_events)),
+    route(M::POST, "/api/v1/patients/{id}/crisis-events", "Record a crisis event: resolves the open alert it answers, escalates to a placement review, notifies the care team", post(api::crisis::post_event))
+        .body(|| object(&["kind", "severity", "description", "actions_taken"], json!({
+            "kind": {"enum": ["suicidal_ideation", "suicide_attempt", "overdose", "return_to_use", "withdrawal", "violence", "medical", "other"]},
+            "severity": {"enum": ["low", "moderate", "high", "imminent"]}, "description": string(), "actions_taken": string(),
+            "occurred_at": {"type": "string", "format": "date-time"}, "alert_id": {"type": "string", "format": "uuid"},
+            "escalate": {"type": "boolean", "description": "open a placement review (always for imminent danger)"}}))),
+    route(M::POST, "/api/v1/patients/{id}/crisis-events/{event_id}/resolve", "Resolve a crisis event", post(api::crisis::post_resolve))
+        .status(200)
+        .body(|| object(&["resolution"], json!({"resolution": string()}))),
+    route(M::GET, "/api/v1/notifications", "The caller's notifications, unread first", get(api::crisis::get_notifications)).many_patients(),
+    route(M::POST, "/api/v1/notifications/{id}/read", "Mark a notification read", post(api::crisis::post_read)).status(204),
+    route(M::GET, "/api/v1/placement-reviews", "Open placement reviews (closed by the next placement decision)", get(api::crisis::get_reviews)).many_patients(),
+    ]
+}

@@ -407,3 +407,29 @@ pub async fn post_disclosure_review(
     review(&state, &caller, Queue::Disclosure, id.uuid(), &body.note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/patients/{id}/emergency-access", "Break the glass: state the emergency, open the chart for 4 hours (clinicians; audited, reviewed)", post(api::emergency::post_break_glass))
+        .body(|| object(&["reason"], json!({"reason": {"type": "string", "minLength": 10}}))),
+    route(M::GET, "/api/v1/emergency-access", "Broken-glass openings awaiting review (admin)", get(api::emergency::list_access))
+        .query(&[("unreviewed", "true (default) or false for all")]).many_patients(),
+    route(M::POST, "/api/v1/emergency-access/{id}/review", "Review a broken-glass opening (admin)", post(api::emergency::post_access_review))
+        .status(204)
+        .body(|| object(&["note"], json!({"note": string()}))),
+    route(M::GET, "/api/v1/patients/{id}/emergency-disclosures", "A patient's medical-emergency disclosures (42 CFR 2.51)", get(api::emergency::list_patient_disclosures)),
+    route(M::POST, "/api/v1/patients/{id}/emergency-disclosures", "Record a medical-emergency disclosure to outside medical personnel (42 CFR 2.51)", post(api::emergency::post_disclosure))
+        .body(|| object(&["recipient_name", "recipient_facility", "nature_of_emergency", "information"], json!({
+            "recipient_name": string(), "recipient_facility": string(), "nature_of_emergency": string(), "information": string(),
+            "disclosed_at": {"type": "string", "format": "date-time"}}))),
+    route(M::GET, "/api/v1/emergency-disclosures", "Medical-emergency disclosures awaiting review (admin)", get(api::emergency::list_disclosures))
+        .query(&[("unreviewed", "true (default) or false for all")]).many_patients(),
+    route(M::POST, "/api/v1/emergency-disclosures/{id}/review", "Review a medical-emergency disclosure (admin)", post(api::emergency::post_disclosure_review))
+        .status(204)
+        .body(|| object(&["note"], json!({"note": string()}))),
+    ]
+}

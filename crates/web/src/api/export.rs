@@ -138,3 +138,13 @@ pub async fn get_export(
 ) -> ApiResult<Json<Value>> {
     Ok(Json(export(&state, &caller, id).await?))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/record-export", "The whole record as JSON: the patient's right of access (the patient, or an admin)", get(api::export::get_export)),
+    ]
+}

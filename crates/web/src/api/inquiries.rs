@@ -485,3 +485,22 @@ pub async fn download(
     )
         .into_response())
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/inquiries", "Send a confidential inquiry (public; multipart/form-data)", post(api::inquiries::post_inquiry)
+        .layer(axum::extract::DefaultBodyLimit::max(api::inquiries::INQUIRY_BODY_MAX)))
+        .public()
+        .returns("Received")
+        .multipart(),
+    route(M::GET, "/api/v1/inquiries", "List inquiries, newest first (stage)", get(api::inquiries::list))
+        .lists("Inquiry")
+        .query(&[("stage", "Only inquiries in this pipeline stage")]),
+    route(M::GET, "/api/v1/inquiries/{id}", "Read an inquiry with its attachments", get(api::inquiries::get)).returns("Inquiry"),
+    route(M::GET, "/api/v1/inquiries/{id}/attachments/{attachment_id}", "Download an attachment", get(api::inquiries::download)),
+    ]
+}

@@ -498,3 +498,30 @@ pub async fn post_acknowledge(
 ) -> ApiResult<Json<AlertJson>> {
     Ok(Json(acknowledge(&state, &caller, id, &body).await?))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/instruments", "List the screening instruments", get(api::instruments::list)).lists("InstrumentSummary"),
+    route(M::GET, "/api/v1/instruments/{code}", "An instrument's items, choices, bands and terms of use", get(api::instruments::get)),
+    route(M::POST, "/api/v1/instruments/{code}/score", "Score answers (pure; default cut-offs)", post(api::instruments::post_score))
+        .status(200)
+        .returns("Score")
+        .body(|| object(&["answers"], json!({"answers": {"type": "array", "items": {"type": "integer"}}, "sex": {"enum": ["male", "female", "other", "unknown"]}}))),
+    route(M::GET, "/api/v1/patients/{id}/assessments", "A patient's assessments, newest first (code)", get(api::instruments::list_assessments))
+        .lists("Assessment")
+        .query(&[("code", "Only this instrument")]),
+    route(M::POST, "/api/v1/patients/{id}/assessments", "Administer an instrument to a patient", post(api::instruments::post_assessment))
+        .returns("Assessment")
+        .body(|| object(&["code", "answers"], json!({"code": string(), "answers": {"type": "array", "items": {"type": "integer"}},
+            "sex": {"enum": ["male", "female", "other", "unknown"]}, "episode_id": {"type": "string", "format": "uuid"}}))),
+    route(M::GET, "/api/v1/alerts", "Open crisis alerts for the caller's patients", get(api::instruments::list_alerts)).lists("Alert").many_patients(),
+    route(M::POST, "/api/v1/alerts/{id}/acknowledge", "Acknowledge a crisis alert with the action taken", post(api::instruments::post_acknowledge))
+        .status(200)
+        .returns("Alert")
+        .body(|| object(&["action"], json!({"action": {"enum": ["safety_planning", "same_day_evaluation", "crisis_line_988", "emergency_referral"]}, "note": string()}))),
+    ]
+}

@@ -113,3 +113,13 @@ pub async fn get_overdue(
     .await?;
     Ok(Json(ListPage::whole(overdue(&state, &caller).await?)))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/measures/overdue", "Repeated measures (PHQ-9, GAD-7, BAM) overdue for the caller's patients", get(api::measures::get_overdue)).many_patients(),
+    ]
+}

@@ -296,3 +296,14 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str)
         }
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/healthz", "Liveness: the process is up", get(api::healthz)).public(),
+    route(M::GET, "/readyz", "Readiness: the database answers", get(api::readyz)).public(),
+    ]
+}

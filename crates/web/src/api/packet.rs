@@ -409,3 +409,14 @@ pub async fn get_bundle(
     )
         .into_response())
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/packet", "A disclosure's packet (HTML): the 2.32 notice, the consent, the records", get(api::packet::get_packet)),
+    route(M::GET, "/api/v1/patients/{id}/disclosures/{disclosure_id}/bundle", "A disclosure as a FHIR R4 Bundle labelled 42CFRPart2: the notice, the consent, the records", get(api::packet::get_bundle)),
+    ]
+}

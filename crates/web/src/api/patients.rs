@@ -502,6 +502,48 @@ pub async fn get_team(
     Ok(Json(team_json(patient.id, members)))
 }
 
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients", "Search patients by name (q, limit, cursor)", get(api::patients::list_patients))
+        .lists("Patient")
+        .query(&[
+            ("q", "Case-insensitive substring of the given or family name"),
+            ("limit", "Page size, 1 to 200 (default 50)"),
+            ("cursor", "The next_cursor of the previous page"),
+        ]).many_patients(),
+    route(M::POST, "/api/v1/patients", "Register a patient", post(api::patients::post_patient))
+        .returns("Patient").body(|| {
+        object(
+            &["given_name", "family_name", "birth_date"],
+            json!({
+                "given_name": string(), "family_name": string(),
+                "birth_date": {"type": "string", "format": "date"},
+                "preferred_name": string(), "pronouns": string(), "phone": string(),
+                "email": {"type": "string", "format": "email"}
+            }),
+        )
+    }),
+    route(M::GET, "/api/v1/patients/{id}", "Read a patient's demographics", get(api::patients::get_patient))
+        .returns("Patient"),
+    route(M::GET, "/api/v1/patients/{id}/episodes", "List a patient's episodes of care", get(api::patients::list_episodes))
+        .lists("Episode"),
+    route(M::POST, "/api/v1/patients/{id}/episodes", "Admit a patient to a track", post(api::patients::post_episode))
+        .returns("Episode").body(|| {
+        object(&["track_id", "admitted_on"], json!({"track_id": {"type": "string", "format": "uuid"}, "admitted_on": {"type": "string", "format": "date"}}))
+    }),
+    route(M::GET, "/api/v1/patients/{id}/care-team", "Read a patient's care team", get(api::patients::get_team))
+        .returns("CareTeam"),
+    route(M::PUT, "/api/v1/patients/{id}/care-team", "Replace a patient's care team (admin)", put(api::patients::put_team))
+        .returns("CareTeam").body(|| {
+        object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))
+    }),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

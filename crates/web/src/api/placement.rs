@@ -315,3 +315,45 @@ pub async fn list_decisions(
 pub fn dimension_labels() -> [(&'static str, &'static str); 6] {
     Dimension::ALL.map(|d| (d.as_str(), d.label()))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/placement", "Recommend a level of care (pure)", post(api::placement::post_placement))
+        .status(200)
+        .returns("Recommendation")
+        .body(placement_schema),
+    route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/placements", "An episode's placement decisions", get(api::placement::list_decisions))
+        .lists("Placement"),
+    route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/placements", "Decide a placement: accept or override", post(api::placement::post_decision))
+        .returns("Placement")
+        .body(|| {
+            let mut schema = placement_schema();
+            schema["properties"]["level"] = json!({"enum": ["inpatient", "withdrawal_management", "residential", "php", "iop", "op"]});
+            schema["properties"]["override_reason"] = string();
+            schema
+        }),
+    // Pages.
+    ]
+}
+
+fn placement_schema() -> serde_json::Value {
+    use crate::routes::prelude::*;
+    let rating = json!({"type": "integer", "minimum": 0, "maximum": 4});
+    object(
+        &["age", "dimensions", "suicide_risk"],
+        json!({
+            "age": {"type": "integer", "minimum": 0, "maximum": 120},
+            "dimensions": object(
+                &["withdrawal", "biomedical", "emotional", "readiness", "relapse", "environment"],
+                json!({"withdrawal": rating, "biomedical": rating, "emotional": rating, "readiness": rating, "relapse": rating, "environment": rating}),
+            ),
+            "suicide_risk": {"enum": ["none", "low", "moderate", "high"]},
+            "factors": {"type": "array", "items": {"enum": ["opioid_use", "heavy_use_history", "co_occurring", "repeated_relapse",
+                "failed_lower_level", "stepping_down", "legal_order_residential", "sober_living_available"]}}
+        }),
+    )
+}

@@ -272,3 +272,15 @@ pub async fn get_intensity(
         intensity(&state, &caller, query.week.as_deref()).await?,
     ))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/reports/census", "The program census: active episodes per track (read from the replica when configured)", get(api::reports::get_census)),
+    route(M::GET, "/api/v1/reports/intensity", "Weekly intensity compliance of every active episode, per track and in total (counts; read from the replica when configured)", get(api::reports::get_intensity))
+        .query(&[("week", "ISO week YYYY-Www (default: the last complete week)")]),
+    ]
+}

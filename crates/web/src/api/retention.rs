@@ -254,3 +254,17 @@ pub async fn list_disposals(
 ) -> ApiResult<Json<ListPage<CertificateJson>>> {
     Ok(Json(ListPage::whole(certificates(&state, &caller).await?)))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/retention", "Closed records past the keeping time (retention_years after the last service and after 18), for review (admin)", get(api::retention::get_retention)).many_patients(),
+    route(M::POST, "/api/v1/retention/disposals", "Dispose of records due (all or none), with the method and approval; certificates remain (admin)", post(api::retention::post_disposal))
+        .body(|| object(&["patient_ids", "method", "approved_by"], json!({"patient_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+            "method": string(), "approved_by": string()}))).many_patients(),
+    route(M::GET, "/api/v1/retention/disposals", "Certificates of disposal (admin)", get(api::retention::list_disposals)).many_patients(),
+    ]
+}

@@ -167,3 +167,33 @@ pub async fn get_relapse_plan(
         .map(Json)
         .ok_or(ApiError::NotFound)
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/safety-plan", "The current safety plan", get(api::safety::get_safety_plan)),
+    route(M::PUT, "/api/v1/patients/{id}/safety-plan", "Save a new version of the safety plan (six steps, reasons for living)", put(api::safety::put_safety_plan))
+        .status(200)
+        .body(|| {
+            let list = || json!({"type": "array", "items": string()});
+            let contacts = || json!({"type": "array", "items": object(&["name", "phone"], json!({"name": string(), "phone": string()}))});
+            object(&["warning_signs", "internal_coping", "distractions", "help_contacts", "professionals", "environment", "reasons_for_living"], json!({
+                "warning_signs": list(), "internal_coping": list(), "distractions": list(), "help_contacts": contacts(),
+                "professionals": contacts(), "environment": list(), "reasons_for_living": list()}))
+        }),
+    route(M::GET, "/api/v1/patients/{id}/relapse-prevention-plan", "The current relapse-prevention plan", get(api::safety::get_relapse_plan)),
+    route(M::PUT, "/api/v1/patients/{id}/relapse-prevention-plan", "Save a new version of the relapse-prevention plan", put(api::safety::put_relapse_plan))
+        .status(200)
+        .body(|| {
+            let list = || json!({"type": "array", "items": string()});
+            object(&["trigger_people", "trigger_places", "trigger_feelings", "trigger_times", "warning_signs", "coping", "support_contacts", "craving_plan"], json!({
+                "trigger_people": list(), "trigger_places": list(), "trigger_feelings": list(), "trigger_times": list(),
+                "warning_signs": list(), "coping": list(),
+                "support_contacts": {"type": "array", "items": object(&["name", "phone"], json!({"name": string(), "phone": string()}))},
+                "craving_plan": string()}))
+        }),
+    ]
+}

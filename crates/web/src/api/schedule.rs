@@ -277,3 +277,27 @@ pub async fn post_solve(
     .map_err(|e| crate::error::ApiError::caused("the solver", e))?;
     Ok(Json(solved))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/schedule/solve", "Build a week: assign patients to sessions (pure)", post(api::schedule::post_solve))
+        .status(200)
+        .returns("Schedule")
+        .body(|| object(&["sessions", "patients"], json!({
+            "sessions": {"type": "array", "items": object(&["id", "day", "start", "end", "capacity", "track"], json!({
+                "id": string(), "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+                "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}, "end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+                "capacity": {"type": "integer", "minimum": 0}, "track": string()}))},
+            "patients": {"type": "array", "items": object(&["id", "required_hours", "min_days", "tracks", "availability"], json!({
+                "id": string(), "required_hours": {"type": "number"}, "min_days": {"type": "integer", "minimum": 0, "maximum": 7},
+                "max_hours": {"type": "number"}, "tracks": {"type": "array", "items": string()},
+                "availability": {"type": "array", "items": object(&["day", "start", "end"], json!({
+                    "day": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": string(), "end": string()}))}}))},
+            "pinned": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}},
+            "forbidden": {"type": "array", "items": {"type": "array", "items": string(), "minItems": 2, "maxItems": 2}}}))),
+    ]
+}

@@ -486,3 +486,53 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<Overdue
     .await?;
     Ok(out)
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan", "An episode's newest treatment plan version", get(api::treatment_plans::get_plan)),
+    route(M::PUT, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan", "Save the treatment plan: edits an unsigned draft, else starts the next version", put(api::treatment_plans::put_plan))
+        .body(treatment_plan_schema),
+    route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions", "Every version of an episode's treatment plan, newest first", get(api::treatment_plans::list_versions)),
+    route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/sign", "Sign a treatment plan version as its clinician or as the patient (typed name)", post(api::treatment_plans::post_sign))
+        .status(200)
+        .body(|| object(&["as"], json!({"as": {"enum": ["clinician", "patient"]}, "signature": {"type": "string", "description": "the patient's typed full name"}}))),
+    route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/treatment-plan/versions/{version}/cosign", "Co-sign a treatment plan version (the clinician's supervisor)", post(api::treatment_plans::post_cosign))
+        .status(200),
+    ]
+}
+
+fn treatment_plan_schema() -> serde_json::Value {
+    use crate::routes::prelude::*;
+    let text = || json!({"type": "string"});
+    let intervention = object(
+        &["modality", "frequency", "responsible_id"],
+        json!({"modality": text(), "frequency": text(),
+        "responsible_id": {"type": "string", "format": "uuid"}}),
+    );
+    let objective = object(
+        &["statement", "target_date"],
+        json!({"statement": text(), "target_date": {"type": "string", "format": "date"},
+        "interventions": {"type": "array", "items": intervention}}),
+    );
+    let goal = object(
+        &["statement"],
+        json!({"statement": {"type": "string", "description": "in the patient's own words"},
+        "objectives": {"type": "array", "items": objective}}),
+    );
+    let problem = object(
+        &["statement"],
+        json!({"statement": text(),
+        "dimensions": {"type": "array", "items": {"enum": ["withdrawal", "biomedical", "emotional", "readiness", "relapse", "environment"]}},
+        "diagnoses": {"type": "array", "items": {"type": "string", "description": "ICD-10-CM code"}},
+        "goals": {"type": "array", "items": goal}}),
+    );
+    object(
+        &[],
+        json!({"problems": {"type": "array", "items": problem}, "strengths": {"type": "array", "items": text()},
+        "preferences": object(&[], json!({"culture": text(), "spirituality": text(), "language": text(), "other": text()}))}),
+    )
+}

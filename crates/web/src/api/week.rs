@@ -451,3 +451,24 @@ pub async fn post_apply(
     require(&state, &caller, Action::ManageSchedule, "schedule.apply").await?;
     Ok(Json(plan_week(&state, &caller, &week, &body, true).await?))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/schedule/weeks/{week}/preview", "Build a week from the program's data: preview (stores nothing)", post(api::week::post_preview))
+        .status(200)
+        .body(build_body).many_patients(),
+    route(M::POST, "/api/v1/schedule/weeks/{week}/apply", "Build a week and enroll the assignments", post(api::week::post_apply))
+        .status(200)
+        .body(build_body).many_patients(),
+    ]
+}
+
+fn build_body() -> serde_json::Value {
+    use crate::routes::prelude::*;
+    let pairs = || json!({"type": "array", "items": {"type": "array", "items": {"type": "string", "format": "uuid"}, "minItems": 2, "maxItems": 2}});
+    object(&[], json!({"pinned": pairs(), "forbidden": pairs()}))
+}

@@ -353,3 +353,22 @@ pub async fn password_submit(
         Err(other) => Err(other.into()),
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/login", "Login page", get(pages::account::login_page)).public(),
+    route(M::POST, "/login", "Log in (form)", post(pages::account::login_submit)).public(),
+    route(M::POST, "/logout", "Log out (form)", post(pages::account::logout)),
+    route(M::GET, "/setup", "First-run setup: create the first admin", get(pages::account::setup_page)).public(),
+    route(M::POST, "/setup", "First-run setup (form)", post(pages::account::setup_submit)).public(),
+    route(M::GET, "/account/security", "My multi-factor authentication", get(pages::account::security)),
+    route(M::GET, "/account/password", "Change my password", get(pages::account::password_page)),
+    route(M::POST, "/account/password", "Change my password (form)", post(pages::account::password_submit)),
+    route(M::POST, "/account/security/setup", "Start multi-factor set-up: a QR code (form)", post(pages::account::security_setup)),
+    route(M::POST, "/account/security/confirm", "Enable multi-factor with a first code (form)", post(pages::account::security_confirm)),
+    ]
+}

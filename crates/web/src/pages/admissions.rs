@@ -388,3 +388,18 @@ pub async fn admit_form(
         Err(AdmitError::Api(e)) => Err(e.into()),
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/admissions", "Admissions board", get(pages::admissions::board)),
+    route(M::GET, "/admissions/{id}", "One inquiry: moves, booking, admission", get(pages::admissions::detail)),
+    route(M::POST, "/admissions/{id}/move", "Move an inquiry (form)", post(pages::admissions::move_form)),
+    route(M::POST, "/admissions/{id}/assign", "Owner and next step (form)", post(pages::admissions::assign_form)),
+    route(M::POST, "/admissions/{id}/evaluation", "Book the evaluation (form)", post(pages::admissions::evaluation_form)),
+    route(M::POST, "/admissions/{id}/admit", "Admit (form)", post(pages::admissions::admit_form)),
+    ]
+}

@@ -168,3 +168,13 @@ pub async fn page(
         errors,
     }))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/audit", "Audit trail (admin)", get(pages::audit::page)),
+    ]
+}

@@ -180,3 +180,15 @@ pub async fn relapse_submit(
     )
     .await
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/care-plans", "Safety and relapse-prevention plans (printable)", get(pages::care_plans::care_plans)),
+    route(M::POST, "/patients/{id}/safety-plan", "Save the safety plan (form)", post(pages::care_plans::safety_submit)),
+    route(M::POST, "/patients/{id}/relapse-prevention-plan", "Save the relapse-prevention plan (form)", post(pages::care_plans::relapse_submit)),
+    ]
+}

@@ -339,3 +339,16 @@ pub fn score_summary(a: &Assessment) -> Result<String, openiop_store::StoreError
         a.subscales()?.as_ref(),
     ))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/assessments/new", "Administer an instrument (form)", get(pages::clinical::new_form)),
+    route(M::POST, "/patients/{id}/assessments", "Save an assessment (form)", post(pages::clinical::submit)),
+    route(M::POST, "/patients/{id}/assessments/preview", "Live score of a partly filled form (htmx)", post(pages::clinical::preview)),
+    route(M::POST, "/alerts/{id}/acknowledge", "Acknowledge a crisis alert (form)", post(pages::clinical::acknowledge)),
+    ]
+}

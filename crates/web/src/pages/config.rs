@@ -358,3 +358,23 @@ pub async fn create_user(
     let result = api_create_user(&state, &caller, &body).await.map(|_| ());
     after(&state, &caller, "user", result, "/config/users").await
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/config", "Configuration: sites and tracks", get(pages::config::overview)),
+    route(M::POST, "/config/sites", "Create a site (form)", post(pages::config::create_site)),
+    route(M::POST, "/config/tracks", "Create a track (form)", post(pages::config::create_track)),
+    route(M::POST, "/config/rooms", "Create a room (form)", post(pages::config::create_room)),
+    route(M::POST, "/config/curriculum", "Replace a phase's curriculum (form)", post(pages::config::set_curriculum)),
+    route(M::GET, "/config/users", "Configuration: users", get(pages::config::users)),
+    route(M::POST, "/config/users", "Create a user (form)", post(pages::config::create_user)),
+    route(M::POST, "/config/users/{user_id}/revoke", "End every session of a user (form, admin)", post(pages::config::revoke_sessions)),
+    route(M::POST, "/config/security", "Require multi-factor authentication (form, admin)", post(pages::config::set_security)),
+    route(M::POST, "/config/users/supervisor", "Set a staff member's supervisor (form)", post(pages::config::set_supervisor)),
+    route(M::POST, "/config/counseling-readers", "Name the readers of SUD counseling notes (form)", post(pages::config::set_counseling_readers)),
+    ]
+}

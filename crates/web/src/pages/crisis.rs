@@ -181,3 +181,16 @@ pub async fn read_submit(
     api::mark_read(&state, &caller, id).await?;
     Ok(Redirect::to("/").into_response())
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/crisis", "Crisis events: record, escalate, resolve", get(pages::crisis::crisis)),
+    route(M::POST, "/patients/{id}/crisis-events", "Record a crisis event (form)", post(pages::crisis::record_submit)),
+    route(M::POST, "/patients/{id}/crisis-events/{event_id}/resolve", "Resolve a crisis event (form)", post(pages::crisis::resolve_submit)),
+    route(M::POST, "/notifications/{id}/read", "Mark a notification read (form)", post(pages::crisis::read_submit)),
+    ]
+}

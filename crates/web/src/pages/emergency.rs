@@ -150,3 +150,17 @@ pub async fn disclosure_submit(
     let outcome = api::disclose(&state, &caller, id, &input).await;
     super::crisis::after_disclosure(&state, &caller, id, outcome).await
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/emergency", "Emergency access: break the glass (clinicians), the review queue (admin)", get(pages::emergency::emergency)).many_patients(),
+    route(M::POST, "/emergency-access", "Break the glass (form)", post(pages::emergency::break_glass_submit)),
+    route(M::POST, "/emergency-access/{id}/review", "Review a broken-glass opening (form)", post(pages::emergency::access_review_submit)),
+    route(M::POST, "/emergency-disclosures/{id}/review", "Review a 2.51 disclosure (form)", post(pages::emergency::disclosure_review_submit)),
+    route(M::POST, "/patients/{id}/emergency-disclosures", "Record a 2.51 disclosure (form)", post(pages::emergency::disclosure_submit)),
+    ]
+}

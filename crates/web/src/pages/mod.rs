@@ -478,3 +478,14 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         reviews,
     }))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/static/{file}", "Embedded CSS and scripts", get(pages::asset)).public(),
+    route(M::GET, "/", "Home dashboard", get(pages::home)).many_patients(),
+    ]
+}

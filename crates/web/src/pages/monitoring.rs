@@ -305,3 +305,19 @@ pub async fn draw_submit(
     })
     .await
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/monitoring", "Medications and drug tests", get(pages::monitoring::monitoring)),
+    route(M::POST, "/patients/{id}/medications", "Add a medication (form)", post(pages::monitoring::medication_submit)),
+    route(M::POST, "/patients/{id}/medications/{medication_id}/stop", "Stop a medication (form)", post(pages::monitoring::stop_submit)),
+    route(M::POST, "/patients/{id}/drug-tests", "Record a drug test (form)", post(pages::monitoring::test_submit)),
+    route(M::POST, "/patients/{id}/check-ins", "Record a daily check-in (form)", post(pages::monitoring::check_in_submit)),
+    route(M::POST, "/patients/{id}/drug-tests/{test_id}/review", "Review a result (form)", post(pages::monitoring::review_submit)),
+    route(M::POST, "/patients/{id}/testing-draws", "Draw random testing days (form)", post(pages::monitoring::draw_submit)),
+    ]
+}

@@ -529,3 +529,21 @@ pub async fn group_note_submit(
         Err(other) => Err(other.into()),
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/notes", "Progress, group and counseling notes", get(pages::notes::notes)),
+    route(M::POST, "/patients/{id}/notes", "Start a session note (form)", post(pages::notes::create_submit)),
+    route(M::GET, "/patients/{id}/notes/{note_id}", "One note: write, sign, co-sign, amend", get(pages::notes::note)),
+    route(M::POST, "/patients/{id}/notes/{note_id}", "Save or sign a draft note (form)", post(pages::notes::note_submit)),
+    route(M::POST, "/patients/{id}/notes/{note_id}/cosign", "Co-sign a note (form)", post(pages::notes::cosign_submit)),
+    route(M::POST, "/patients/{id}/notes/{note_id}/addenda", "Add an addendum (form)", post(pages::notes::addendum_submit)),
+    route(M::POST, "/patients/{id}/counseling-notes", "Start a SUD counseling note (form)", post(pages::notes::counseling_submit)),
+    route(M::GET, "/sessions/{id}/group-note", "A group session's note", get(pages::notes::group_note)).many_patients(),
+    route(M::POST, "/sessions/{id}/group-note", "Save or sign a group note (form)", post(pages::notes::group_note_submit)).many_patients(),
+    ]
+}

@@ -510,3 +510,18 @@ pub async fn care_team(
         Err(err) => Err(err.into()),
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients", "Patient list and search", get(pages::patients::list)).many_patients(),
+    route(M::GET, "/patients/new", "New patient form", get(pages::patients::new_form)),
+    route(M::POST, "/patients", "Register a patient (form)", post(pages::patients::create)),
+    route(M::GET, "/patients/{id}", "Patient chart", get(pages::patients::chart)),
+    route(M::POST, "/patients/{id}/episodes", "Admit to a track (form)", post(pages::patients::admit)),
+    route(M::POST, "/patients/{id}/care-team", "Replace the care team (form)", post(pages::patients::care_team)),
+    ]
+}

@@ -336,3 +336,15 @@ pub async fn decide(
         Err(e) => Err(e.into()),
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/episodes/{episode_id}/placement", "Level of care on an episode", get(pages::placement::form)),
+    route(M::POST, "/patients/{id}/episodes/{episode_id}/placement", "Record a placement decision (form)", post(pages::placement::decide)),
+    route(M::POST, "/patients/{id}/episodes/{episode_id}/placement/preview", "Live recommendation (htmx)", post(pages::placement::preview)),
+    ]
+}

@@ -462,3 +462,26 @@ pub async fn disposal_submit(
     )
     .await
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/privacy", "A patient's privacy: consents, disclosures, accounting, contacts, amendment requests", get(pages::privacy::patient_privacy)),
+    route(M::POST, "/patients/{id}/part2-consents", "Record a Part 2 consent (form)", post(pages::privacy::consent_submit)),
+    route(M::POST, "/patients/{id}/part2-consents/{consent_id}/revoke", "Revoke a consent in writing (form)", post(pages::privacy::revoke_submit)),
+    route(M::POST, "/patients/{id}/disclosures", "Release records under a consent (form)", post(pages::privacy::disclosure_submit)),
+    route(M::POST, "/patients/{id}/contacts", "Add a contact (form)", post(pages::privacy::contact_submit)),
+    route(M::POST, "/patients/{id}/contacts/{contact_id}/remove", "Remove a contact (form)", post(pages::privacy::contact_remove_submit)),
+    route(M::POST, "/patients/{id}/amendment-requests", "Ask to amend the record (form)", post(pages::privacy::amendment_submit)),
+    route(M::POST, "/patients/{id}/amendment-requests/{request_id}/decision", "Decide an amendment request (form)", post(pages::privacy::decision_submit)),
+    route(M::POST, "/patients/{id}/amendment-requests/{request_id}/disagreement", "File a statement of disagreement (form)", post(pages::privacy::disagreement_submit)),
+    route(M::GET, "/privacy", "The privacy office: breach log, records due for disposal, certificates (admin)", get(pages::privacy::privacy_office)).many_patients(),
+    route(M::POST, "/breaches", "Record a suspected breach (form)", post(pages::privacy::breach_submit)).many_patients(),
+    route(M::POST, "/breaches/{id}/assessment", "Record a breach's risk assessment (form)", post(pages::privacy::assessment_submit)),
+    route(M::POST, "/breaches/{id}/letters-sent", "Record the letters as sent (form)", post(pages::privacy::letters_sent_submit)),
+    route(M::POST, "/retention/disposals", "Dispose of records due (form)", post(pages::privacy::disposal_submit)).many_patients(),
+    ]
+}

@@ -308,3 +308,18 @@ pub async fn get_help_submit(
         }
     }
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/get-help", "Get help: the confidential inquiry form", get(pages::public::get_help)).public(),
+    route(M::POST, "/get-help", "Send an inquiry (form)", post(pages::public::get_help_submit)
+        .layer(axum::extract::DefaultBodyLimit::max(api::inquiries::INQUIRY_BODY_MAX)))
+        .public(),
+    route(M::GET, "/self-check", "Is an IOP right for me? (public self-check)", get(pages::public::self_check)).public(),
+    route(M::POST, "/self-check", "Self-check result (nothing stored)", post(pages::public::self_check_result)).public(),
+    ]
+}

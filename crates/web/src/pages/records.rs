@@ -337,3 +337,19 @@ pub async fn merge_submit(
     crate::api::admissions::merge_into(&state, &caller, id, form.get("duplicate_id")).await?;
     Ok(Redirect::to(&format!("/patients/{id}")).into_response())
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/medical-evaluation", "Medical evaluation (form and history)", get(pages::records::medical)),
+    route(M::POST, "/patients/{id}/medical-evaluation", "Record a medical evaluation (form)", post(pages::records::medical_submit)),
+    route(M::GET, "/patients/{id}/episodes/{episode_id}/diagnoses", "Diagnoses and the DSM-5 checklist", get(pages::records::diagnoses)),
+    route(M::POST, "/patients/{id}/episodes/{episode_id}/diagnoses", "Add a diagnosis (form)", post(pages::records::diagnoses_submit)),
+    route(M::POST, "/sud-severity", "DSM-5 severity, live (htmx)", post(pages::records::sud_severity_preview)),
+    route(M::GET, "/patients/{id}/merge", "Merge duplicates into this record (admin)", get(pages::records::merge)),
+    route(M::POST, "/patients/{id}/merge", "Merge a duplicate (form, admin)", post(pages::records::merge_submit)),
+    ]
+}

@@ -442,3 +442,15 @@ pub async fn sign_submit(
     };
     after(&state, &caller, id, episode_id, outcome, &message, None).await
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/patients/{id}/episodes/{episode_id}/treatment-plan", "An episode's treatment plan (printable), signatures and versions", get(pages::treatment_plan::plan)),
+    route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan", "Save the treatment plan (form)", post(pages::treatment_plan::save_submit)),
+    route(M::POST, "/patients/{id}/episodes/{episode_id}/treatment-plan/sign", "Sign or co-sign the treatment plan (form)", post(pages::treatment_plan::sign_submit)),
+    ]
+}

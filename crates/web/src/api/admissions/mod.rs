@@ -698,3 +698,63 @@ pub async fn get_moves(
         evaluation_within_target: measured.map(|(_, ok)| ok),
     }))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/inquiries/{id}/moves", "An inquiry's stage history and time to evaluation", get(api::admissions::get_moves)),
+    route(M::POST, "/api/v1/inquiries/{id}/moves", "Move an inquiry to another stage", post(api::admissions::post_move))
+        .status(200)
+        .returns("Inquiry")
+        .body(|| object(&["to"], json!({"to": {"enum": ["contacted", "screening", "evaluation_scheduled", "evaluated",
+            "referred_elsewhere", "declined", "lost_to_contact"]}, "note": string()}))),
+    route(M::PUT, "/api/v1/inquiries/{id}/assignment", "Set an inquiry's owner, next step and due date", put(api::admissions::put_assignment))
+        .returns("Inquiry")
+        .body(|| object(&[], json!({"owner_id": {"type": "string", "format": "uuid"}, "next_step": string(), "due_on": {"type": "string", "format": "date"}}))),
+    route(M::PUT, "/api/v1/inquiries/{id}/evaluation", "Book the evaluation (date, time, staff)", put(api::admissions::put_evaluation))
+        .returns("Inquiry")
+        .body(|| object(&["at", "staff_id"], json!({"at": {"type": "string", "format": "date-time"}, "staff_id": {"type": "string", "format": "uuid"}}))),
+    route(M::POST, "/api/v1/inquiries/{id}/admission", "Admit: a patient (new or linked) and an episode, with consents", post(api::admissions::post_admission))
+        .body(|| object(&["track_id", "admitted_on", "consents"], json!({
+            "patient_id": {"type": "string", "format": "uuid"},
+            "patient": {"type": "object"},
+            "track_id": {"type": "string", "format": "uuid"},
+            "admitted_on": {"type": "string", "format": "date"},
+            "consents": object(&["treatment_consent", "patient_rights", "confidentiality_notice"], json!({
+                "treatment_consent": {"type": "string", "format": "date"},
+                "patient_rights": {"type": "string", "format": "date"},
+                "confidentiality_notice": {"type": "string", "format": "date"}})),
+            "allow_duplicate": {"type": "boolean"}}))),
+    route(M::GET, "/api/v1/patients/duplicates", "Likely duplicates of a person (same birth date, similar name)", get(api::admissions::get_duplicates))
+        .lists("Patient")
+        .query(&[("given_name", "Given name"), ("family_name", "Family name"), ("birth_date", "YYYY-MM-DD")]).many_patients(),
+    route(M::POST, "/api/v1/patients/{id}/merge", "Merge a duplicate record into this one (admin)", post(api::admissions::post_merge))
+        .status(200)
+        .returns("Patient")
+        .body(|| object(&["duplicate_id"], json!({"duplicate_id": {"type": "string", "format": "uuid"}}))),
+    route(M::GET, "/api/v1/patients/{id}/consents", "Admission acknowledgements", get(api::admissions::list_consents)),
+    route(M::POST, "/api/v1/patients/{id}/consents", "Record an acknowledgement", post(api::admissions::post_consent))
+        .body(|| object(&["kind", "acknowledged_on"], json!({"kind": {"enum": ["treatment_consent", "patient_rights", "confidentiality_notice"]},
+            "acknowledged_on": {"type": "string", "format": "date"}, "episode_id": {"type": "string", "format": "uuid"}}))),
+    route(M::GET, "/api/v1/patients/{id}/medical-evaluations", "Medical evaluations", get(api::admissions::list_medical_evaluations)),
+    route(M::POST, "/api/v1/patients/{id}/medical-evaluations", "Record a medical evaluation", post(api::admissions::post_medical_evaluation))
+        .body(|| object(&["pregnancy", "medically_cleared"], json!({
+            "vitals": {"type": "object", "properties": {"systolic": {"type": "integer"}, "diastolic": {"type": "integer"},
+                "pulse": {"type": "integer"}, "respiration": {"type": "integer"}, "temperature_c": {"type": "number"},
+                "spo2": {"type": "integer"}, "weight_kg": {"type": "number"}}},
+            "medical_history": string(), "current_medications": string(), "allergies": string(),
+            "pregnancy": {"enum": ["not_applicable", "no", "yes", "unknown"]},
+            "withdrawal_assessment_id": {"type": "string", "format": "uuid"},
+            "medically_cleared": {"type": "boolean"}, "notes": string()}))),
+    route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses", "An episode's coded diagnoses", get(api::admissions::list_diagnoses)),
+    route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses", "Add an ICD-10-CM diagnosis", post(api::admissions::post_diagnosis))
+        .body(|| object(&["code", "description"], json!({"code": {"type": "string", "pattern": "^[A-Z][0-9][0-9A-Z](\\.[0-9A-Z]{1,4})?$"},
+            "description": string(), "primary": {"type": "boolean"}}))),
+    route(M::POST, "/api/v1/sud-severity", "DSM-5 substance use disorder severity from the 11 criteria (pure)", post(api::admissions::post_sud_severity))
+        .status(200)
+        .body(|| object(&["substance", "criteria"], json!({"substance": string(), "criteria": {"type": "array", "items": {"type": "boolean"}, "minItems": 11, "maxItems": 11}}))),
+    ]
+}

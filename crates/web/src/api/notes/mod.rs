@@ -719,3 +719,57 @@ pub async fn post_addendum(
         Json(add_addendum(&state, &caller, id, note_id, &body.text).await?),
     ))
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/api/v1/patients/{id}/notes", "A patient's progress and group notes, newest session first", get(api::notes::list_notes)),
+    route(M::POST, "/api/v1/patients/{id}/notes", "Start an individual or family session note (a draft) on its appointment", post(api::notes::post_note))
+        .body(|| object(&["session_id", "format"], json!({"session_id": {"type": "string", "format": "uuid"},
+            "format": {"enum": ["dap", "soap", "birp"]}, "sections": sections_schema()}))),
+    route(M::GET, "/api/v1/patients/{id}/notes/{note_id}", "One note with its addenda", get(api::notes::get_note)),
+    route(M::PUT, "/api/v1/patients/{id}/notes/{note_id}", "Save a draft note's sections (its author; signed notes are locked: 409)", put(api::notes::put_note))
+        .body(|| object(&["sections"], json!({"sections": sections_schema()}))),
+    route(M::POST, "/api/v1/patients/{id}/notes/{note_id}/sign", "Sign a note (every section filled); locked from then on", post(api::notes::post_sign))
+        .status(200),
+    route(M::POST, "/api/v1/patients/{id}/notes/{note_id}/cosign", "Co-sign a note (the author's supervisor)", post(api::notes::post_cosign))
+        .status(200),
+    route(M::POST, "/api/v1/patients/{id}/notes/{note_id}/addenda", "Add an addendum to a signed note", post(api::notes::post_addendum))
+        .body(|| object(&["text"], json!({"text": string()}))),
+    route(M::GET, "/api/v1/patients/{id}/counseling-notes", "SUD counseling notes the caller may read (author and named readers)", get(api::notes::list_counseling_notes)),
+    route(M::POST, "/api/v1/patients/{id}/counseling-notes", "Start a SUD counseling note, kept apart from the record", post(api::notes::post_counseling_note))
+        .body(|| object(&["text"], json!({"text": string(), "session_id": {"type": "string", "format": "uuid"}}))),
+    route(M::GET, "/api/v1/sessions/{id}/group-note", "A group session's note (prefilled from attendance when new)", get(api::notes::get_group_note)).many_patients(),
+    route(M::PUT, "/api/v1/sessions/{id}/group-note", "Save a group note draft", put(api::notes::put_group_note))
+        .body(group_note_schema).many_patients(),
+    route(M::POST, "/api/v1/sessions/{id}/group-note/sign", "Sign a group note: one signed note in each attendee's chart", post(api::notes::post_group_note_sign))
+        .status(200)
+        .body(group_note_schema).many_patients(),
+    route(M::GET, "/api/v1/notes/unsigned", "Documentation latency: sessions with attendees and no note signed within 24 h", get(api::notes::get_unsigned)).many_patients(),
+    route(M::PUT, "/api/v1/users/{user_id}/supervisor", "Set or clear a staff member's supervisor (admin)", put(api::notes::put_supervisor))
+        .body(|| object(&["supervisor_id"], json!({"supervisor_id": {"type": ["string", "null"], "format": "uuid"}}))),
+    route(M::GET, "/api/v1/counseling-note-readers", "Staff named to read SUD counseling notes (admin)", get(api::notes::get_readers)),
+    route(M::PUT, "/api/v1/counseling-note-readers", "Name the staff who read SUD counseling notes (admin)", put(api::notes::put_readers))
+        .body(|| object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))),
+    ]
+}
+
+fn sections_schema() -> serde_json::Value {
+    use crate::routes::prelude::*;
+    json!({"type": "object", "description": "section -> text: DAP data/assessment/plan; SOAP subjective/objective/assessment/plan; \
+        BIRP behavior/intervention/response/plan", "additionalProperties": {"type": "string"}})
+}
+
+fn group_note_schema() -> serde_json::Value {
+    use crate::routes::prelude::*;
+    object(
+        &[],
+        json!({"topic": string(), "modality": string(), "interventions": string(), "narrative": string(),
+        "entries": {"type": "array", "items": object(&["patient_id"], json!({"patient_id": {"type": "string", "format": "uuid"},
+            "observation": string(), "participation": {"type": ["string", "null"], "enum": ["active", "moderate", "minimal", "none", null]},
+            "plan": string()}))}}),
+    )
+}

@@ -729,3 +729,47 @@ pub async fn record_marks(
     tx.commit().await?;
     Ok(())
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::POST, "/api/v1/sessions", "Create a dated session", post(api::sessions::post_session))
+        .body(|| object(&["track_id", "kind", "title", "starts_at", "ends_at", "capacity"], json!({
+            "track_id": {"type": "string", "format": "uuid"},
+            "kind": {"enum": SessionKind::ALL.map(SessionKind::as_str)},
+            "title": string(), "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
+            "capacity": {"type": "integer", "minimum": 1}, "facilitator_id": {"type": "string", "format": "uuid"},
+            "room_id": {"type": "string", "format": "uuid"}, "modality": {"enum": ["cbt", "dbt", "other"]}, "topic": string(),
+            "video_url": {"type": "string", "format": "uri"}}))),
+    route(M::POST, "/api/v1/session-templates", "Create a weekly recurring session", post(api::sessions::post_template))
+        .body(|| object(&["track_id", "kind", "title", "weekday", "start", "minutes", "capacity"], json!({
+            "track_id": {"type": "string", "format": "uuid"}, "kind": string(), "title": string(),
+            "weekday": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "start": {"type": "string", "description": "local HH:MM"},
+            "minutes": {"type": "integer", "minimum": 1, "maximum": 720}, "capacity": {"type": "integer", "minimum": 1},
+            "facilitator_id": {"type": "string", "format": "uuid"}, "room_id": {"type": "string", "format": "uuid"},
+            "modality": {"enum": ["cbt", "dbt", "other"]}, "topic": string(), "video_url": {"type": "string", "format": "uri"}}))),
+    route(M::POST, "/api/v1/session-templates/{id}/expand", "Date a template's sessions in the site's time zone", post(api::sessions::post_expand))
+        .body(|| object(&["from", "to"], json!({"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}))),
+    route(M::POST, "/api/v1/sessions/{id}/enrollments", "Enroll a patient in a session", post(api::sessions::post_enrollment))
+        .body(|| object(&["patient_id"], json!({"patient_id": {"type": "string", "format": "uuid"}}))),
+    route(M::POST, "/api/v1/sessions/{id}/attendance", "Mark attendance (posting again corrects it; history kept)", post(api::sessions::post_attendance))
+        .status(200)
+        .body(|| object(&["patient_id", "status"], json!({"patient_id": {"type": "string", "format": "uuid"},
+            "status": {"enum": ["present", "late", "left_early", "absent_excused", "absent_unexcused"]},
+            "check_in": {"type": "string", "format": "date-time"}, "check_out": {"type": "string", "format": "date-time"},
+            "absence_reason": string()}))),
+    route(M::GET, "/api/v1/sessions", "Sessions starting between two dates (staff)", get(api::sessions::list_sessions))
+        .lists("Session")
+        .query(&[("from", "first date YYYY-MM-DD (default today)"), ("to", "last date YYYY-MM-DD (default from + 7 days)")]),
+    route(M::GET, "/api/v1/sessions/{id}", "A session (its video link only for the facilitator and the enrolled)", get(api::sessions::get_session)),
+    route(M::POST, "/api/v1/appointments", "Book an individual or family appointment on a clinician's calendar", post(api::sessions::post_appointment))
+        .body(|| object(&["patient_id", "clinician_id", "kind", "starts_at", "ends_at"], json!({
+            "patient_id": {"type": "string", "format": "uuid"}, "clinician_id": {"type": "string", "format": "uuid"},
+            "kind": {"enum": SessionKind::APPOINTMENTS.map(SessionKind::as_str)},
+            "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
+            "room_id": {"type": "string", "format": "uuid"}, "video_url": {"type": "string", "format": "uri"}, "title": string()}))),
+    ]
+}

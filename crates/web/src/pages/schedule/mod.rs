@@ -355,3 +355,30 @@ async fn sessions_after(
     let page = sessions_page(state, caller, week.as_deref(), message, errors).await?;
     Ok((status, render(&page)).into_response())
 }
+
+/// This module's routes, in the one route table ([`crate::routes::table`]) from which the
+/// router, the OpenAPI document, the authorization matrix and the CSRF test are built.
+#[rustfmt::skip]
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::routes::prelude::*;
+    vec![
+    route(M::GET, "/sessions", "The week's sessions and their check-in codes", get(pages::schedule::list)),
+    route(M::POST, "/sessions", "Add a dated session (form)", post(pages::schedule::create_session)),
+    route(M::POST, "/session-templates", "Add a weekly session and date it (form)", post(pages::schedule::create_template)),
+    route(M::GET, "/sessions/{id}", "Roster sheet", get(pages::schedule::roster)).many_patients(),
+    route(M::POST, "/sessions/{id}/all-present", "Mark everyone not yet marked present (form)", post(pages::schedule::all_present)).many_patients(),
+    route(M::POST, "/sessions/{id}/marks", "Mark or correct one line, or add a walk-in (form)", post(pages::schedule::mark)),
+    route(M::GET, "/patients/{id}/schedule", "A patient's hours, sessions, availability, plan and calendar link", get(pages::schedule::patient_schedule)),
+    route(M::POST, "/patients/{id}/availability", "Save availability windows (form)", post(pages::schedule::availability_submit)),
+    route(M::POST, "/patients/{id}/episodes/{episode_id}/intensity-plan", "Save an intensity plan (form)", post(pages::schedule::intensity_plan_submit)),
+    route(M::POST, "/patients/{id}/appointments", "Book an appointment (form)", post(pages::schedule::appointment_submit)),
+    route(M::POST, "/patients/{id}/calendar-feeds", "Create a calendar link (form)", post(pages::schedule::feed_submit)),
+    route(M::POST, "/calendar-feeds/{id}/revoke", "Revoke a calendar link (form)", post(pages::schedule::feed_revoke)),
+    route(M::GET, "/schedule/build", "Build next week: preview", get(pages::schedule::build)).many_patients(),
+    route(M::POST, "/schedule/build", "Build a week: preview with pins and forbids (form)", post(pages::schedule::build_preview)).many_patients(),
+    route(M::POST, "/schedule/build/apply", "Build a week: enroll the assignments (form)", post(pages::schedule::build_apply)).many_patients(),
+    route(M::GET, "/check-in", "Front-desk self check-in screen", get(pages::schedule::check_in)),
+    route(M::POST, "/check-in", "Self check-in (form)", post(pages::schedule::check_in_submit)),
+    route(M::GET, "/program", "Program view of attendance", get(pages::schedule::program)).many_patients(),
+    ]
+}
