@@ -55,7 +55,7 @@ pub async fn insert(db: &mut Db<'_>, organization_id: Uuid, r: &AmendmentRequest
 }
 
 /// A patient's requests, newest first.
-pub async fn of_patient(
+pub async fn list_amendment_requests(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,
@@ -76,7 +76,7 @@ pub async fn of_patient(
 }
 
 /// The organization's requests still awaiting a decision, the soonest due first.
-pub async fn pending(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<AmendmentRequest>> {
+pub async fn list_pending(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<AmendmentRequest>> {
     let sql = concat!(
         "SELECT ",
         amendment_columns!(),

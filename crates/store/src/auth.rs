@@ -176,7 +176,7 @@ pub async fn count_users(db: &mut Db<'_>) -> Result<i64> {
 }
 
 /// The failure counter of a username no account has (by its SHA-256).
-pub async fn name_counter(db: &mut Db<'_>, name_hash: &str) -> Result<AccountCounter> {
+pub async fn find_name_counter(db: &mut Db<'_>, name_hash: &str) -> Result<AccountCounter> {
     let row: Option<(i32, Option<Instant>)> = on_db!(db, |c| {
         sqlx::query_as(
             "SELECT failures, locked_until FROM login_name_failures WHERE name_hash = $1",
@@ -302,7 +302,7 @@ pub async fn set_totp_secret(db: &mut Db<'_>, user_id: Uuid, sealed: &str) -> Re
 
 /// TOTP secrets stored before secrets were sealed: `(user, stored text)` of every value not
 /// in the sealed form (`v1:`).
-pub async fn unsealed_totp_secrets(db: &mut Db<'_>) -> Result<Vec<(Uuid, String)>> {
+pub async fn list_unsealed_totp_secrets(db: &mut Db<'_>) -> Result<Vec<(Uuid, String)>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, (Uuid, String)>(
             "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1:%'",
@@ -340,7 +340,7 @@ pub async fn accept_totp_step(db: &mut Db<'_>, user_id: Uuid, step: u64) -> Resu
 }
 
 /// Reads an address's attempt window.
-pub async fn address_window(db: &mut Db<'_>, address: &str) -> Result<Option<AddressWindow>> {
+pub async fn find_address_window(db: &mut Db<'_>, address: &str) -> Result<Option<AddressWindow>> {
     let row: Option<(Instant, i32)> = on_db!(db, |c| {
         sqlx::query_as("SELECT window_start, attempts FROM login_throttle WHERE address = $1")
             .bind(address)
@@ -580,7 +580,7 @@ pub async fn use_recovery_code(
 }
 
 /// How many unused recovery codes a user has left.
-pub async fn recovery_codes_left(db: &mut Db<'_>, user_id: Uuid) -> Result<i64> {
+pub async fn count_recovery_codes_left(db: &mut Db<'_>, user_id: Uuid) -> Result<i64> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL",

@@ -84,7 +84,7 @@ macro_rules! breach_columns {
 }
 
 /// The breach log of an organization, newest discovery first.
-pub async fn log(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Breach>> {
+pub async fn list_breaches(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Breach>> {
     let sql = concat!(
         "SELECT ",
         breach_columns!(),
@@ -98,7 +98,11 @@ pub async fn log(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Breach>> 
     })?)
 }
 
-pub async fn find(db: &mut Db<'_>, organization_id: Uuid, id: Uuid) -> Result<Option<Breach>> {
+pub async fn find_breach(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Breach>> {
     let sql = concat!(
         "SELECT ",
         breach_columns!(),
@@ -114,7 +118,7 @@ pub async fn find(db: &mut Db<'_>, organization_id: Uuid, id: Uuid) -> Result<Op
 }
 
 /// How many patients each breach of the organization reached.
-pub async fn affected_counts(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<(Uuid, i64)>> {
+pub async fn count_affected(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<(Uuid, i64)>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, (Uuid, i64)>(
             "SELECT breach_id, COUNT(*) FROM breach_patients WHERE organization_id = $1 GROUP BY breach_id",
@@ -126,7 +130,7 @@ pub async fn affected_counts(db: &mut Db<'_>, organization_id: Uuid) -> Result<V
 }
 
 /// The patients a breach reached, by name.
-pub async fn affected(
+pub async fn list_affected(
     db: &mut Db<'_>,
     organization_id: Uuid,
     breach_id: Uuid,

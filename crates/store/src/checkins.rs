@@ -48,7 +48,7 @@ pub async fn insert_check_in(db: &mut Db<'_>, organization_id: Uuid, c: &CheckIn
 }
 
 /// A patient's check-ins from `from` on, one per date (the newest), newest date first.
-pub async fn check_ins_since(
+pub async fn list_check_ins_since(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,

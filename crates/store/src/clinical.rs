@@ -58,7 +58,7 @@ pub async fn insert_assessment(
 }
 
 /// A patient's assessments, newest first, optionally of one instrument.
-pub async fn assessments_of(
+pub async fn list_assessments(
     db: &mut Db<'_>,
     patient_id: Uuid,
     code: Option<&str>,
@@ -80,7 +80,7 @@ pub async fn assessments_of(
 }
 
 /// The newest administration of each instrument for each patient of an organization.
-pub async fn latest_administrations(
+pub async fn list_latest_administrations(
     db: &mut Db<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<(Uuid, String, Instant)>> {
@@ -144,7 +144,7 @@ pub async fn find_alert(db: &mut Db<'_>, organization_id: Uuid, id: Uuid) -> Res
 }
 
 /// Alerts of one patient, newest first.
-pub async fn alerts_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Alert>> {
+pub async fn list_alerts(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Alert>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Alert>(
             "SELECT a.id, a.patient_id, a.assessment_id, a.kind, a.flags, a.raised_at, a.acknowledged_by, a.acknowledged_at, \
@@ -158,7 +158,7 @@ pub async fn alerts_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Alert>> 
 
 /// Open (unacknowledged) alerts in an organization, for patients a user reaches: all of
 /// them (`care_team_of` = None) or those on the user's care team.
-pub async fn open_alerts(
+pub async fn list_open_alerts(
     db: &mut Db<'_>,
     organization_id: Uuid,
     care_team_of: Option<Uuid>,
@@ -253,7 +253,7 @@ pub async fn insert_placement(db: &mut Db<'_>, organization_id: Uuid, p: &Placem
 }
 
 /// An episode's placements, newest first.
-pub async fn placements_of(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Placement>> {
+pub async fn list_placements(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Placement>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Placement>(
             "SELECT id, patient_id, episode_id, input, recommended_level, reasons, supports, policy_edition, policy_version, \

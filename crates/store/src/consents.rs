@@ -59,7 +59,7 @@ pub async fn insert(db: &mut Db<'_>, organization_id: Uuid, c: &Part2Consent) ->
 }
 
 /// A patient's consents, newest signature first.
-pub async fn of_patient(
+pub async fn list_consents(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,
@@ -143,7 +143,7 @@ pub async fn insert_disclosure(
 }
 
 /// A patient's disclosures made since `since`, newest first.
-pub async fn disclosures_since(
+pub async fn list_disclosures_since(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,

@@ -41,7 +41,7 @@ pub async fn insert(db: &mut Db<'_>, organization_id: Uuid, c: &Contact) -> Resu
 }
 
 /// A patient's current contacts (removed ones are kept out of sight), guardians first.
-pub async fn of_patient(
+pub async fn list_contacts(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,

@@ -48,7 +48,7 @@ pub async fn insert_event(db: &mut Db<'_>, organization_id: Uuid, e: &CrisisEven
 }
 
 /// A patient's crisis events, newest first.
-pub async fn events_of(
+pub async fn list_crisis_events(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,
@@ -131,7 +131,7 @@ pub async fn insert_review(
 }
 
 /// Open placement reviews of an organization (or of one episode), oldest first.
-pub async fn open_reviews(
+pub async fn list_open_reviews(
     db: &mut Db<'_>,
     organization_id: Uuid,
     episode_id: Option<Uuid>,
@@ -212,7 +212,7 @@ pub async fn insert_notification(
 }
 
 /// A user's notifications: unread first, newest first, at most `limit`.
-pub async fn notifications_of(
+pub async fn list_notifications(
     db: &mut Db<'_>,
     organization_id: Uuid,
     user_id: Uuid,

@@ -42,7 +42,7 @@ pub async fn insert_access(
 }
 
 /// Emergency openings of an organization, newest first: all, or only those not yet reviewed.
-pub async fn accesses(
+pub async fn list_accesses(
     db: &mut Db<'_>,
     organization_id: Uuid,
     unreviewed_only: bool,
@@ -105,7 +105,7 @@ pub async fn insert_disclosure(
 
 /// Medical-emergency disclosures, newest first: of one patient, or of the organization
 /// (optionally only those not yet reviewed).
-pub async fn disclosures(
+pub async fn list_disclosures(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Option<Uuid>,

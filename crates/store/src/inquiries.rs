@@ -119,7 +119,7 @@ pub async fn insert_attachment(
     Ok(())
 }
 
-pub async fn attachments_of(db: &mut Db<'_>, inquiry_id: Uuid) -> Result<Vec<Attachment>> {
+pub async fn list_attachments(db: &mut Db<'_>, inquiry_id: Uuid) -> Result<Vec<Attachment>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Attachment>(
             "SELECT id, inquiry_id, file_name, media_type, size_bytes, sha256, storage_key FROM inquiry_attachments \
@@ -296,7 +296,7 @@ pub struct Move {
     pub note: Option<String>,
 }
 
-pub async fn moves_of(db: &mut Db<'_>, inquiry_id: Uuid) -> Result<Vec<Move>> {
+pub async fn list_moves(db: &mut Db<'_>, inquiry_id: Uuid) -> Result<Vec<Move>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Move>(
             "SELECT at, by_user, from_stage, to_stage, note FROM inquiry_moves WHERE inquiry_id = $1 ORDER BY at, id",

@@ -52,7 +52,7 @@ pub async fn insert_medication(
     Ok(())
 }
 
-pub async fn medications_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Medication>> {
+pub async fn list_medications(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Medication>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Medication>(
             "SELECT id, patient_id, name, dose, prescriber, started_on, stopped_on, mat, naloxone_on_hand, adherence_note, \
@@ -195,7 +195,7 @@ pub async fn insert_test(
 }
 
 /// A patient's tests, newest first, with their results.
-pub async fn tests_of(
+pub async fn list_tests(
     db: &mut Db<'_>,
     patient_id: Uuid,
 ) -> Result<Vec<(DrugTest, Vec<TestResult>)>> {

@@ -87,7 +87,7 @@ pub async fn find_note(
 }
 
 /// A patient's notes of some kinds, newest service first.
-pub async fn notes_of(
+pub async fn list_notes(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,
@@ -109,7 +109,7 @@ pub async fn notes_of(
 }
 
 /// The attendee copies of a signed group note: (patient, note).
-pub async fn copies_of(
+pub async fn list_copies(
     db: &mut Db<'_>,
     organization_id: Uuid,
     group_note_id: Uuid,
@@ -209,7 +209,7 @@ pub async fn insert_addendum(db: &mut Db<'_>, organization_id: Uuid, a: &Addendu
 }
 
 /// The addenda of some notes, oldest first.
-pub async fn addenda_of(
+pub async fn list_addenda(
     db: &mut Db<'_>,
     organization_id: Uuid,
     patient_id: Uuid,
@@ -240,7 +240,7 @@ pub struct GroupNote {
     pub signed_at: Option<Instant>,
 }
 
-pub async fn group_note_of(
+pub async fn find_group_note(
     db: &mut Db<'_>,
     organization_id: Uuid,
     session_id: Uuid,
@@ -322,7 +322,7 @@ pub struct UnsignedSession {
 /// Sessions that ended in `[from, until)` with at least one attendee marked present, late or
 /// left early, and no signed note: for group kinds no signed group note, for appointments no
 /// signed note of the session. `facilitator` limits them to one clinician's sessions.
-pub async fn unsigned_sessions(
+pub async fn list_unsigned_sessions(
     db: &mut Db<'_>,
     organization_id: Uuid,
     facilitator: Option<Uuid>,
@@ -375,7 +375,7 @@ pub async fn set_supervisor(
 }
 
 /// Every supervised staff member of an organization and their supervisor.
-pub async fn supervisors(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<(Uuid, Uuid)>> {
+pub async fn list_supervisors(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<(Uuid, Uuid)>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, (Uuid, Uuid)>(
             "SELECT id, supervisor_id FROM users WHERE organization_id = $1 AND supervisor_id IS NOT NULL ORDER BY id",
@@ -386,7 +386,7 @@ pub async fn supervisors(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<(
     })?)
 }
 
-pub async fn supervisor_of(db: &mut Db<'_>, user_id: Uuid) -> Result<Option<Uuid>> {
+pub async fn find_supervisor(db: &mut Db<'_>, user_id: Uuid) -> Result<Option<Uuid>> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, Option<Uuid>>("SELECT supervisor_id FROM users WHERE id = $1")
             .bind(user_id)
@@ -397,7 +397,7 @@ pub async fn supervisor_of(db: &mut Db<'_>, user_id: Uuid) -> Result<Option<Uuid
 }
 
 /// The staff the program names as readers of SUD counseling notes.
-pub async fn counseling_readers(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Uuid>> {
+pub async fn list_counseling_readers(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Uuid>> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, Uuid>(
             "SELECT user_id FROM counseling_note_readers WHERE organization_id = $1 ORDER BY user_id",

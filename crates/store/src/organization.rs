@@ -293,7 +293,7 @@ pub async fn set_program_settings(
 }
 
 /// The settings of the program an episode belongs to (through its track).
-pub async fn settings_of_episode(db: &mut Db<'_>, episode_id: Uuid) -> Result<Option<String>> {
+pub async fn find_settings_of_episode(db: &mut Db<'_>, episode_id: Uuid) -> Result<Option<String>> {
     let row: Option<(Option<String>,)> = on_db!(db, |c| {
         sqlx::query_as(
             "SELECT p.settings FROM episodes e JOIN tracks t ON t.id = e.track_id JOIN programs p ON p.id = t.program_id \
@@ -307,7 +307,7 @@ pub async fn settings_of_episode(db: &mut Db<'_>, episode_id: Uuid) -> Result<Op
 }
 
 /// Whether an organization requires multi-factor authentication of its staff.
-pub async fn mfa_required(db: &mut Db<'_>, organization_id: Uuid) -> Result<bool> {
+pub async fn find_mfa_required(db: &mut Db<'_>, organization_id: Uuid) -> Result<bool> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, bool>("SELECT mfa_required FROM organizations WHERE id = $1")
             .bind(organization_id)

@@ -169,7 +169,7 @@ pub async fn search_patients(
 
 /// The ids of the patients a reach covers, for filtering lists in one query; `None` for the
 /// whole organization (no filter needed).
-pub async fn reached_ids(
+pub async fn list_reached_ids(
     db: &mut Db<'_>,
     organization_id: Uuid,
     reach: Reach,
@@ -197,7 +197,7 @@ pub async fn reached_ids(
 }
 
 /// How a user stands to a patient (for the access policy).
-pub async fn relationship(
+pub async fn find_relationship(
     db: &mut Db<'_>,
     user_id: Uuid,
     user_patient_id: Option<Uuid>,
@@ -235,7 +235,7 @@ pub async fn relationship(
 /// How a user stands to each of several patients, in three queries whatever their number
 /// (for operations over many patients, which ask the policy for each). Patients the user has
 /// no relationship with are answered [`Relationship::None`].
-pub async fn relationships(
+pub async fn list_relationships(
     db: &mut Db<'_>,
     user_id: Uuid,
     user_patient_id: Option<Uuid>,
@@ -313,7 +313,7 @@ pub struct TeamMember {
     pub role: String,
 }
 
-pub async fn care_team(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<TeamMember>> {
+pub async fn list_care_team(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<TeamMember>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, TeamMember>(
             "SELECT u.id AS user_id, u.username, u.role FROM care_team_members m \
@@ -454,7 +454,7 @@ pub async fn discharge_episode(db: &mut Db<'_>, episode_id: Uuid, on: Date) -> R
     Ok(())
 }
 
-pub async fn episodes_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Episode>> {
+pub async fn list_episodes(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Episode>> {
     let rows = on_db!(db, |c| {
         sqlx::query_as::<_, EpisodeRow>(
             "SELECT e.id, e.patient_id, e.track_id, t.name AS track_name, t.level, e.status, e.admitted_on, e.discharged_on \
@@ -468,7 +468,10 @@ pub async fn episodes_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Episod
 }
 
 /// The active episodes of several patients at once (for lists, without N+1 queries).
-pub async fn active_episodes_of(db: &mut Db<'_>, patient_ids: &[Uuid]) -> Result<Vec<Episode>> {
+pub async fn list_active_episodes_of(
+    db: &mut Db<'_>,
+    patient_ids: &[Uuid],
+) -> Result<Vec<Episode>> {
     if patient_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -491,7 +494,7 @@ pub async fn active_episodes_of(db: &mut Db<'_>, patient_ids: &[Uuid]) -> Result
 
 /// Patients of an organization born on a date (candidates for the duplicate check), except
 /// merged records.
-pub async fn born_on(
+pub async fn list_born_on(
     db: &mut Db<'_>,
     organization_id: Uuid,
     birth_date: Date,
@@ -649,7 +652,7 @@ pub async fn merge(
 }
 
 /// Every active episode of an organization (the program's census), oldest admission first.
-pub async fn active_episodes(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Episode>> {
+pub async fn list_active_episodes(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Episode>> {
     let rows = on_db!(db, |c| {
         sqlx::query_as::<_, EpisodeRow>(
             "SELECT e.id, e.patient_id, e.track_id, t.name AS track_name, t.level, e.status, e.admitted_on, e.discharged_on \
@@ -673,7 +676,7 @@ pub struct CensusLine {
 }
 
 /// The program census: active episodes per track (every track, empty ones included).
-pub async fn census(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<CensusLine>> {
+pub async fn count_census(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<CensusLine>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, CensusLine>(
             "SELECT t.id AS track_id, t.name, t.level, COUNT(e.id) AS active FROM tracks t \

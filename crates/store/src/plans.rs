@@ -37,7 +37,7 @@ macro_rules! plan_columns {
 }
 
 /// An episode's versions, newest first.
-pub async fn versions_of(
+pub async fn list_versions(
     db: &mut Db<'_>,
     organization_id: Uuid,
     episode_id: Uuid,
@@ -184,7 +184,7 @@ pub struct OverdueReview {
 
 /// Active episodes whose plan in force (the newest fully signed version) was due for review
 /// before `today`.
-pub async fn overdue_reviews(
+pub async fn list_overdue_reviews(
     db: &mut Db<'_>,
     organization_id: Uuid,
     today: Date,

@@ -43,7 +43,10 @@ pub async fn insert_consent(
     Ok(())
 }
 
-pub async fn consents_of(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Acknowledgement>> {
+pub async fn list_acknowledgements(
+    db: &mut Db<'_>,
+    patient_id: Uuid,
+) -> Result<Vec<Acknowledgement>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Acknowledgement>(
             "SELECT id, patient_id, episode_id, kind, acknowledged_on, recorded_by, recorded_at FROM consents \
@@ -117,7 +120,7 @@ pub async fn insert_medical_evaluation(
     Ok(())
 }
 
-pub async fn medical_evaluations_of(
+pub async fn list_medical_evaluations(
     db: &mut Db<'_>,
     patient_id: Uuid,
 ) -> Result<Vec<MedicalEvaluation>> {
@@ -178,7 +181,7 @@ pub async fn insert_diagnosis(db: &mut Db<'_>, organization_id: Uuid, d: &Diagno
     Ok(())
 }
 
-pub async fn diagnoses_of(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Diagnosis>> {
+pub async fn list_diagnoses(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Diagnosis>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Diagnosis>(
             "SELECT id, patient_id, episode_id, code, description, is_primary, recorded_by, recorded_at FROM diagnoses \
@@ -229,7 +232,7 @@ pub async fn insert_document(
     Ok(())
 }
 
-pub async fn current_document(
+pub async fn find_current_document(
     db: &mut Db<'_>,
     patient_id: Uuid,
     kind: &str,

@@ -94,7 +94,7 @@ fn list(first: usize, n: usize) -> String {
 /// Per track: active episodes without an intensity plan, how many were admitted by the end of
 /// the week, and how many of those attended at least the track's minutes on at least its
 /// number of local days. `monday` and `sunday` are the week's dates.
-pub async fn week_compliance(
+pub async fn list_week_compliance(
     db: &mut Db<'_>,
     organization_id: Uuid,
     zones: &[ZoneWeek],
@@ -157,7 +157,7 @@ fn window(zones: &[ZoneWeek]) -> Option<(Instant, Instant)> {
 
 /// Minutes and local days attended in the week by each active episode with an intensity plan
 /// (every such episode, attended or not), one zone at a time on both databases: plans are few.
-pub async fn planned_week(
+pub async fn list_planned_week(
     db: &mut Db<'_>,
     organization_id: Uuid,
     zones: &[ZoneWeek],

@@ -21,7 +21,7 @@ pub struct Closed {
 }
 
 /// Every closed record of an organization.
-pub async fn closed(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Closed>> {
+pub async fn list_closed(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Closed>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Closed>(
             "SELECT p.id, p.given_name, p.family_name, p.birth_date, p.created_at, MAX(e.discharged_on) AS last_discharged \
@@ -244,7 +244,7 @@ pub async fn insert_certificate(
 }
 
 /// The certificates of an organization, newest first.
-pub async fn certificates(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Certificate>> {
+pub async fn list_certificates(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Certificate>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Certificate>(
             "SELECT id, patient_id, last_service_on, due_on, retention_years, method, approved_by, rows_deleted, \

@@ -70,7 +70,7 @@ pub struct Clash {
 
 /// Sessions overlapping `[from, until)` (touching ends do not overlap) that a facilitator
 /// runs, a room holds, or a patient is enrolled in; `except` skips the session being booked.
-pub async fn clashes(
+pub async fn list_clashes(
     db: &mut Db<'_>,
     organization_id: Uuid,
     who: Booked,
@@ -152,7 +152,7 @@ pub async fn set_availability(
     Ok(())
 }
 
-pub async fn availability(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Window>> {
+pub async fn list_availability(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Window>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Window>(
             "SELECT weekday, start_minute, end_minute FROM availability_windows WHERE patient_id = $1 \
@@ -200,7 +200,7 @@ pub async fn insert_intensity_plan(
 }
 
 /// The current (newest) plan of an episode.
-pub async fn current_intensity_plan(
+pub async fn find_current_intensity_plan(
     db: &mut Db<'_>,
     episode_id: Uuid,
 ) -> Result<Option<StoredIntensityPlan>> {
@@ -257,7 +257,10 @@ pub async fn set_curriculum(
     Ok(())
 }
 
-pub async fn curriculum(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<CurriculumTopic>> {
+pub async fn list_curriculum(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<CurriculumTopic>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, CurriculumTopic>(
             "SELECT id, phase, position, title FROM curriculum_topics WHERE organization_id = $1 ORDER BY phase, position",
@@ -269,7 +272,7 @@ pub async fn curriculum(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Cu
 }
 
 /// Topics of psychoeducation sessions a patient attended (current mark counts minutes).
-pub async fn attended_topics(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<String>> {
+pub async fn list_attended_topics(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<String>> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, String>(
             "SELECT DISTINCT s.topic FROM attendance_marks m JOIN sessions s ON s.id = m.session_id \
@@ -321,7 +324,7 @@ pub async fn insert_feed(
     Ok(())
 }
 
-pub async fn feed_by_token(db: &mut Db<'_>, token_hash: &str) -> Result<Option<Feed>> {
+pub async fn find_feed_by_token(db: &mut Db<'_>, token_hash: &str) -> Result<Option<Feed>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Feed>(
             "SELECT id, organization_id, patient_id, user_id, full_titles, revoked_at FROM calendar_feeds WHERE token_hash = $1",
@@ -361,7 +364,7 @@ pub async fn revoke_feed(db: &mut Db<'_>, id: Uuid, now: Instant) -> Result<bool
 }
 
 /// The current plan of every episode of an organization that has one.
-pub async fn current_intensity_plans(
+pub async fn list_current_intensity_plans(
     db: &mut Db<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<StoredIntensityPlan>> {
@@ -384,7 +387,7 @@ pub async fn current_intensity_plans(
 }
 
 /// A patient's feeds that still work.
-pub async fn active_feeds_of_patient(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Feed>> {
+pub async fn list_active_feeds(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Feed>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Feed>(
             "SELECT id, organization_id, patient_id, user_id, full_titles, revoked_at FROM calendar_feeds \
@@ -398,7 +401,7 @@ pub async fn active_feeds_of_patient(db: &mut Db<'_>, patient_id: Uuid) -> Resul
 
 /// Every patient's availability windows in an organization (for building a week without a
 /// query per patient).
-pub async fn availability_of_organization(
+pub async fn list_availability_of_organization(
     db: &mut Db<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<(Uuid, Window)>> {

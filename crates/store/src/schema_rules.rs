@@ -55,6 +55,103 @@ mod tests {
         out
     }
 
+    /// One naming style for the store (issue 15, item 7): every public function starts with
+    /// what it does. `find_` reads one row or none, `list_` many, `count_` a number, `insert_`,
+    /// `set_`, `update_` and `delete_` write; the rest are the clinic's own verbs (`sign_note`,
+    /// `enroll`, `merge`, `revoke_feed`) or the database's (`begin`, `migrate`). A noun
+    /// (`notes_of`, `roster`) fails: name the reading `list_notes`, `list_roster`.
+    #[test]
+    fn store_functions_start_with_a_verb() {
+        const VERBS: &[&str] = &[
+            "find",
+            "list",
+            "count",
+            "insert",
+            "set",
+            "update",
+            "delete",
+            "is",
+            "search",
+            "add",
+            "remove",
+            "record",
+            "mark",
+            "sign",
+            "cosign",
+            "verify",
+            "revoke",
+            "review",
+            "decide",
+            "disagree",
+            "assess",
+            "acknowledge",
+            "resolve",
+            "close",
+            "stop",
+            "enroll",
+            "discharge",
+            "merge",
+            "dispose",
+            "rekey",
+            "reseal",
+            "accept",
+            "use",
+            "touch",
+            "forget",
+            "finish",
+            "abandon",
+            "begin",
+            "commit",
+            "claim",
+            "complete",
+            "ensure",
+            "end",
+            "create",
+            "write",
+            "persist",
+            "audit",
+            "anchor",
+            "check",
+            "connect",
+            "migrate",
+            "ping",
+            "read",
+            "report",
+            "with",
+            "backup",
+            "first",
+        ];
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut nouns = Vec::new();
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).expect("source");
+            for line in source.lines() {
+                let Some(rest) = line.strip_prefix("pub async fn ") else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                read += 1;
+                let verb = name.split('_').next().unwrap_or("");
+                if !VERBS.contains(&verb) {
+                    nouns.push(format!("{}: {name}", path.display()));
+                }
+            }
+        }
+        assert!(read > 200, "only {read} store functions found");
+        assert!(
+            nouns.is_empty(),
+            "store functions named without a verb: {nouns:#?}"
+        );
+    }
+
     #[test]
     fn no_sequences_triggers_or_notifications() {
         for dialect in ["sqlite", "postgres"] {

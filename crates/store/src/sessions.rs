@@ -123,7 +123,7 @@ pub async fn find_session(
     })?)
 }
 
-pub async fn enrolled(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<Uuid>> {
+pub async fn list_enrolled(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<Uuid>> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, Uuid>("SELECT patient_id FROM session_enrollments WHERE session_id = $1 ORDER BY enrolled_at, patient_id")
             .bind(session_id)
@@ -262,7 +262,7 @@ pub async fn insert_history(
 
 /// The current (newest) mark of a patient in each session that starts in `[from, until)`,
 /// with the session's start.
-pub async fn current_marks(
+pub async fn list_current_marks(
     db: &mut Db<'_>,
     patient_id: Uuid,
     from: Instant,
@@ -370,7 +370,7 @@ pub async fn find_template(
 }
 
 /// Whether a template already has a session starting at `starts_at`.
-pub async fn dated(db: &mut Db<'_>, template_id: Uuid, starts_at: Instant) -> Result<bool> {
+pub async fn is_dated(db: &mut Db<'_>, template_id: Uuid, starts_at: Instant) -> Result<bool> {
     let n: i64 = on_db!(db, |c| {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM sessions WHERE template_id = $1 AND starts_at = $2",
@@ -395,7 +395,7 @@ pub enum Whose {
 }
 
 /// Sessions starting in `[from, until)`, in time order.
-pub async fn sessions_in(
+pub async fn list_sessions_in(
     db: &mut Db<'_>,
     whose: Whose,
     from: Instant,
@@ -424,7 +424,7 @@ pub async fn sessions_in(
 }
 
 /// A session whose self check-in code is `code`, starting in `[from, until)`.
-pub async fn session_by_code(
+pub async fn find_session_by_code(
     db: &mut Db<'_>,
     organization_id: Uuid,
     code: &str,
@@ -463,7 +463,7 @@ pub struct RosterLine {
     pub marks: i64,
 }
 
-pub async fn roster(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<RosterLine>> {
+pub async fn list_roster(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<RosterLine>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, RosterLine>(
             "SELECT p.id AS patient_id, p.given_name, p.family_name, p.birth_date, m.status, m.check_in, m.check_out, m.minutes, \
@@ -494,7 +494,7 @@ pub struct MarkFact {
 
 /// Every mark (all corrections included, newest first per patient and session) of sessions
 /// of the organization starting in `[from, until)`; callers keep the first per pair.
-pub async fn marks_between(
+pub async fn list_marks_between(
     db: &mut Db<'_>,
     organization_id: Uuid,
     from: Instant,
@@ -527,7 +527,7 @@ pub async fn marks_between(
 
 /// Every `(patient, session)` enrollment in sessions of the organization starting in
 /// `[from, until)`.
-pub async fn enrollments_between(
+pub async fn list_enrollments_between(
     db: &mut Db<'_>,
     organization_id: Uuid,
     from: Instant,

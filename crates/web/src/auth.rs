@@ -257,7 +257,7 @@ pub async fn login(
     let policy = state.config.login;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let window = users::address_window(&mut tx.db(), client).await?;
+    let window = users::find_address_window(&mut tx.db(), client).await?;
     let (gate, window) = policy.address_attempt(window, now);
     users::set_address_window(&mut tx.db(), client, window).await?;
     tx.commit().await?;
@@ -287,7 +287,7 @@ pub async fn login(
         // after the same tries: the answers tell no username apart.
         let name_hash = hash_secret(&name);
         let mut conn = state.store.read().await?;
-        let counter = users::name_counter(&mut conn.db(), &name_hash).await?;
+        let counter = users::find_name_counter(&mut conn.db(), &name_hash).await?;
         drop(conn);
         let event = fallback_org
             .map(|org| EventBuilder::anonymous(org.id, client).action("auth.login", "auth/login"));

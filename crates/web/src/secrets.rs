@@ -111,7 +111,7 @@ pub fn is_sealed(stored: &str) -> bool {
 /// many were sealed.
 pub async fn seal_stored_secrets(store: &openiop_store::Store) -> Result<usize, ApiError> {
     let mut conn = store.read().await?;
-    let plain = openiop_store::auth::unsealed_totp_secrets(&mut conn.db()).await?;
+    let plain = openiop_store::auth::list_unsealed_totp_secrets(&mut conn.db()).await?;
     drop(conn);
     if plain.is_empty() {
         return Ok(0);

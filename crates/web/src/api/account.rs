@@ -304,7 +304,8 @@ pub async fn get_security(
     .await?;
     let mut conn = state.store.read().await?;
     let required =
-        openiop_store::organization::mfa_required(&mut conn.db(), caller.organization_id).await?;
+        openiop_store::organization::find_mfa_required(&mut conn.db(), caller.organization_id)
+            .await?;
     Ok(Json(serde_json::json!({"mfa_required": required})))
 }
 

@@ -151,7 +151,8 @@ pub async fn list(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let rows = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let rows =
+        store::list_amendment_requests(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok(rows.iter().map(AmendmentJson::from).collect())
 }
 
@@ -171,7 +172,7 @@ async fn one(
     request_id: Uuid,
 ) -> ApiResult<AmendmentJson> {
     let mut conn = state.store.read().await?;
-    store::of_patient(&mut conn.db(), caller.organization_id, patient_id)
+    store::list_amendment_requests(&mut conn.db(), caller.organization_id, patient_id)
         .await?
         .iter()
         .find(|r| r.id == request_id)

@@ -79,7 +79,7 @@ pub async fn roster(
     session: &Session,
 ) -> ApiResult<Vec<RosterLine>> {
     let mut conn = state.store.read().await?;
-    let mut lines = sessions::roster(&mut conn.db(), session.id).await?;
+    let mut lines = sessions::list_roster(&mut conn.db(), session.id).await?;
     drop(conn);
     let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
     let permitted = permitted_patients(state, caller, Part::Attendance, Access::Read, &ids).await?;
@@ -140,7 +140,7 @@ pub async fn mark_all_present(
     session: &Session,
 ) -> ApiResult<usize> {
     let mut conn = state.store.read().await?;
-    let lines = sessions::roster(&mut conn.db(), session.id).await?;
+    let lines = sessions::list_roster(&mut conn.db(), session.id).await?;
     drop(conn);
     let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
     let permitted =
@@ -220,7 +220,7 @@ pub async fn self_check_in(
         return Ok(None);
     }
     let mut conn = state.store.read().await?;
-    let session = sessions::session_by_code(
+    let session = sessions::find_session_by_code(
         &mut conn.db(),
         caller.organization_id,
         &code,
@@ -232,7 +232,7 @@ pub async fn self_check_in(
     let Some(session) = session else {
         return Ok(None);
     };
-    let lines = sessions::roster(&mut conn.db(), session.id).await?;
+    let lines = sessions::list_roster(&mut conn.db(), session.id).await?;
     drop(conn);
     let family = openiop_core::patient::fold(body.family_name.trim());
     let Some(line) = lines
@@ -348,7 +348,7 @@ pub async fn program_view(
         None => attendance::week_containing(state.now() - time::Duration::days(7), &zone)
             .ok_or(ApiError::internal("the week of a date in the site's zone"))?,
     };
-    let episodes = store_patients::active_episodes(&mut conn.db(), org).await?;
+    let episodes = store_patients::list_active_episodes(&mut conn.db(), org).await?;
     let reach = Reach::of(caller.role, caller.user_id, caller.patient_id);
     let visible: Option<BTreeSet<Uuid>> = match reach {
         Reach::Organization => None,
@@ -356,7 +356,7 @@ pub async fn program_view(
             let ids: Vec<Uuid> = episodes.iter().map(|e| e.patient_id).collect();
             let mut seen = BTreeSet::new();
             for id in ids {
-                let rel = store_patients::relationship(
+                let rel = store_patients::find_relationship(
                     &mut conn.db(),
                     caller.user_id,
                     caller.patient_id,
@@ -372,8 +372,8 @@ pub async fn program_view(
         }
     };
     let sees = |p: &Uuid| visible.as_ref().is_none_or(|v| v.contains(p));
-    let plans = schedule_store::current_intensity_plans(&mut conn.db(), org).await?;
-    let week_marks = sessions::marks_between(
+    let plans = schedule_store::list_current_intensity_plans(&mut conn.db(), org).await?;
+    let week_marks = sessions::list_marks_between(
         &mut conn.db(),
         org,
         Instant::new(week.start),
@@ -382,7 +382,7 @@ pub async fn program_view(
     .await?;
     // "Missed two in a row" looks back four weeks from now.
     let now = state.now();
-    let recent = sessions::marks_between(
+    let recent = sessions::list_marks_between(
         &mut conn.db(),
         org,
         Instant::new(now - time::Duration::days(28)),

@@ -133,9 +133,9 @@ pub async fn post_breach(
 pub async fn log(state: &AppState, caller: &Caller) -> ApiResult<Vec<BreachJson>> {
     require(state, caller, Action::ReadAudit, "breach.log").await?;
     let mut conn = state.store.read().await?;
-    let rows = store::log(&mut conn.db(), caller.organization_id).await?;
+    let rows = store::list_breaches(&mut conn.db(), caller.organization_id).await?;
     let counts: std::collections::HashMap<Uuid, i64> =
-        store::affected_counts(&mut conn.db(), caller.organization_id)
+        store::count_affected(&mut conn.db(), caller.organization_id)
             .await?
             .into_iter()
             .collect();
@@ -181,10 +181,10 @@ pub async fn detail(
     require(state, caller, Action::ReadAudit, action).await?;
     let id = id.uuid();
     let mut conn = state.store.read().await?;
-    let b = store::find(&mut conn.db(), caller.organization_id, id)
+    let b = store::find_breach(&mut conn.db(), caller.organization_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let affected = store::affected(&mut conn.db(), caller.organization_id, id).await?;
+    let affected = store::list_affected(&mut conn.db(), caller.organization_id, id).await?;
     drop(conn);
     let now = state.now();
     let events = affected
@@ -251,7 +251,7 @@ pub async fn assess(
     {
         drop(tx);
         let mut conn = state.store.read().await?;
-        store::find(&mut conn.db(), caller.organization_id, breach_id)
+        store::find_breach(&mut conn.db(), caller.organization_id, breach_id)
             .await?
             .ok_or(ApiError::NotFound)?;
         return Err(ApiError::Conflict(
@@ -361,7 +361,7 @@ pub async fn letters_sent(
     let breach_id = id.uuid();
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let b = store::find(&mut tx.db(), caller.organization_id, breach_id)
+    let b = store::find_breach(&mut tx.db(), caller.organization_id, breach_id)
         .await?
         .ok_or(ApiError::NotFound)?;
     if b.status != Status::Confirmed.as_str() {

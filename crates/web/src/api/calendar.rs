@@ -216,7 +216,7 @@ pub async fn get_feed(
         return Err(ApiError::NotFound);
     }
     let mut conn = state.store.read().await?;
-    let feed = schedule_store::feed_by_token(&mut conn.db(), &crate::auth::hash_secret(token))
+    let feed = schedule_store::find_feed_by_token(&mut conn.db(), &crate::auth::hash_secret(token))
         .await?
         .filter(|f| f.revoked_at.is_none())
         .ok_or(ApiError::NotFound)?;
@@ -225,10 +225,11 @@ pub async fn get_feed(
     let until = Instant::new(now + time::Duration::days(180));
     let found = match (feed.patient_id, feed.user_id) {
         (Some(p), _) => {
-            sessions::sessions_in(&mut conn.db(), sessions::Whose::Patient(p), from, until).await?
+            sessions::list_sessions_in(&mut conn.db(), sessions::Whose::Patient(p), from, until)
+                .await?
         }
         (None, Some(u)) => {
-            sessions::sessions_in(&mut conn.db(), sessions::Whose::Facilitator(u), from, until)
+            sessions::list_sessions_in(&mut conn.db(), sessions::Whose::Facilitator(u), from, until)
                 .await?
         }
         (None, None) => Vec::new(),

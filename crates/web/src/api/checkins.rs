@@ -138,7 +138,8 @@ pub async fn recent(
     let from = local_today(state, caller).await? - Duration::days(days - 1);
     let mut conn = state.store.read().await?;
     let rows =
-        store::check_ins_since(&mut conn.db(), caller.organization_id, patient.id, from).await?;
+        store::list_check_ins_since(&mut conn.db(), caller.organization_id, patient.id, from)
+            .await?;
     Ok((patient, rows))
 }
 

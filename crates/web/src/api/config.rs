@@ -454,7 +454,7 @@ pub async fn settings_of_patient(
     patient_id: Uuid,
 ) -> ApiResult<openiop_core::settings::Settings> {
     let mut conn = state.store.read().await?;
-    let episodes = openiop_store::patients::episodes_of(&mut conn.db(), patient_id).await?;
+    let episodes = openiop_store::patients::list_episodes(&mut conn.db(), patient_id).await?;
     drop(conn);
     let active = episodes
         .iter()
@@ -471,7 +471,7 @@ pub async fn settings_for(
         return Ok(openiop_core::settings::Settings::default());
     };
     let mut conn = state.store.read().await?;
-    let text = organization::settings_of_episode(&mut conn.db(), episode).await?;
+    let text = organization::find_settings_of_episode(&mut conn.db(), episode).await?;
     drop(conn);
     let Some(text) = text else {
         return Ok(openiop_core::settings::Settings::default());

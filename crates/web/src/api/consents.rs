@@ -137,7 +137,7 @@ pub async fn list(state: &AppState, caller: &Caller, id: PatientId) -> ApiResult
     .await?;
     let today = local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
-    let rows = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let rows = store::list_consents(&mut conn.db(), caller.organization_id, patient.id).await?;
     rows.iter().map(|c| consent_json(c, today)).collect()
 }
 
@@ -205,7 +205,7 @@ pub async fn revoke(
         // A consent that is not this patient's is unknown here (404); only a revoked one of
         // theirs is a conflict.
         let mut conn = state.store.read().await?;
-        let known = store::of_patient(&mut conn.db(), caller.organization_id, patient.id)
+        let known = store::list_consents(&mut conn.db(), caller.organization_id, patient.id)
             .await?
             .iter()
             .any(|c| c.id == consent_id);
@@ -224,7 +224,7 @@ pub async fn revoke(
     tx.audit(event.build(now)).await?;
     tx.commit().await?;
     let mut conn = state.store.read().await?;
-    let rows = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let rows = store::list_consents(&mut conn.db(), caller.organization_id, patient.id).await?;
     rows.iter()
         .find(|c| c.id == consent_id)
         .ok_or(ApiError::NotFound)
@@ -301,7 +301,7 @@ pub async fn disclose(
     let consent_id = super::body_id("consent_id", &body.consent_id)?;
     let today = local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
-    let consents = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let consents = store::list_consents(&mut conn.db(), caller.organization_id, patient.id).await?;
     drop(conn);
     let row = consents
         .iter()
@@ -395,8 +395,9 @@ pub async fn accounting(
     let since = Instant::new(state.now() - time::Duration::days(3 * 365 + 1));
     let mut conn = state.store.read().await?;
     let consented =
-        store::disclosures_since(&mut conn.db(), caller.organization_id, patient.id, since).await?;
-    let emergencies = openiop_store::emergency::disclosures(
+        store::list_disclosures_since(&mut conn.db(), caller.organization_id, patient.id, since)
+            .await?;
+    let emergencies = openiop_store::emergency::list_disclosures(
         &mut conn.db(),
         caller.organization_id,
         Some(patient.id),

@@ -73,7 +73,7 @@ pub async fn list(state: &AppState, caller: &Caller, id: PatientId) -> ApiResult
     .await?;
     let in_force = consents_in_force(state, caller, patient.id).await?;
     let mut conn = state.store.read().await?;
-    let contacts = store::of_patient(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let contacts = store::list_contacts(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok(contacts
         .iter()
         .map(|c| contact_json(c, &in_force))
@@ -89,7 +89,7 @@ async fn consents_in_force(
     let today = local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
     let consents =
-        openiop_store::consents::of_patient(&mut conn.db(), caller.organization_id, patient_id)
+        openiop_store::consents::list_consents(&mut conn.db(), caller.organization_id, patient_id)
             .await?;
     Ok(consents
         .iter()

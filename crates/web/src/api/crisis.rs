@@ -116,11 +116,11 @@ pub async fn record(
             }
         }
     };
-    let episode = store_patients::episodes_of(&mut conn.db(), patient.id)
+    let episode = store_patients::list_episodes(&mut conn.db(), patient.id)
         .await?
         .into_iter()
         .find(|e| e.status == EpisodeStatus::Active);
-    let team = store_patients::care_team(&mut conn.db(), patient.id).await?;
+    let team = store_patients::list_care_team(&mut conn.db(), patient.id).await?;
     drop(conn);
     if crisis.escalate && episode.is_none() {
         return Err(Invalid::one(
@@ -270,7 +270,8 @@ pub async fn events(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let rows = store::events_of(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let rows =
+        store::list_crisis_events(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok((patient, rows.iter().map(CrisisJson::new).collect()))
 }
 
@@ -331,7 +332,7 @@ pub async fn resolve(
         // An id that is not this patient's is unknown here (404), as any id the caller
         // cannot reach through this patient; only a resolved event of theirs is a conflict.
         let mut conn = state.store.read().await?;
-        let known = store::events_of(&mut conn.db(), caller.organization_id, patient.id)
+        let known = store::list_crisis_events(&mut conn.db(), caller.organization_id, patient.id)
             .await?
             .iter()
             .any(|e| e.id == event_id);
@@ -350,7 +351,8 @@ pub async fn resolve(
     tx.audit(audit.build(now)).await?;
     tx.commit().await?;
     let mut conn = state.store.read().await?;
-    let rows = store::events_of(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let rows =
+        store::list_crisis_events(&mut conn.db(), caller.organization_id, patient.id).await?;
     rows.iter()
         .find(|e| e.id == event_id)
         .map(CrisisJson::new)
@@ -384,7 +386,8 @@ pub struct NotificationJson {
 pub async fn notifications(state: &AppState, caller: &Caller) -> ApiResult<Vec<NotificationJson>> {
     let mut conn = state.store.read().await?;
     let rows =
-        store::notifications_of(&mut conn.db(), caller.organization_id, caller.user_id, 50).await?;
+        store::list_notifications(&mut conn.db(), caller.organization_id, caller.user_id, 50)
+            .await?;
     drop(conn);
     // A notification points at a patient only while the caller may still see them (a care
     // team changes); each patient pointed at is audited.
@@ -459,10 +462,10 @@ pub async fn open_reviews(state: &AppState, caller: &Caller) -> ApiResult<Vec<Re
         return Ok(Vec::new());
     }
     let mut conn = state.store.read().await?;
-    let rows = store::open_reviews(&mut conn.db(), caller.organization_id, None).await?;
+    let rows = store::list_open_reviews(&mut conn.db(), caller.organization_id, None).await?;
     let reach = Reach::of(caller.role, caller.user_id, caller.patient_id);
     let reached =
-        store_patients::reached_ids(&mut conn.db(), caller.organization_id, reach).await?;
+        store_patients::list_reached_ids(&mut conn.db(), caller.organization_id, reach).await?;
     drop(conn);
     let rows: Vec<_> = rows
         .into_iter()

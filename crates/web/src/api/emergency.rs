@@ -81,7 +81,7 @@ pub async fn break_glass(
     let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, patient_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let relationship = store_patients::relationship(
+    let relationship = store_patients::find_relationship(
         &mut conn.db(),
         caller.user_id,
         caller.patient_id,
@@ -245,7 +245,7 @@ pub async fn disclosures_of(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let rows = store::disclosures(
+    let rows = store::list_disclosures(
         &mut conn.db(),
         caller.organization_id,
         Some(patient.id),
@@ -289,9 +289,9 @@ pub async fn queue(
 ) -> ApiResult<(Vec<AccessJson>, Vec<DisclosureJson>)> {
     require(state, caller, Action::ReadAudit, "emergency.review_queue").await?;
     let mut conn = state.store.read().await?;
-    let accesses = store::accesses(&mut conn.db(), caller.organization_id, unreviewed).await?;
+    let accesses = store::list_accesses(&mut conn.db(), caller.organization_id, unreviewed).await?;
     let disclosures =
-        store::disclosures(&mut conn.db(), caller.organization_id, None, unreviewed).await?;
+        store::list_disclosures(&mut conn.db(), caller.organization_id, None, unreviewed).await?;
     drop(conn);
     let patients: Vec<Uuid> = accesses
         .iter()

@@ -30,7 +30,7 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
     let patient = store_patients::find_patient(&mut conn.db(), caller.organization_id, patient_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let relationship = store_patients::relationship(
+    let relationship = store_patients::find_relationship(
         &mut conn.db(),
         caller.user_id,
         caller.patient_id,
@@ -55,12 +55,12 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
         return Err(ApiError::NotFound);
     }
     let org = caller.organization_id;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
     let mut episode_json = Vec::new();
     for e in &episodes {
-        let diagnoses = openiop_store::records::diagnoses_of(&mut conn.db(), e.id).await?;
-        let plans = openiop_store::plans::versions_of(&mut conn.db(), org, e.id).await?;
-        let placements = openiop_store::clinical::placements_of(&mut conn.db(), e.id).await?;
+        let diagnoses = openiop_store::records::list_diagnoses(&mut conn.db(), e.id).await?;
+        let plans = openiop_store::plans::list_versions(&mut conn.db(), org, e.id).await?;
+        let placements = openiop_store::clinical::list_placements(&mut conn.db(), e.id).await?;
         episode_json.push(json!({
             "episode": value(super::patients::EpisodeJson::from(e.clone()))?,
             "diagnoses": diagnoses.iter().map(|d| json!({"code": d.code, "description": d.description,
@@ -70,28 +70,30 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
                 "decided_level": p.decided_level, "decided_at": rfc3339(p.decided_at)})).collect::<Vec<_>>(),
         }));
     }
-    let notes = openiop_store::notes::notes_of(&mut conn.db(), org, patient.id, false).await?;
-    let addenda = openiop_store::notes::addenda_of(&mut conn.db(), org, patient.id).await?;
+    let notes = openiop_store::notes::list_notes(&mut conn.db(), org, patient.id, false).await?;
+    let addenda = openiop_store::notes::list_addenda(&mut conn.db(), org, patient.id).await?;
     let assessments =
-        openiop_store::clinical::assessments_of(&mut conn.db(), patient.id, None, 10_000).await?;
-    let medications = openiop_store::monitoring::medications_of(&mut conn.db(), patient.id).await?;
-    let tests = openiop_store::monitoring::tests_of(&mut conn.db(), patient.id).await?;
+        openiop_store::clinical::list_assessments(&mut conn.db(), patient.id, None, 10_000).await?;
+    let medications =
+        openiop_store::monitoring::list_medications(&mut conn.db(), patient.id).await?;
+    let tests = openiop_store::monitoring::list_tests(&mut conn.db(), patient.id).await?;
     // Every check-in: none can be older than the patient.
-    let check_ins = openiop_store::checkins::check_ins_since(
+    let check_ins = openiop_store::checkins::list_check_ins_since(
         &mut conn.db(),
         org,
         patient.id,
         patient.birth_date,
     )
     .await?;
-    let crises = openiop_store::crisis::events_of(&mut conn.db(), org, patient.id).await?;
-    let consents = openiop_store::consents::of_patient(&mut conn.db(), org, patient.id).await?;
-    let amendments = openiop_store::amendments::of_patient(&mut conn.db(), org, patient.id).await?;
-    let contacts = openiop_store::contacts::of_patient(&mut conn.db(), org, patient.id).await?;
+    let crises = openiop_store::crisis::list_crisis_events(&mut conn.db(), org, patient.id).await?;
+    let consents = openiop_store::consents::list_consents(&mut conn.db(), org, patient.id).await?;
+    let amendments =
+        openiop_store::amendments::list_amendment_requests(&mut conn.db(), org, patient.id).await?;
+    let contacts = openiop_store::contacts::list_contacts(&mut conn.db(), org, patient.id).await?;
     let mut documents = Vec::new();
     for kind in ["safety_plan", "relapse_prevention"] {
         if let Some(d) =
-            openiop_store::records::current_document(&mut conn.db(), patient.id, kind).await?
+            openiop_store::records::find_current_document(&mut conn.db(), patient.id, kind).await?
         {
             documents.push(json!({"kind": kind, "version": d.version,
                 "plan": d.document::<Value>()?, "recorded_at": rfc3339(d.recorded_at)}));

@@ -166,7 +166,7 @@ async fn throttle_inquiries(state: &AppState, client: &str) -> ApiResult<()> {
     let key = format!("inquiry:{client}");
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let window = throttle::address_window(&mut tx.db(), &key).await?;
+    let window = throttle::find_address_window(&mut tx.db(), &key).await?;
     let (gate, window) = policy.address_attempt(window, now);
     throttle::set_address_window(&mut tx.db(), &key, window).await?;
     tx.commit().await?;
@@ -437,7 +437,7 @@ pub async fn open(
     let inquiry = inquiries::find_inquiry(&mut conn.db(), caller.organization_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let attachments = inquiries::attachments_of(&mut conn.db(), id).await?;
+    let attachments = inquiries::list_attachments(&mut conn.db(), id).await?;
     drop(conn);
     let mut event = EventBuilder::for_caller(caller).action(action, format!("inquiries/{id}"));
     if let Some(patient) = inquiry.patient_id {

@@ -220,7 +220,7 @@ pub async fn administer(
         return Err(Invalid::one("code", "is not a known instrument").into());
     }
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
     drop(conn);
     let episode_id = match body.episode_id.as_deref() {
         Some(text) => {
@@ -331,7 +331,7 @@ pub async fn list_assessments(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let rows = clinical::assessments_of(
+    let rows = clinical::list_assessments(
         &mut conn.db(),
         patient.id,
         query.code.as_deref().filter(|c| !c.is_empty()),
@@ -404,7 +404,7 @@ pub async fn open_alerts(state: &AppState, caller: &Caller) -> ApiResult<Vec<Ale
         _ => return Ok(Vec::new()),
     };
     let mut conn = state.store.read().await?;
-    let alerts = clinical::open_alerts(&mut conn.db(), caller.organization_id, scope).await?;
+    let alerts = clinical::list_open_alerts(&mut conn.db(), caller.organization_id, scope).await?;
     drop(conn);
     let named: Vec<Uuid> = alerts.iter().map(|a| a.patient_id).collect();
     super::audit_named(state, caller, "alert.list", "alerts", &named).await?;

@@ -36,13 +36,16 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<DueJson
     }
     let today = local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::active_episodes(&mut conn.db(), caller.organization_id).await?;
-    let latest =
-        openiop_store::clinical::latest_administrations(&mut conn.db(), caller.organization_id)
-            .await?;
+    let episodes =
+        store_patients::list_active_episodes(&mut conn.db(), caller.organization_id).await?;
+    let latest = openiop_store::clinical::list_latest_administrations(
+        &mut conn.db(),
+        caller.organization_id,
+    )
+    .await?;
     let reach = Reach::of(caller.role, caller.user_id, caller.patient_id);
     let reached =
-        store_patients::reached_ids(&mut conn.db(), caller.organization_id, reach).await?;
+        store_patients::list_reached_ids(&mut conn.db(), caller.organization_id, reach).await?;
     drop(conn);
     let last: BTreeMap<(Uuid, &str), openiop_store::Instant> = latest
         .iter()

@@ -103,7 +103,7 @@ pub async fn open_patient(
     // Only some roles' answers depend on the relationship: the others skip its query (this
     // runs on every patient read).
     let relationship = if openiop_core::access::needs_relationship(caller.role) {
-        store_patients::relationship(
+        store_patients::find_relationship(
             &mut conn.db(),
             caller.user_id,
             caller.patient_id,
@@ -155,7 +155,7 @@ pub async fn permitted_patients(
     use openiop_core::access::Relationship;
     let relationships = if openiop_core::access::needs_relationship(caller.role) {
         let mut conn = state.store.read().await?;
-        store_patients::relationships(
+        store_patients::list_relationships(
             &mut conn.db(),
             caller.user_id,
             caller.patient_id,

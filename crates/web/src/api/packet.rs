@@ -57,41 +57,43 @@ async fn released(
     let since = Instant::new(time::OffsetDateTime::UNIX_EPOCH);
     let org = caller.organization_id;
     let mut conn = state.store.read().await?;
-    let disclosure = store::disclosures_since(&mut conn.db(), org, patient.id, since)
+    let disclosure = store::list_disclosures_since(&mut conn.db(), org, patient.id, since)
         .await?
         .into_iter()
         .find(|d| d.id == disclosure_id)
         .ok_or(ApiError::NotFound)?;
-    let row = store::of_patient(&mut conn.db(), org, patient.id)
+    let row = store::list_consents(&mut conn.db(), org, patient.id)
         .await?
         .into_iter()
         .find(|c| c.id == disclosure.consent_id)
         .ok_or(ApiError::NotFound)?;
     let consent: Consent = row.consent()?;
     let names = disclosure.parts()?;
-    let episodes = openiop_store::patients::episodes_of(&mut conn.db(), patient.id).await?;
+    let episodes = openiop_store::patients::list_episodes(&mut conn.db(), patient.id).await?;
     let mut parts = Vec::new();
     for name in names {
         let records = match name.as_str() {
             "demographics" => Records::Demographics,
             "medications" => Records::Medications(
-                openiop_store::monitoring::medications_of(&mut conn.db(), patient.id).await?,
+                openiop_store::monitoring::list_medications(&mut conn.db(), patient.id).await?,
             ),
             "diagnoses" => {
                 let mut out = Vec::new();
                 for ep in &episodes {
-                    out.extend(openiop_store::records::diagnoses_of(&mut conn.db(), ep.id).await?);
+                    out.extend(
+                        openiop_store::records::list_diagnoses(&mut conn.db(), ep.id).await?,
+                    );
                 }
                 Records::Diagnoses(out)
             }
             "assessments" => Records::Assessments(
-                openiop_store::clinical::assessments_of(&mut conn.db(), patient.id, None, 50)
+                openiop_store::clinical::list_assessments(&mut conn.db(), patient.id, None, 50)
                     .await?,
             ),
             "attendance" => {
                 let from = Instant::new(state.now() - time::Duration::days(365));
                 Records::Attendance(
-                    openiop_store::sessions::current_marks(
+                    openiop_store::sessions::list_current_marks(
                         &mut conn.db(),
                         patient.id,
                         from,
@@ -104,7 +106,7 @@ async fn released(
                 let mut out = Vec::new();
                 for ep in &episodes {
                     let versions =
-                        openiop_store::plans::versions_of(&mut conn.db(), org, ep.id).await?;
+                        openiop_store::plans::list_versions(&mut conn.db(), org, ep.id).await?;
                     if let Some(v) = versions.iter().find(|v| v.review_due_on.is_some()) {
                         let plan = v.plan()?;
                         for p in plan.problems {

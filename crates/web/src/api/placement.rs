@@ -175,7 +175,7 @@ pub async fn decide(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
     drop(conn);
     let episode = episodes
         .into_iter()
@@ -302,7 +302,7 @@ pub async fn list_decisions(
     .await?;
     let episode = episode_id.uuid();
     let mut conn = state.store.read().await?;
-    let rows = clinical::placements_of(&mut conn.db(), episode).await?;
+    let rows = clinical::list_placements(&mut conn.db(), episode).await?;
     let rows = rows
         .into_iter()
         .filter(|p| p.patient_id == patient.id)

@@ -37,7 +37,8 @@ pub struct Census {
 pub async fn census(state: &AppState, caller: &Caller) -> ApiResult<Census> {
     require(state, caller, Action::ReadConfiguration, "report.census").await?;
     let mut conn = state.store.report_read().await?;
-    let lines = openiop_store::patients::census(&mut conn.db(), caller.organization_id).await?;
+    let lines =
+        openiop_store::patients::count_census(&mut conn.db(), caller.organization_id).await?;
     Ok(Census {
         as_of: rfc3339(openiop_store::Instant::new(state.now())),
         total_active: lines.iter().map(|l| l.active).sum(),
@@ -156,7 +157,7 @@ pub async fn intensity(
         }
     };
     let plans: HashMap<Uuid, schedule::StoredIntensityPlan> =
-        schedule::current_intensity_plans(&mut conn.db(), org)
+        schedule::list_current_intensity_plans(&mut conn.db(), org)
             .await?
             .into_iter()
             .map(|p| (p.episode_id, p))
@@ -191,7 +192,7 @@ pub async fn intensity(
     let zone_weeks: Vec<reports::ZoneWeek> = zones.iter().map(|(_, _, w)| w.clone()).collect();
     let mut per_track: HashMap<Uuid, Compliance> = HashMap::new();
     if let Some(dates) = dates {
-        for line in reports::week_compliance(&mut conn.db(), org, &zone_weeks, dates).await? {
+        for line in reports::list_week_compliance(&mut conn.db(), org, &zone_weeks, dates).await? {
             per_track
                 .entry(line.track_id)
                 .or_default()
@@ -201,7 +202,7 @@ pub async fn intensity(
     let planned = if plans.is_empty() {
         Vec::new()
     } else {
-        reports::planned_week(&mut conn.db(), org, &zone_weeks).await?
+        reports::list_planned_week(&mut conn.db(), org, &zone_weeks).await?
     };
     for line in planned {
         let (Some(track), Some((zone, local_week, _))) = (

@@ -70,7 +70,7 @@ struct Due {
 async fn due_records(state: &AppState, caller: &Caller, years: u32) -> ApiResult<Vec<Due>> {
     let today = local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
-    let closed = store::closed(&mut conn.db(), caller.organization_id).await?;
+    let closed = store::list_closed(&mut conn.db(), caller.organization_id).await?;
     Ok(closed
         .into_iter()
         .filter_map(|c| {
@@ -243,7 +243,7 @@ pub async fn post_disposal(
 pub async fn certificates(state: &AppState, caller: &Caller) -> ApiResult<Vec<CertificateJson>> {
     require(state, caller, Action::ReadAudit, "retention.certificates").await?;
     let mut conn = state.store.read().await?;
-    let rows = store::certificates(&mut conn.db(), caller.organization_id).await?;
+    let rows = store::list_certificates(&mut conn.db(), caller.organization_id).await?;
     Ok(rows.iter().map(CertificateJson::from).collect())
 }
 

@@ -78,7 +78,7 @@ pub async fn save<T: CareKind>(
     .await?;
     let plan = plan.checked()?;
     let mut conn = state.store.read().await?;
-    let current = records::current_document(&mut conn.db(), patient.id, T::KIND).await?;
+    let current = records::find_current_document(&mut conn.db(), patient.id, T::KIND).await?;
     drop(conn);
     let now = state.now();
     let document = CareDocument {
@@ -120,7 +120,7 @@ pub async fn current<T: CareKind>(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let document = records::current_document(&mut conn.db(), patient.id, T::KIND).await?;
+    let document = records::find_current_document(&mut conn.db(), patient.id, T::KIND).await?;
     document.as_ref().map(document_json).transpose()
 }
 

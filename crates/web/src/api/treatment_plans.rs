@@ -92,7 +92,7 @@ async fn open(
     let patient = open_patient(state, caller, id, Part::Plans, access, action).await?;
     let episode = episode_of(state, &patient, episode_id).await?;
     let mut conn = state.store.read().await?;
-    let versions = store::versions_of(&mut conn.db(), caller.organization_id, episode).await?;
+    let versions = store::list_versions(&mut conn.db(), caller.organization_id, episode).await?;
     Ok((patient, episode, versions))
 }
 
@@ -456,10 +456,11 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<Overdue
     }
     let today = super::local_today(state, caller).await?;
     let mut conn = state.store.read().await?;
-    let rows = store::overdue_reviews(&mut conn.db(), caller.organization_id, today).await?;
+    let rows = store::list_overdue_reviews(&mut conn.db(), caller.organization_id, today).await?;
     let reach = openiop_store::patients::Reach::of(caller.role, caller.user_id, caller.patient_id);
     let reached =
-        openiop_store::patients::reached_ids(&mut conn.db(), caller.organization_id, reach).await?;
+        openiop_store::patients::list_reached_ids(&mut conn.db(), caller.organization_id, reach)
+            .await?;
     let out = rows
         .into_iter()
         .filter(|r| {

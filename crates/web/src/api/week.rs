@@ -126,14 +126,14 @@ async fn build(
             .unwrap_or_else(|| zone.clone())
     };
     let mut conn = state.store.read().await?;
-    let dated = sessions::sessions_in(
+    let dated = sessions::list_sessions_in(
         &mut conn.db(),
         sessions::Whose::Organization(org),
         Instant::new(week.start),
         Instant::new(week.end),
     )
     .await?;
-    let census = store_patients::active_episodes(&mut conn.db(), org).await?;
+    let census = store_patients::list_active_episodes(&mut conn.db(), org).await?;
     drop(conn);
     // Sessions as the solver sees them: local weekday and minutes in their site's zone.
     let mut kept: Vec<Session> = Vec::new();
@@ -169,9 +169,11 @@ async fn build(
     // Patients: one per active episode (the newest if several). Plans, availability and
     // the week's enrollments are read once for the whole organization.
     let mut conn = state.store.read().await?;
-    let plans = schedule_store::current_intensity_plans(&mut conn.db(), org).await?;
+    let plans = schedule_store::list_current_intensity_plans(&mut conn.db(), org).await?;
     let mut availability: BTreeMap<Uuid, Vec<Window>> = BTreeMap::new();
-    for (patient, w) in schedule_store::availability_of_organization(&mut conn.db(), org).await? {
+    for (patient, w) in
+        schedule_store::list_availability_of_organization(&mut conn.db(), org).await?
+    {
         if let (Ok(day), Ok(start), Ok(end)) = (
             u8::try_from(w.weekday),
             u16::try_from(w.start_minute),
@@ -183,7 +185,7 @@ async fn build(
                 .push(Window { day, start, end });
         }
     }
-    let already: BTreeSet<(Uuid, Uuid)> = sessions::enrollments_between(
+    let already: BTreeSet<(Uuid, Uuid)> = sessions::list_enrollments_between(
         &mut conn.db(),
         org,
         Instant::new(week.start),

@@ -23,14 +23,14 @@ pub(super) async fn demo_clinical(
     let at = Instant::new(now);
     let today = now.date();
     let mut tx = state.store.begin().await?;
-    let census = store_patients::active_episodes(&mut tx.db(), org).await?;
+    let census = store_patients::list_active_episodes(&mut tx.db(), org).await?;
     let mine: Vec<_> = {
         let mut out = Vec::new();
         for e in census {
             if out.len() == CLINICAL_PATIENTS {
                 break;
             }
-            let team = store_patients::care_team(&mut tx.db(), e.patient_id).await?;
+            let team = store_patients::list_care_team(&mut tx.db(), e.patient_id).await?;
             if team.iter().any(|m| m.user_id == clinician) {
                 out.push(e);
             }
@@ -166,7 +166,7 @@ pub(super) async fn demo_clinical(
         }
     }
     // The clinician's first past group session gets a signed group note.
-    let past = sessions::sessions_in(
+    let past = sessions::list_sessions_in(
         &mut tx.db(),
         sessions::Whose::Facilitator(clinician),
         Instant::new(now - Duration::days(8)),
@@ -177,7 +177,7 @@ pub(super) async fn demo_clinical(
         .iter()
         .find(|s| s.kind == "group_therapy" && s.ends_at.get() < now)
     {
-        let roster = sessions::roster(&mut tx.db(), session.id).await?;
+        let roster = sessions::list_roster(&mut tx.db(), session.id).await?;
         let attendees: Vec<Uuid> = roster
             .iter()
             .filter(|l| {

@@ -107,7 +107,7 @@ pub(super) async fn demo_schedule(
         }
         by_track.push((track.id, dated));
     }
-    let census = store_patients::active_episodes(&mut tx.db(), org).await?;
+    let census = store_patients::list_active_episodes(&mut tx.db(), org).await?;
     let mut rng = Lcg(0x5e55_1045);
     for (n, episode) in census.iter().take(SCHEDULED_PATIENTS).enumerate() {
         let Some((_, dated)) = by_track.iter().find(|(t, _)| *t == episode.track_id) else {
@@ -134,7 +134,9 @@ pub(super) async fn demo_schedule(
             if session.starts_at >= Instant::new(now + Duration::days(7)) {
                 continue; // next week is left for "build next week"
             }
-            let seats = sessions::enrolled(&mut tx.db(), session.id).await?.len();
+            let seats = sessions::list_enrolled(&mut tx.db(), session.id)
+                .await?
+                .len();
             if seats >= 14 {
                 continue;
             }

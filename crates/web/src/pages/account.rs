@@ -234,9 +234,11 @@ async fn security_page(
         openiop_store::auth::find_user(&mut conn.db(), caller.organization_id, caller.user_id)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-    let codes_left = openiop_store::auth::recovery_codes_left(&mut conn.db(), user.id).await?;
+    let codes_left =
+        openiop_store::auth::count_recovery_codes_left(&mut conn.db(), user.id).await?;
     let required =
-        openiop_store::organization::mfa_required(&mut conn.db(), caller.organization_id).await?;
+        openiop_store::organization::find_mfa_required(&mut conn.db(), caller.organization_id)
+            .await?;
     Ok(SecurityPage {
         chrome: super::Chrome::of(caller),
         enabled: user.totp.as_ref().is_some_and(|t| t.enabled),

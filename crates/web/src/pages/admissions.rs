@@ -183,7 +183,7 @@ async fn inquiry_page(
 ) -> Result<InquiryPage, ApiError> {
     let (i, attachments) = open_inquiry(state, caller, id, "inquiry.read").await?;
     let mut conn = state.store.read().await?;
-    let moves = inquiries::moves_of(&mut conn.db(), i.id).await?;
+    let moves = inquiries::list_moves(&mut conn.db(), i.id).await?;
     let staff_all = users::list_users(&mut conn.db(), caller.organization_id).await?;
     let tracks = organization::list_tracks(&mut conn.db(), caller.organization_id).await?;
     drop(conn);

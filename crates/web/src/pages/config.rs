@@ -260,9 +260,11 @@ async fn users_page(
     }
     let mut conn = state.store.read().await?;
     let users = users::list_users(&mut conn.db(), caller.organization_id).await?;
-    let pairs = openiop_store::notes::supervisors(&mut conn.db(), caller.organization_id).await?;
+    let pairs =
+        openiop_store::notes::list_supervisors(&mut conn.db(), caller.organization_id).await?;
     let named =
-        openiop_store::notes::counseling_readers(&mut conn.db(), caller.organization_id).await?;
+        openiop_store::notes::list_counseling_readers(&mut conn.db(), caller.organization_id)
+            .await?;
     let name = |id: uuid::Uuid| {
         users
             .iter()
@@ -271,7 +273,8 @@ async fn users_page(
             .unwrap_or_default()
     };
     let mfa_required =
-        openiop_store::organization::mfa_required(&mut conn.db(), caller.organization_id).await?;
+        openiop_store::organization::find_mfa_required(&mut conn.db(), caller.organization_id)
+            .await?;
     Ok(UsersPage {
         mfa_required,
         chrome: Chrome::of(caller),

@@ -148,7 +148,7 @@ async fn notes_page(
     let users = usernames(state, caller).await?;
     let now = state.now();
     let mut conn = state.store.read().await?;
-    let sessions = store_sessions::sessions_in(
+    let sessions = store_sessions::list_sessions_in(
         &mut conn.db(),
         Whose::Patient(patient.id),
         Instant::new(now - Duration::days(60)),

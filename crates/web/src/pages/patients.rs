@@ -35,7 +35,7 @@ pub struct Row {
 pub async fn rows(state: &AppState, patients: Vec<Patient>) -> Result<Vec<Row>, ApiError> {
     let ids: Vec<Uuid> = patients.iter().map(|p| p.id).collect();
     let mut conn = state.store.read().await?;
-    let active = store_patients::active_episodes_of(&mut conn.db(), &ids).await?;
+    let active = store_patients::list_active_episodes_of(&mut conn.db(), &ids).await?;
     Ok(patients
         .into_iter()
         .map(|p| {
@@ -295,7 +295,7 @@ async fn chart_page(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let relationship = store_patients::relationship(
+    let relationship = store_patients::find_relationship(
         &mut conn.db(),
         caller.user_id,
         caller.patient_id,
@@ -310,7 +310,7 @@ async fn chart_page(
     let show_team = may(Part::CareTeam, Access::Read);
     let can_edit_team = may(Part::CareTeam, Access::Write);
     let episodes = if show_admissions {
-        store_patients::episodes_of(&mut conn.db(), patient.id).await?
+        store_patients::list_episodes(&mut conn.db(), patient.id).await?
     } else {
         Vec::new()
     };
@@ -320,7 +320,7 @@ async fn chart_page(
         Vec::new()
     };
     let team = if show_team {
-        store_patients::care_team(&mut conn.db(), patient.id).await?
+        store_patients::list_care_team(&mut conn.db(), patient.id).await?
     } else {
         Vec::new()
     };
@@ -340,8 +340,8 @@ async fn chart_page(
     };
     let show_clinical = may(Part::Assessments, Access::Read);
     let (assessments, trends, alerts) = if show_clinical {
-        let rows =
-            openiop_store::clinical::assessments_of(&mut conn.db(), patient.id, None, 200).await?;
+        let rows = openiop_store::clinical::list_assessments(&mut conn.db(), patient.id, None, 200)
+            .await?;
         let mut trends = Vec::new();
         for inst in openiop_core::instrument::catalog() {
             let history: Vec<&openiop_store::clinical::Assessment> =
@@ -355,7 +355,7 @@ async fn chart_page(
         }
         let today = crate::api::local_today(state, caller).await?;
         let from = today - time::Duration::days(super::monitoring::TREND_DAYS - 1);
-        let check_ins = openiop_store::checkins::check_ins_since(
+        let check_ins = openiop_store::checkins::list_check_ins_since(
             &mut conn.db(),
             caller.organization_id,
             patient.id,
@@ -386,7 +386,7 @@ async fn chart_page(
                 })
             })
             .collect::<Result<_, openiop_store::StoreError>>()?;
-        let alerts = openiop_store::clinical::alerts_of(&mut conn.db(), patient.id)
+        let alerts = openiop_store::clinical::list_alerts(&mut conn.db(), patient.id)
             .await?
             .into_iter()
             .map(|a| {
@@ -405,7 +405,7 @@ async fn chart_page(
         (Vec::new(), Vec::new(), Vec::new())
     };
     let consents = if show_admissions {
-        openiop_store::records::consents_of(&mut conn.db(), patient.id)
+        openiop_store::records::list_acknowledgements(&mut conn.db(), patient.id)
             .await?
             .into_iter()
             .map(|c| Ok((c.acknowledgement()?.label(), format_date(c.acknowledged_on))))
@@ -419,7 +419,7 @@ async fn chart_page(
         .map(|e| e.id);
     let show_diagnoses = may(Part::Diagnoses, Access::Read);
     let diagnoses = match (show_diagnoses, active_episode) {
-        (true, Some(e)) => openiop_store::records::diagnoses_of(&mut conn.db(), e)
+        (true, Some(e)) => openiop_store::records::list_diagnoses(&mut conn.db(), e)
             .await?
             .into_iter()
             .map(|d| (d.code, d.description, d.is_primary))

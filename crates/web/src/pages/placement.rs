@@ -134,15 +134,15 @@ async fn page(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
     let episode = episodes
         .into_iter()
         .find(|x| episode_id == x.id)
         .ok_or(ApiError::NotFound)?;
     let latest_cssrs =
-        clinical::assessments_of(&mut conn.db(), patient.id, Some("cssrs"), 1).await?;
-    let history = clinical::placements_of(&mut conn.db(), episode.id).await?;
-    let reviews = openiop_store::crisis::open_reviews(
+        clinical::list_assessments(&mut conn.db(), patient.id, Some("cssrs"), 1).await?;
+    let history = clinical::list_placements(&mut conn.db(), episode.id).await?;
+    let reviews = openiop_store::crisis::list_open_reviews(
         &mut conn.db(),
         caller.organization_id,
         Some(episode.id),
@@ -280,7 +280,7 @@ pub async fn preview(
     .await?;
     let age = age_on(patient.birth_date, state.now().date());
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient.id).await?;
+    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
     drop(conn);
     let episode = episodes
         .iter()

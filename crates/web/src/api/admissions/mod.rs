@@ -296,7 +296,7 @@ pub async fn duplicates(
     };
     let mut conn = state.store.read().await?;
     let candidates =
-        store_patients::born_on(&mut conn.db(), caller.organization_id, birth_date).await?;
+        store_patients::list_born_on(&mut conn.db(), caller.organization_id, birth_date).await?;
     let reach = Reach::of(caller.role, caller.user_id, caller.patient_id);
     let mut found = Vec::new();
     for p in candidates {
@@ -319,7 +319,7 @@ pub async fn duplicates(
             Reach::Organization => true,
             Reach::Only(id) => id == p.id,
             Reach::RelatedTo(_) | Reach::CareTeamOf(_) => {
-                let relationship = store_patients::relationship(
+                let relationship = store_patients::find_relationship(
                     &mut conn.db(),
                     caller.user_id,
                     None,
@@ -678,7 +678,7 @@ pub async fn get_moves(
 ) -> ApiResult<Json<PipelineJson>> {
     let (inquiry, _) = open_inquiry(&state, &caller, id, "inquiry.read").await?;
     let mut conn = state.store.read().await?;
-    let moves = inquiries::moves_of(&mut conn.db(), inquiry.id).await?;
+    let moves = inquiries::list_moves(&mut conn.db(), inquiry.id).await?;
     let measured = inquiry
         .evaluated_at
         .map(|e| admissions::time_to_evaluation(inquiry.received_at.get(), e.get()));

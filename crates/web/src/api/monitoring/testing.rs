@@ -261,7 +261,7 @@ pub async fn record_test(
     let (collected, panel) = check.finish(|| Some((collected?, panel?)))?;
     let mut conn = state.store.read().await?;
     let day = collected.date();
-    let taking: Vec<String> = store::medications_of(&mut conn.db(), patient.id)
+    let taking: Vec<String> = store::list_medications(&mut conn.db(), patient.id)
         .await?
         .into_iter()
         .filter(|m| m.started_on <= day && m.stopped_on.is_none_or(|s| s >= day))
@@ -340,7 +340,7 @@ pub async fn list_tests(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let tests = store::tests_of(&mut conn.db(), patient.id).await?;
+    let tests = store::list_tests(&mut conn.db(), patient.id).await?;
     drop(conn);
     let items = tests
         .into_iter()
@@ -435,7 +435,7 @@ pub async fn review(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let (test, results) = store::tests_of(&mut conn.db(), patient.id)
+    let (test, results) = store::list_tests(&mut conn.db(), patient.id)
         .await?
         .into_iter()
         .find(|(t, _)| t.id == test_id)

@@ -78,7 +78,7 @@ async fn attendees(
     access: Access,
 ) -> ApiResult<Vec<AttendeeJson>> {
     let mut conn = state.store.read().await?;
-    let lines = store_sessions::roster(&mut conn.db(), session.id).await?;
+    let lines = store_sessions::list_roster(&mut conn.db(), session.id).await?;
     drop(conn);
     let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
     let permitted = permitted_patients(state, caller, Part::Notes, access, &ids).await?;
@@ -125,7 +125,7 @@ pub async fn group_note(
     let session = open_group_session(state, caller, id, "group_note.read").await?;
     let people = attendees(state, caller, &session, Access::Read).await?;
     let mut conn = state.store.read().await?;
-    let stored = store::group_note_of(&mut conn.db(), caller.organization_id, session.id).await?;
+    let stored = store::find_group_note(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     let ids: Vec<Uuid> = people.iter().map(|a| a.patient_id).collect();
     let now = state.now();
@@ -153,7 +153,7 @@ pub async fn group_note(
         Some(g) => {
             let note = g.note()?;
             let mut conn = state.store.read().await?;
-            let notes = store::copies_of(&mut conn.db(), caller.organization_id, g.id)
+            let notes = store::list_copies(&mut conn.db(), caller.organization_id, g.id)
                 .await?
                 .into_iter()
                 .map(|(patient_id, note_id)| SignedCopy {
@@ -210,7 +210,7 @@ pub async fn save_group_note(
     let ids: Vec<Uuid> = people.iter().map(|a| a.patient_id).collect();
     let note = body.checked(&ids, sign)?;
     let mut conn = state.store.read().await?;
-    let stored = store::group_note_of(&mut conn.db(), caller.organization_id, session.id).await?;
+    let stored = store::find_group_note(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     if stored.as_ref().is_some_and(|g| g.signed_at.is_some()) {
         return Err(ApiError::Conflict(

@@ -133,7 +133,7 @@ async fn may_read(state: &AppState, caller: &Caller, n: &Note) -> ApiResult<bool
         return Ok(true);
     }
     let mut conn = state.store.read().await?;
-    let named = store::counseling_readers(&mut conn.db(), caller.organization_id).await?;
+    let named = store::list_counseling_readers(&mut conn.db(), caller.organization_id).await?;
     Ok(notes::may_read_counseling_note(
         caller.user_id,
         n.author_id,
@@ -164,16 +164,16 @@ pub async fn list(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let rows = store::notes_of(
+    let rows = store::list_notes(
         &mut conn.db(),
         caller.organization_id,
         patient.id,
         counseling_notes,
     )
     .await?;
-    let addenda = store::addenda_of(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let addenda = store::list_addenda(&mut conn.db(), caller.organization_id, patient.id).await?;
     let named = if counseling_notes {
-        store::counseling_readers(&mut conn.db(), caller.organization_id).await?
+        store::list_counseling_readers(&mut conn.db(), caller.organization_id).await?
     } else {
         Vec::new()
     };
@@ -244,7 +244,7 @@ async fn enrolled_session(
     let mut conn = state.store.read().await?;
     let session = store_sessions::find_session(&mut conn.db(), caller.organization_id, id).await?;
     let enrolled = match &session {
-        Some(s) => store_sessions::enrolled(&mut conn.db(), s.id).await?,
+        Some(s) => store_sessions::list_enrolled(&mut conn.db(), s.id).await?,
         None => Vec::new(),
     };
     match session {
@@ -432,7 +432,7 @@ pub async fn open_note(
         return Err(ApiError::NotFound);
     }
     let mut conn = state.store.read().await?;
-    let addenda = store::addenda_of(&mut conn.db(), caller.organization_id, patient.id).await?;
+    let addenda = store::list_addenda(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok((patient, note, addenda))
 }
 
@@ -576,7 +576,8 @@ async fn attendee_cosigners(
     attendees: &[Uuid],
 ) -> ApiResult<Vec<Option<Uuid>>> {
     let mut conn = state.store.read().await?;
-    let episodes = openiop_store::patients::active_episodes_of(&mut conn.db(), attendees).await?;
+    let episodes =
+        openiop_store::patients::list_active_episodes_of(&mut conn.db(), attendees).await?;
     drop(conn);
     let mut by_track: std::collections::BTreeMap<Uuid, Option<Uuid>> = Default::default();
     let mut out = Vec::with_capacity(attendees.len());
@@ -610,7 +611,7 @@ pub(crate) async fn cosigner_under(
         return Ok(None);
     }
     let mut conn = state.store.read().await?;
-    let supervisor = store::supervisor_of(&mut conn.db(), author).await?;
+    let supervisor = store::find_supervisor(&mut conn.db(), author).await?;
     Ok(notes::cosigner(settings.cosignature_required, supervisor))
 }
 

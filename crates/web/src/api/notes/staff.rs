@@ -30,7 +30,7 @@ pub async fn unsigned(state: &AppState, caller: &Caller) -> ApiResult<Vec<Unsign
     };
     let now = state.now();
     let mut conn = state.store.read().await?;
-    let rows = store::unsigned_sessions(
+    let rows = store::list_unsigned_sessions(
         &mut conn.db(),
         caller.organization_id,
         facilitator,
@@ -147,7 +147,7 @@ pub async fn get_readers(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let ids = store::counseling_readers(&mut conn.db(), caller.organization_id).await?;
+    let ids = store::list_counseling_readers(&mut conn.db(), caller.organization_id).await?;
     Ok(Json(serde_json::json!({"user_ids": ids})))
 }
 

@@ -100,7 +100,7 @@ pub async fn load_curriculum(
     organization_id: Uuid,
 ) -> ApiResult<Vec<intensity::Topic>> {
     let mut conn = state.store.read().await?;
-    let rows = schedule_store::curriculum(&mut conn.db(), organization_id).await?;
+    let rows = schedule_store::list_curriculum(&mut conn.db(), organization_id).await?;
     let mut topics: Vec<intensity::Topic> = rows
         .into_iter()
         .filter_map(|r| {
@@ -155,10 +155,11 @@ pub async fn topics_needed(
         .unwrap_or(Phase::Engagement);
     let curriculum = load_curriculum(state, organization_id).await?;
     let mut conn = state.store.read().await?;
-    let attended: BTreeSet<String> = schedule_store::attended_topics(&mut conn.db(), patient_id)
-        .await?
-        .into_iter()
-        .collect();
+    let attended: BTreeSet<String> =
+        schedule_store::list_attended_topics(&mut conn.db(), patient_id)
+            .await?
+            .into_iter()
+            .collect();
     drop(conn);
     let needed = intensity::topics_needed(&curriculum, phase, &attended)
         .into_iter()

@@ -289,7 +289,7 @@ pub async fn get_availability(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let windows = schedule_store::availability(&mut conn.db(), patient.id).await?;
+    let windows = schedule_store::list_availability(&mut conn.db(), patient.id).await?;
     Ok(Json(AvailabilityJson {
         patient_id: patient.id,
         windows: windows.iter().map(window_json).collect(),
@@ -352,7 +352,7 @@ async fn episode_and_track(
     episode_id: EpisodeId,
 ) -> ApiResult<(Episode, organization::Track)> {
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient_id).await?;
+    let episodes = store_patients::list_episodes(&mut conn.db(), patient_id).await?;
     let episode = episodes
         .into_iter()
         .find(|e| episode_id == e.id)
@@ -467,7 +467,7 @@ pub async fn get_intensity_plan(
     .await?;
     let (episode, track) = episode_and_track(&state, &caller, patient.id, episode_id).await?;
     let mut conn = state.store.read().await?;
-    let stored = schedule_store::current_intensity_plan(&mut conn.db(), episode.id)
+    let stored = schedule_store::find_current_intensity_plan(&mut conn.db(), episode.id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let plan = parse_stored(&stored, &track)?;
@@ -499,7 +499,7 @@ pub async fn episode_context(
     patient_id: Uuid,
 ) -> ApiResult<(Episode, organization::Track, String)> {
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::episodes_of(&mut conn.db(), patient_id).await?;
+    let episodes = store_patients::list_episodes(&mut conn.db(), patient_id).await?;
     let episode = episodes
         .iter()
         .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
@@ -529,7 +529,7 @@ pub async fn targets(
     zone: &str,
 ) -> ApiResult<Targets> {
     let mut conn = state.store.read().await?;
-    let stored = schedule_store::current_intensity_plan(&mut conn.db(), episode.id).await?;
+    let stored = schedule_store::find_current_intensity_plan(&mut conn.db(), episode.id).await?;
     drop(conn);
     targets_from(stored.as_ref(), episode, track, week, zone)
 }
@@ -587,7 +587,7 @@ pub async fn week_intensity(
         ..
     } = targets;
     let mut conn = state.store.read().await?;
-    let marks = sessions::current_marks(
+    let marks = sessions::list_current_marks(
         &mut conn.db(),
         patient_id,
         Instant::new(week.start),

@@ -253,7 +253,7 @@ pub async fn refuse_double_booking(
     let mut clashes = Vec::new();
     let mut conn = state.store.read().await?;
     for (booked, field, who) in bookings {
-        for c in schedule_store::clashes(
+        for c in schedule_store::list_clashes(
             &mut conn.db(),
             organization_id,
             *booked,
@@ -439,7 +439,7 @@ pub async fn get_session(
 ) -> ApiResult<Json<SessionJson>> {
     let session = find(&state, &caller, id).await?;
     let mut conn = state.store.read().await?;
-    let enrolled = sessions::enrolled(&mut conn.db(), session.id).await?;
+    let enrolled = sessions::list_enrolled(&mut conn.db(), session.id).await?;
     drop(conn);
     let me = caller.patient_id.filter(|p| enrolled.contains(p));
     if !caller.role.is_staff() && me.is_none() {
@@ -484,7 +484,7 @@ pub async fn list_sessions(
     }
     let (from, to) = check.finish(|| Some((from?, to?)))?;
     let mut conn = state.store.read().await?;
-    let found = sessions::sessions_in(
+    let found = sessions::list_sessions_in(
         &mut conn.db(),
         sessions::Whose::Organization(caller.organization_id),
         Instant::new(from.midnight().assume_utc()),
@@ -533,7 +533,7 @@ pub async fn post_enrollment(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let enrolled = sessions::enrolled(&mut conn.db(), session.id).await?;
+    let enrolled = sessions::list_enrolled(&mut conn.db(), session.id).await?;
     drop(conn);
     if !enrolled.contains(&patient.id)
         && enrolled.len() >= usize::try_from(session.capacity).unwrap_or(0)

@@ -200,7 +200,7 @@ pub async fn expand_template(
     let mut created = Vec::new();
     let mut conn = state.store.read().await?;
     for (starts, ends) in attendance::expand(recurrence, &site.time_zone, from, to) {
-        if sessions::dated(&mut conn.db(), template.id, Instant::new(starts)).await? {
+        if sessions::is_dated(&mut conn.db(), template.id, Instant::new(starts)).await? {
             continue;
         }
         created.push(Session {

@@ -139,7 +139,7 @@ pub async fn today(state: &AppState, caller: &Caller) -> Result<Vec<SessionRow>,
         return Ok(Vec::new());
     };
     let mut conn = state.store.read().await?;
-    let found = sessions::sessions_in(
+    let found = sessions::list_sessions_in(
         &mut conn.db(),
         sessions::Whose::Organization(caller.organization_id),
         Instant::new(from),
@@ -165,7 +165,7 @@ async fn sessions_page(
     let zone = home_zone(state, caller).await?;
     let week = pick_week(week, &zone, state.now())?;
     let mut conn = state.store.read().await?;
-    let found = sessions::sessions_in(
+    let found = sessions::list_sessions_in(
         &mut conn.db(),
         sessions::Whose::Organization(caller.organization_id),
         Instant::new(week.start),

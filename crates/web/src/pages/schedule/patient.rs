@@ -88,22 +88,22 @@ async fn patient_schedule_page(
     };
     let now = state.now();
     let mut conn = state.store.read().await?;
-    let upcoming = sessions::sessions_in(
+    let upcoming = sessions::list_sessions_in(
         &mut conn.db(),
         sessions::Whose::Patient(patient.id),
         Instant::new(now - time::Duration::hours(12)),
         Instant::new(now + time::Duration::days(14)),
     )
     .await?;
-    let stored_windows = openiop_store::schedule::availability(&mut conn.db(), patient.id).await?;
+    let stored_windows =
+        openiop_store::schedule::list_availability(&mut conn.db(), patient.id).await?;
     let plan = match &context {
         Some((episode, _, _)) => {
-            openiop_store::schedule::current_intensity_plan(&mut conn.db(), episode.id).await?
+            openiop_store::schedule::find_current_intensity_plan(&mut conn.db(), episode.id).await?
         }
         None => None,
     };
-    let feeds =
-        openiop_store::schedule::active_feeds_of_patient(&mut conn.db(), patient.id).await?;
+    let feeds = openiop_store::schedule::list_active_feeds(&mut conn.db(), patient.id).await?;
     let users = openiop_store::auth::list_users(&mut conn.db(), org).await?;
     drop(conn);
     // Two rows per weekday; stored windows fill them in order.

@@ -52,7 +52,8 @@ async fn roster_page(
     let enrolled: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
     // Walk-ins: patients active in the session's track and not on the roster.
     let mut conn = state.store.read().await?;
-    let census = store_patients::active_episodes(&mut conn.db(), caller.organization_id).await?;
+    let census =
+        store_patients::list_active_episodes(&mut conn.db(), caller.organization_id).await?;
     let candidates: Vec<Uuid> = census
         .iter()
         .filter(|e| e.track_id == session.track_id && !enrolled.contains(&e.patient_id))
