@@ -51,6 +51,66 @@ impl<S: Send + Sync, T: DeserializeOwned, const TEXT: bool> FromRequest<S> for A
 ///
 /// Every request body of this API is a JSON object: serde would also fill a struct from an
 /// array, positionally, which no client means, so anything else is refused first.
+/// A value of an operation's input as it arrived: text from a JSON body, still to be read
+/// (and refused with a field error when it does not read), or a value a page has already
+/// read from its form (a local time in the site's zone, an id from the path), which is not
+/// written out as text only to be read back. `Read(None)`: the page could not read it.
+#[derive(Debug, Clone)]
+pub enum Given<T> {
+    Text(String),
+    Read(Option<T>),
+}
+
+impl<'de, T> serde::Deserialize<'de> for Given<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Given::Text)
+    }
+}
+
+impl Given<time::OffsetDateTime> {
+    /// The instant: RFC 3339 text read, or the page's own reading; a field error otherwise.
+    pub fn instant(
+        &self,
+        check: &mut openiop_core::validate::Check,
+        field: &str,
+    ) -> Option<time::OffsetDateTime> {
+        let read = match self {
+            Given::Text(text) => time::OffsetDateTime::parse(
+                text.trim(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok(),
+            Given::Read(at) => *at,
+        };
+        if read.is_none() {
+            check.fail(
+                field,
+                match self {
+                    Given::Text(_) => {
+                        "must be a date and time with offset (RFC 3339), e.g. 2026-11-23T18:00:00-06:00"
+                    }
+                    Given::Read(_) => "must be a date and a time of day",
+                },
+            );
+        }
+        read
+    }
+}
+
+impl<T: std::str::FromStr> Given<T> {
+    /// The id (or other value read from text): a 422 naming `field` when it does not read.
+    pub fn id(&self, field: &str) -> Result<T, Invalid>
+    where
+        T: Clone,
+    {
+        let read = match self {
+            Given::Text(text) => text.parse().ok(),
+            Given::Read(value) => value.clone(),
+        };
+        read.ok_or_else(|| Invalid::one(field, "must be an id (UUID)"))
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     parse_body(bytes, true)

@@ -493,6 +493,16 @@ on_both!(the_schedule_pages_do_what_the_api_does, |app| {
         html.contains("Booked: Individual session on Tue 2026-12-01 10:00."),
         "{html}"
     );
+    // A time the form cannot read is named as the person typed it, not as RFC 3339 text the
+    // page would have written only for the operation to read back (issue 15, item 3).
+    let (status, _, html) = form(
+        format!("/patients/{patient}/appointments"),
+        format!("kind=individual&clinician_id={clinician}&at=next+tuesday&minutes=50"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("must be a date and a time of day"), "{html}");
+    assert!(!html.contains("RFC 3339"), "{html}");
     // The same hour again: the clinician and the patient are booked.
     let (status, _, html) = form(
         format!("/patients/{patient}/appointments"),

@@ -2,6 +2,7 @@
 //! date; one inquiry's page with its moves, booking and admission (with duplicate warning).
 
 use crate::ids::PageIds;
+use crate::json::Given;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -334,14 +335,9 @@ pub async fn evaluation_form(
         .map(|s| s.time_zone.clone())
         .unwrap_or_else(|| "UTC".into());
     drop(conn);
-    let at = openiop_core::program::local_to_instant(&zone, form.get("at"))
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default();
+    let at = openiop_core::program::local_to_instant(&zone, form.get("at"));
     let body = EvaluationBody {
-        at,
+        at: Given::Read(at),
         staff_id: form.get("staff_id").to_owned(),
     };
     let result = crate::api::admissions::book_evaluation(&state, &caller, id, &body)

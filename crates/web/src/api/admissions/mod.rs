@@ -3,6 +3,7 @@
 //! a duplicate warning), consents, medical evaluations, coded diagnoses, and merges.
 
 use crate::ids::Ids;
+use crate::json::Given;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -198,7 +199,7 @@ pub async fn put_assignment(
 #[serde(deny_unknown_fields)]
 pub struct EvaluationBody {
     /// RFC 3339 instant with offset.
-    pub at: String,
+    pub at: Given<OffsetDateTime>,
     pub staff_id: String,
 }
 
@@ -212,8 +213,9 @@ pub async fn book_evaluation(
 ) -> ApiResult<Inquiry> {
     let (inquiry, _) = open_inquiry(state, caller, id, "inquiry.read").await?;
     let staff = staff_member(state, caller, "staff_id", &body.staff_id).await?;
-    let at = OffsetDateTime::parse(body.at.trim(), &Rfc3339)
-        .map_err(|_| Invalid::one("at", "must be a date and time with offset (RFC 3339)"))?;
+    let mut check = openiop_core::validate::Check::new();
+    let at = body.at.instant(&mut check, "at");
+    let at = check.finish(|| at)?;
     let from = inquiry.current_stage()?;
     if from != Stage::EvaluationScheduled && !from.can_move_to(Stage::EvaluationScheduled) {
         return Err(Invalid::one(

@@ -5,12 +5,12 @@ use super::*;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentBody {
-    pub patient_id: String,
+    pub patient_id: Given<PatientId>,
     pub clinician_id: String,
     /// individual, family or medication_management
     pub kind: String,
-    pub starts_at: String,
-    pub ends_at: String,
+    pub starts_at: Given<OffsetDateTime>,
+    pub ends_at: Given<OffsetDateTime>,
     pub room_id: Option<String>,
     pub video_url: Option<String>,
     pub title: Option<String>,
@@ -37,7 +37,7 @@ pub async fn book_appointment(
     body: &AppointmentBody,
 ) -> ApiResult<Session> {
     require(state, caller, Action::ManageSchedule, "appointment.create").await?;
-    let patient_id: PatientId = crate::api::body_id("patient_id", &body.patient_id)?;
+    let patient_id = body.patient_id.id("patient_id")?;
     let patient = open_patient(
         state,
         caller,

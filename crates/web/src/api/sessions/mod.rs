@@ -2,6 +2,7 @@
 //! attendance and intensity").
 
 use crate::ids::Ids;
+use crate::json::Given;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +17,6 @@ use openiop_store::sessions::{self, Mark, Session};
 use openiop_store::{Instant, organization};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{open_patient, require};
@@ -39,8 +39,8 @@ pub struct SessionBody {
     pub track_id: String,
     pub kind: String,
     pub title: String,
-    pub starts_at: String,
-    pub ends_at: String,
+    pub starts_at: Given<OffsetDateTime>,
+    pub ends_at: Given<OffsetDateTime>,
     pub capacity: i64,
     pub facilitator_id: Option<String>,
     pub room_id: Option<String>,
@@ -152,14 +152,7 @@ async fn check_track_and_facilitator(
 }
 
 fn instant(check: &mut Check, field: &str, text: &str) -> Option<OffsetDateTime> {
-    let parsed = OffsetDateTime::parse(text.trim(), &Rfc3339).ok();
-    if parsed.is_none() {
-        check.fail(
-            field,
-            "must be a date and time with offset (RFC 3339), e.g. 2026-11-23T18:00:00-06:00",
-        );
-    }
-    parsed
+    Given::Text(text.to_owned()).instant(check, field)
 }
 
 /// Modalities of group therapy.
@@ -412,14 +405,14 @@ pub async fn create_session(
     book(state, caller, session, None).await
 }
 
-/// A session's start and end (RFC 3339), the end after the start, at most 12 hours.
+/// A session's start and end, the end after the start, at most 12 hours.
 fn check_span(
     check: &mut Check,
-    starts_at: &str,
-    ends_at: &str,
+    starts_at: &Given<OffsetDateTime>,
+    ends_at: &Given<OffsetDateTime>,
 ) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
-    let starts = instant(check, "starts_at", starts_at);
-    let ends = instant(check, "ends_at", ends_at);
+    let starts = starts_at.instant(check, "starts_at");
+    let ends = ends_at.instant(check, "ends_at");
     if let (Some(s), Some(e)) = (starts, ends) {
         if e <= s {
             check.fail("ends_at", "must be after starts_at");

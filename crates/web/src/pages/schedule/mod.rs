@@ -2,6 +2,7 @@
 //! the program view of attendance.
 
 use crate::ids::PageIds;
+use crate::json::Given;
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -264,15 +265,12 @@ pub async fn create_session(
     let zone = zone_of_track_text(&state, &caller, form.get("track_id")).await?;
     let starts = openiop_core::program::local_to_instant(&zone, form.get("at"));
     let minutes: i64 = form.get("minutes").trim().parse().unwrap_or(0);
-    let fmt = |t: time::OffsetDateTime| crate::times::rfc3339(Instant::new(t));
     let body = crate::api::sessions::SessionBody {
         track_id: form.get("track_id").to_owned(),
         kind: form.get("kind").to_owned(),
         title: form.get("title").to_owned(),
-        starts_at: starts.map(fmt).unwrap_or_else(|| form.get("at").to_owned()),
-        ends_at: starts
-            .map(|s| fmt(s + time::Duration::minutes(minutes)))
-            .unwrap_or_default(),
+        starts_at: Given::Read(starts),
+        ends_at: Given::Read(starts.map(|s| s + time::Duration::minutes(minutes))),
         capacity: form.get("capacity").trim().parse().unwrap_or(0),
         facilitator_id: form.optional("facilitator_id"),
         room_id: form.optional("room_id"),

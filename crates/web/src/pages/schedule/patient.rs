@@ -330,15 +330,12 @@ pub async fn appointment_submit(
     };
     let starts = openiop_core::program::local_to_instant(&zone, form.get("at"));
     let minutes: i64 = form.get("minutes").trim().parse().unwrap_or(0);
-    let fmt = |t: time::OffsetDateTime| crate::times::rfc3339(Instant::new(t));
     let body = crate::api::sessions::AppointmentBody {
-        patient_id: id.to_string(),
+        patient_id: Given::Read(Some(id)),
         clinician_id: form.get("clinician_id").to_owned(),
         kind: form.get("kind").to_owned(),
-        starts_at: starts.map(fmt).unwrap_or_else(|| form.get("at").to_owned()),
-        ends_at: starts
-            .map(|s| fmt(s + time::Duration::minutes(minutes)))
-            .unwrap_or_default(),
+        starts_at: Given::Read(starts),
+        ends_at: Given::Read(starts.map(|s| s + time::Duration::minutes(minutes))),
         room_id: form.optional("room_id"),
         video_url: form.optional("video_url"),
         title: form.optional("title"),
