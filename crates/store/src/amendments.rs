@@ -95,6 +95,7 @@ pub async fn list_pending(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<
 #[allow(clippy::too_many_arguments)]
 pub async fn decide(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     id: Uuid,
     status: &str,
@@ -106,7 +107,7 @@ pub async fn decide(
     let n = on_db!(db, |c| {
         sqlx::query(
             "UPDATE amendment_requests SET status = $1, basis = $2, decision_note = $3, decided_by = $4, decided_at = $5 \
-             WHERE id = $6 AND patient_id = $7 AND status = 'pending'",
+             WHERE organization_id = $8 AND id = $6 AND patient_id = $7 AND status = 'pending'",
         )
         .bind(status)
         .bind(basis)
@@ -115,6 +116,7 @@ pub async fn decide(
         .bind(at)
         .bind(id)
         .bind(patient_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -125,6 +127,7 @@ pub async fn decide(
 /// Files the patient's statement of disagreement with a denial (once); false otherwise.
 pub async fn disagree(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     id: Uuid,
     statement: &str,
@@ -133,12 +136,13 @@ pub async fn disagree(
     let n = on_db!(db, |c| {
         sqlx::query(
             "UPDATE amendment_requests SET disagreement = $1, disagreement_at = $2 \
-             WHERE id = $3 AND patient_id = $4 AND status = 'denied' AND disagreement IS NULL",
+             WHERE organization_id = $5 AND id = $3 AND patient_id = $4 AND status = 'denied' AND disagreement IS NULL",
         )
         .bind(statement)
         .bind(at)
         .bind(id)
         .bind(patient_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())

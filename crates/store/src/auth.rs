@@ -167,6 +167,9 @@ pub async fn list_users(db: &mut Db<'_>, organization_id: Uuid) -> Result<Vec<Us
     rows.into_iter().map(User::try_from).collect()
 }
 
+/// How many accounts the whole database holds, in every organization: the first start asks
+/// whether there is any (the setup page is open only before the first), before there is an
+/// organization to ask about. The one statement on a patient-data table that names none.
 pub async fn count_users(db: &mut Db<'_>) -> Result<i64> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
@@ -221,12 +224,18 @@ pub async fn set_name_counter(
 }
 
 /// Stores an account's failure counter after an attempt.
-pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter) -> Result<()> {
+pub async fn set_counter(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    counter: AccountCounter,
+) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE organization_id = $4 AND id = $3")
             .bind(i32::try_from(counter.failures).unwrap_or(i32::MAX))
             .bind(counter.locked_until.map(Instant::new))
             .bind(user_id)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())
@@ -237,29 +246,39 @@ pub async fn set_counter(db: &mut Db<'_>, user_id: Uuid, counter: AccountCounter
 /// Marks whether an account must change its password before anything else.
 pub async fn set_password_change_required(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     user_id: Uuid,
     required: bool,
 ) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE users SET password_change_required = $1 WHERE id = $2")
-            .bind(required)
-            .bind(user_id)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected())
+        sqlx::query(
+            "UPDATE users SET password_change_required = $1 WHERE organization_id = $3 AND id = $2",
+        )
+        .bind(required)
+        .bind(user_id)
+        .bind(organization_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
 
 /// Replaces an account's password hash and clears the request to change it.
-pub async fn set_password_hash(db: &mut Db<'_>, user_id: Uuid, password_hash: &str) -> Result<()> {
+pub async fn set_password_hash(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    password_hash: &str,
+) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
-            "UPDATE users SET password_hash = $1, password_change_required = $2 WHERE id = $3",
+            "UPDATE users SET password_hash = $1, password_change_required = $2 WHERE organization_id = $4 AND id = $3",
         )
         .bind(password_hash)
         .bind(false)
         .bind(user_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -285,14 +304,20 @@ pub async fn delete_other_logins(db: &mut Db<'_>, user_id: Uuid, keep_hash: &str
 
 /// Stores a new, not yet confirmed TOTP secret, sealed by the caller (replacing any
 /// unconfirmed one).
-pub async fn set_totp_secret(db: &mut Db<'_>, user_id: Uuid, sealed: &str) -> Result<()> {
+pub async fn set_totp_secret(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    sealed: &str,
+) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
-            "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL WHERE id = $3",
+            "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL WHERE organization_id = $4 AND id = $3",
         )
         .bind(sealed)
         .bind(false)
         .bind(user_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -300,12 +325,12 @@ pub async fn set_totp_secret(db: &mut Db<'_>, user_id: Uuid, sealed: &str) -> Re
     Ok(())
 }
 
-/// TOTP secrets stored before secrets were sealed: `(user, stored text)` of every value not
-/// in the sealed form (`v1:`).
-pub async fn list_unsealed_totp_secrets(db: &mut Db<'_>) -> Result<Vec<(Uuid, String)>> {
+/// TOTP secrets stored before secrets were sealed: `(user, organization, stored text)` of
+/// every value not in the sealed form (`v1:`), in every organization (run once at start).
+pub async fn list_unsealed_totp_secrets(db: &mut Db<'_>) -> Result<Vec<(Uuid, Uuid, String)>> {
     Ok(on_db!(db, |c| {
-        sqlx::query_as::<_, (Uuid, String)>(
-            "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1:%'",
+        sqlx::query_as::<_, (Uuid, Uuid, String)>(
+            "SELECT id, organization_id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1:%'",
         )
         .fetch_all(&mut **c)
         .await
@@ -313,11 +338,17 @@ pub async fn list_unsealed_totp_secrets(db: &mut Db<'_>) -> Result<Vec<(Uuid, St
 }
 
 /// Replaces a stored TOTP secret by its sealed form, keeping its state (enabled, last step).
-pub async fn reseal_totp_secret(db: &mut Db<'_>, user_id: Uuid, sealed: &str) -> Result<()> {
+pub async fn reseal_totp_secret(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    sealed: &str,
+) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+        sqlx::query("UPDATE users SET totp_secret = $1 WHERE organization_id = $3 AND id = $2")
             .bind(sealed)
             .bind(user_id)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())
@@ -326,12 +357,18 @@ pub async fn reseal_totp_secret(db: &mut Db<'_>, user_id: Uuid, sealed: &str) ->
 }
 
 /// Records an accepted TOTP step, enabling the factor if it was pending.
-pub async fn accept_totp_step(db: &mut Db<'_>, user_id: Uuid, step: u64) -> Result<()> {
+pub async fn accept_totp_step(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    step: u64,
+) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE users SET totp_enabled = $1, totp_last_step = $2 WHERE id = $3")
+        sqlx::query("UPDATE users SET totp_enabled = $1, totp_last_step = $2 WHERE organization_id = $4 AND id = $3")
             .bind(true)
             .bind(i64::try_from(step).unwrap_or(i64::MAX))
             .bind(user_id)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())

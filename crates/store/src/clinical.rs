@@ -60,6 +60,7 @@ pub async fn insert_assessment(
 /// A patient's assessments, newest first, optionally of one instrument.
 pub async fn list_assessments(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     code: Option<&str>,
     limit: u32,
@@ -67,13 +68,14 @@ pub async fn list_assessments(
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Assessment>(
             "SELECT id, patient_id, episode_id, code, answers, sex, total, band, flags, subscales, administered_by, administered_at \
-             FROM assessments WHERE patient_id = $1 AND ($2 = 0 OR code = $3) \
+             FROM assessments WHERE organization_id = $5 AND patient_id = $1 AND ($2 = 0 OR code = $3) \
              ORDER BY administered_at DESC, id DESC LIMIT $4",
         )
         .bind(patient_id)
         .bind(i32::from(code.is_some()))
         .bind(code.unwrap_or(""))
         .bind(i64::from(limit))
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -144,13 +146,18 @@ pub async fn find_alert(db: &mut Db<'_>, organization_id: Uuid, id: Uuid) -> Res
 }
 
 /// Alerts of one patient, newest first.
-pub async fn list_alerts(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Alert>> {
+pub async fn list_alerts(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+) -> Result<Vec<Alert>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Alert>(
             "SELECT a.id, a.patient_id, a.assessment_id, a.kind, a.flags, a.raised_at, a.acknowledged_by, a.acknowledged_at, \
-             a.action, a.note FROM alerts a WHERE a.patient_id = $1 ORDER BY a.raised_at DESC, a.id DESC",
+             a.action, a.note FROM alerts a WHERE organization_id = $2 AND a.patient_id = $1 ORDER BY a.raised_at DESC, a.id DESC",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -181,6 +188,7 @@ pub async fn list_open_alerts(
 /// Acknowledges an open alert; false when it was already acknowledged.
 pub async fn acknowledge_alert(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     id: Uuid,
     by: Uuid,
     at: Instant,
@@ -190,13 +198,14 @@ pub async fn acknowledge_alert(
     let changed = on_db!(db, |c| {
         sqlx::query(
             "UPDATE alerts SET acknowledged_by = $1, acknowledged_at = $2, action = $3, note = $4 \
-             WHERE id = $5 AND acknowledged_at IS NULL",
+             WHERE organization_id = $6 AND id = $5 AND acknowledged_at IS NULL",
         )
         .bind(by)
         .bind(at)
         .bind(action)
         .bind(note)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -253,14 +262,19 @@ pub async fn insert_placement(db: &mut Db<'_>, organization_id: Uuid, p: &Placem
 }
 
 /// An episode's placements, newest first.
-pub async fn list_placements(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Placement>> {
+pub async fn list_placements(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    episode_id: Uuid,
+) -> Result<Vec<Placement>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Placement>(
             "SELECT id, patient_id, episode_id, input, recommended_level, reasons, supports, policy_edition, policy_version, \
-             decided_level, override_reason, decided_by, decided_at FROM placements WHERE episode_id = $1 \
+             decided_level, override_reason, decided_by, decided_at FROM placements WHERE organization_id = $2 AND episode_id = $1 \
              ORDER BY decided_at DESC, id DESC",
         )
         .bind(episode_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)

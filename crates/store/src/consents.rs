@@ -80,6 +80,7 @@ pub async fn list_consents(
 /// Records a written revocation; false when the consent is not this patient's or was revoked.
 pub async fn revoke(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     id: Uuid,
     on: Date,
@@ -89,13 +90,14 @@ pub async fn revoke(
     let n = on_db!(db, |conn| {
         sqlx::query(
             "UPDATE part2_consents SET revoked_on = $1, revoked_by = $2, revocation_note = $3 \
-             WHERE id = $4 AND patient_id = $5 AND revoked_on IS NULL",
+             WHERE organization_id = $6 AND id = $4 AND patient_id = $5 AND revoked_on IS NULL",
         )
         .bind(on)
         .bind(by)
         .bind(note)
         .bind(id)
         .bind(patient_id)
+        .bind(organization_id)
         .execute(&mut **conn)
         .await
         .map(|r| r.rows_affected())

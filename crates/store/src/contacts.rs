@@ -60,14 +60,21 @@ pub async fn list_contacts(
 }
 
 /// Removes a contact (the row is kept with its removal time); false when not this patient's.
-pub async fn remove(db: &mut Db<'_>, patient_id: Uuid, id: Uuid, at: Instant) -> Result<bool> {
+pub async fn remove(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+    id: Uuid,
+    at: Instant,
+) -> Result<bool> {
     let n = on_db!(db, |conn| {
         sqlx::query(
-            "UPDATE patient_contacts SET removed_at = $1 WHERE id = $2 AND patient_id = $3 AND removed_at IS NULL",
+            "UPDATE patient_contacts SET removed_at = $1 WHERE organization_id = $4 AND id = $2 AND patient_id = $3 AND removed_at IS NULL",
         )
         .bind(at)
         .bind(id)
         .bind(patient_id)
+        .bind(organization_id)
         .execute(&mut **conn)
         .await
         .map(|r| r.rows_affected())

@@ -70,6 +70,7 @@ pub async fn list_crisis_events(
 /// patient's).
 pub async fn resolve_event(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     id: Uuid,
     by: Uuid,
@@ -79,13 +80,14 @@ pub async fn resolve_event(
     let n = on_db!(db, |c| {
         sqlx::query(
             "UPDATE crisis_events SET resolved_at = $1, resolved_by = $2, resolution = $3 \
-             WHERE id = $4 AND patient_id = $5 AND resolved_at IS NULL",
+             WHERE organization_id = $6 AND id = $4 AND patient_id = $5 AND resolved_at IS NULL",
         )
         .bind(at)
         .bind(by)
         .bind(resolution)
         .bind(id)
         .bind(patient_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -153,6 +155,7 @@ pub async fn list_open_reviews(
 /// Closes an episode's open reviews with the decision that answered them; how many closed.
 pub async fn close_reviews(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     episode_id: Uuid,
     by: Uuid,
     outcome: &str,
@@ -161,12 +164,13 @@ pub async fn close_reviews(
     Ok(on_db!(db, |c| {
         sqlx::query(
             "UPDATE placement_reviews SET closed_at = $1, closed_by = $2, outcome = $3 \
-             WHERE episode_id = $4 AND closed_at IS NULL",
+             WHERE organization_id = $5 AND episode_id = $4 AND closed_at IS NULL",
         )
         .bind(at)
         .bind(by)
         .bind(outcome)
         .bind(episode_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -233,14 +237,21 @@ pub async fn list_notifications(
 }
 
 /// Marks one of the user's notifications read; false when it is not theirs or was read.
-pub async fn mark_read(db: &mut Db<'_>, user_id: Uuid, id: Uuid, at: Instant) -> Result<bool> {
+pub async fn mark_read(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    id: Uuid,
+    at: Instant,
+) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
+            "UPDATE notifications SET read_at = $1 WHERE organization_id = $4 AND id = $2 AND user_id = $3 AND read_at IS NULL",
         )
         .bind(at)
         .bind(id)
         .bind(user_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())

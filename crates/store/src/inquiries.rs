@@ -202,27 +202,26 @@ pub async fn find_inquiry(
     })?)
 }
 
-pub async fn count_inquiries(db: &mut Db<'_>) -> Result<i64> {
-    Ok(on_db!(db, |c| {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM inquiries")
-            .fetch_one(&mut **c)
-            .await
-    })?)
-}
-
 /// Moves an inquiry to a stage (the caller checked the move is allowed), recording when
 /// the first contact and the evaluation happened.
-pub async fn set_stage(db: &mut Db<'_>, id: Uuid, stage: &str, at: Instant) -> Result<()> {
+pub async fn set_stage(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    stage: &str,
+    at: Instant,
+) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
             "UPDATE inquiries SET stage = $1, stage_since = $2, \
              first_contact_at = CASE WHEN $1 = 'contacted' AND first_contact_at IS NULL THEN $2 ELSE first_contact_at END, \
              evaluated_at = CASE WHEN $1 = 'evaluated' THEN $2 ELSE evaluated_at END \
-             WHERE id = $3",
+             WHERE organization_id = $4 AND id = $3",
         )
         .bind(stage)
         .bind(at)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -233,17 +232,19 @@ pub async fn set_stage(db: &mut Db<'_>, id: Uuid, stage: &str, at: Instant) -> R
 /// Sets who owns an inquiry, the next step and its due date.
 pub async fn set_assignment(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     id: Uuid,
     owner_id: Option<Uuid>,
     next_step: Option<&str>,
     due_on: Option<Date>,
 ) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE inquiries SET owner_id = $1, next_step = $2, due_on = $3 WHERE id = $4")
+        sqlx::query("UPDATE inquiries SET owner_id = $1, next_step = $2, due_on = $3 WHERE organization_id = $5 AND id = $4")
             .bind(owner_id)
             .bind(next_step)
             .bind(due_on)
             .bind(id)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())
@@ -252,14 +253,21 @@ pub async fn set_assignment(
 }
 
 /// Books the evaluation.
-pub async fn set_evaluation(db: &mut Db<'_>, id: Uuid, at: Instant, staff_id: Uuid) -> Result<()> {
+pub async fn set_evaluation(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    at: Instant,
+    staff_id: Uuid,
+) -> Result<()> {
     on_db!(db, |c| {
         sqlx::query(
-            "UPDATE inquiries SET evaluation_at = $1, evaluation_staff_id = $2 WHERE id = $3",
+            "UPDATE inquiries SET evaluation_at = $1, evaluation_staff_id = $2 WHERE organization_id = $4 AND id = $3",
         )
         .bind(at)
         .bind(staff_id)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -270,15 +278,17 @@ pub async fn set_evaluation(db: &mut Db<'_>, id: Uuid, at: Instant, staff_id: Uu
 /// Links the inquiry to the patient and episode it became.
 pub async fn set_admitted(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     id: Uuid,
     patient_id: Uuid,
     episode_id: Uuid,
 ) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE inquiries SET patient_id = $1, episode_id = $2 WHERE id = $3")
+        sqlx::query("UPDATE inquiries SET patient_id = $1, episode_id = $2 WHERE organization_id = $4 AND id = $3")
             .bind(patient_id)
             .bind(episode_id)
             .bind(id)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())

@@ -52,13 +52,18 @@ pub async fn insert_medication(
     Ok(())
 }
 
-pub async fn list_medications(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Medication>> {
+pub async fn list_medications(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+) -> Result<Vec<Medication>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Medication>(
             "SELECT id, patient_id, name, dose, prescriber, started_on, stopped_on, mat, naloxone_on_hand, adherence_note, \
-             recorded_by, recorded_at FROM medications WHERE patient_id = $1 ORDER BY started_on, id",
+             recorded_by, recorded_at FROM medications WHERE organization_id = $2 AND patient_id = $1 ORDER BY started_on, id",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -68,6 +73,7 @@ pub async fn list_medications(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<M
 /// medication of the patient.
 pub async fn stop_medication(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     id: Uuid,
     stopped_on: Date,
@@ -75,12 +81,13 @@ pub async fn stop_medication(
 ) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE medications SET stopped_on = $1, adherence_note = COALESCE($2, adherence_note) WHERE id = $3 AND patient_id = $4",
+            "UPDATE medications SET stopped_on = $1, adherence_note = COALESCE($2, adherence_note) WHERE organization_id = $5 AND id = $3 AND patient_id = $4",
         )
         .bind(stopped_on)
         .bind(note)
         .bind(id)
         .bind(patient_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -197,14 +204,16 @@ pub async fn insert_test(
 /// A patient's tests, newest first, with their results.
 pub async fn list_tests(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
 ) -> Result<Vec<(DrugTest, Vec<TestResult>)>> {
     let tests = on_db!(db, |c| {
         sqlx::query_as::<_, DrugTest>(
             "SELECT id, patient_id, specimen, observed, collected_at, source, panel, recorded_by, recorded_at FROM drug_tests \
-             WHERE patient_id = $1 ORDER BY collected_at DESC, id DESC",
+             WHERE patient_id = $1 AND organization_id = $2 ORDER BY collected_at DESC, id DESC",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?;
@@ -212,9 +221,10 @@ pub async fn list_tests(
         sqlx::query_as::<_, TestResult>(
             "SELECT r.test_id, r.analyte, r.outcome, r.level, r.flag, r.presumptive, r.reviewed_by, r.reviewed_at, r.review, \
              r.review_reason FROM drug_test_results r JOIN drug_tests t ON t.id = r.test_id WHERE t.patient_id = $1 \
-             ORDER BY r.test_id, r.analyte",
+             AND t.organization_id = $2 ORDER BY r.test_id, r.analyte",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?;
@@ -236,6 +246,7 @@ pub async fn list_tests(
 #[allow(clippy::too_many_arguments)]
 pub async fn review_result(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     test_id: Uuid,
     analyte: &str,
@@ -247,7 +258,8 @@ pub async fn review_result(
     let n = on_db!(db, |c| {
         sqlx::query(
             "UPDATE drug_test_results SET review = $1, review_reason = $2, reviewed_by = $3, reviewed_at = $4 \
-             WHERE test_id = $5 AND analyte = $6 AND test_id IN (SELECT id FROM drug_tests WHERE patient_id = $7)",
+             WHERE test_id = $5 AND analyte = $6 \
+             AND test_id IN (SELECT id FROM drug_tests WHERE patient_id = $7 AND organization_id = $8)",
         )
         .bind(review)
         .bind(reason)
@@ -256,6 +268,7 @@ pub async fn review_result(
         .bind(test_id)
         .bind(analyte)
         .bind(patient_id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -296,13 +309,19 @@ pub async fn insert_draw(db: &mut Db<'_>, organization_id: Uuid, d: &Draw) -> Re
     Ok(())
 }
 
-pub async fn find_draw(db: &mut Db<'_>, patient_id: Uuid, week: &str) -> Result<Option<Draw>> {
+pub async fn find_draw(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+    week: &str,
+) -> Result<Option<Draw>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Draw>(
-            "SELECT id, patient_id, week, seed, days, drawn_by, drawn_at FROM testing_draws WHERE patient_id = $1 AND week = $2",
+            "SELECT id, patient_id, week, seed, days, drawn_by, drawn_at FROM testing_draws WHERE organization_id = $3 AND patient_id = $1 AND week = $2",
         )
         .bind(patient_id)
         .bind(week)
+        .bind(organization_id)
         .fetch_optional(&mut **c)
         .await
     })?)

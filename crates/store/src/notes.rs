@@ -126,14 +126,21 @@ pub async fn list_copies(
 }
 
 /// Replaces a draft's sections; false when the note is signed (or gone).
-pub async fn update_draft(db: &mut Db<'_>, id: Uuid, sections: &str, now: Instant) -> Result<bool> {
+pub async fn update_draft(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    sections: &str,
+    now: Instant,
+) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE notes SET sections = $1, updated_at = $2 WHERE id = $3 AND signed_at IS NULL",
+            "UPDATE notes SET sections = $1, updated_at = $2 WHERE organization_id = $4 AND id = $3 AND signed_at IS NULL",
         )
         .bind(sections)
         .bind(now)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -144,17 +151,19 @@ pub async fn update_draft(db: &mut Db<'_>, id: Uuid, sections: &str, now: Instan
 /// Signs a draft, naming the co-signer the program requires; false when already signed.
 pub async fn sign_note(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     id: Uuid,
     cosigner_id: Option<Uuid>,
     now: Instant,
 ) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE notes SET signed_at = $1, updated_at = $1, cosigner_id = $2 WHERE id = $3 AND signed_at IS NULL",
+            "UPDATE notes SET signed_at = $1, updated_at = $1, cosigner_id = $2 WHERE organization_id = $4 AND id = $3 AND signed_at IS NULL",
         )
         .bind(now)
         .bind(cosigner_id)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -164,15 +173,22 @@ pub async fn sign_note(
 
 /// Records the co-signature; false unless the note is signed, awaits it, and `by` is the
 /// named co-signer.
-pub async fn cosign_note(db: &mut Db<'_>, id: Uuid, by: Uuid, now: Instant) -> Result<bool> {
+pub async fn cosign_note(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    by: Uuid,
+    now: Instant,
+) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE notes SET cosigned_at = $1 WHERE id = $2 AND signed_at IS NOT NULL AND cosigner_id = $3 \
+            "UPDATE notes SET cosigned_at = $1 WHERE organization_id = $4 AND id = $2 AND signed_at IS NOT NULL AND cosigner_id = $3 \
              AND cosigned_at IS NULL",
         )
         .bind(now)
         .bind(id)
         .bind(by)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -386,12 +402,19 @@ pub async fn list_supervisors(db: &mut Db<'_>, organization_id: Uuid) -> Result<
     })?)
 }
 
-pub async fn find_supervisor(db: &mut Db<'_>, user_id: Uuid) -> Result<Option<Uuid>> {
+pub async fn find_supervisor(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<Uuid>> {
     Ok(on_db!(db, |c| {
-        sqlx::query_scalar::<_, Option<Uuid>>("SELECT supervisor_id FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut **c)
-            .await
+        sqlx::query_scalar::<_, Option<Uuid>>(
+            "SELECT supervisor_id FROM users WHERE organization_id = $2 AND id = $1",
+        )
+        .bind(user_id)
+        .bind(organization_id)
+        .fetch_optional(&mut **c)
+        .await
     })?
     .flatten())
 }

@@ -293,13 +293,18 @@ pub async fn set_program_settings(
 }
 
 /// The settings of the program an episode belongs to (through its track).
-pub async fn find_settings_of_episode(db: &mut Db<'_>, episode_id: Uuid) -> Result<Option<String>> {
+pub async fn find_settings_of_episode(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    episode_id: Uuid,
+) -> Result<Option<String>> {
     let row: Option<(Option<String>,)> = on_db!(db, |c| {
         sqlx::query_as(
             "SELECT p.settings FROM episodes e JOIN tracks t ON t.id = e.track_id JOIN programs p ON p.id = t.program_id \
-             WHERE e.id = $1",
+             WHERE e.id = $1 AND e.organization_id = $2",
         )
         .bind(episode_id)
+        .bind(organization_id)
         .fetch_optional(&mut **c)
         .await
     })?;

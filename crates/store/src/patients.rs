@@ -199,6 +199,7 @@ pub async fn list_reached_ids(
 /// How a user stands to a patient (for the access policy).
 pub async fn find_relationship(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     user_id: Uuid,
     user_patient_id: Option<Uuid>,
     patient_id: Uuid,
@@ -210,14 +211,17 @@ pub async fn find_relationship(
     // One round trip for every relationship: this runs on every patient read.
     let (on_team, facilitating, emergency): (i64, i64, i64) = on_db!(db, |c| {
         sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM care_team_members WHERE user_id = $1 AND patient_id = $2), \
+            "SELECT (SELECT COUNT(*) FROM care_team_members WHERE user_id = $1 AND patient_id = $2 \
+                     AND organization_id = $4), \
                     (SELECT COUNT(*) FROM session_enrollments e JOIN sessions s ON s.id = e.session_id \
-                     WHERE e.patient_id = $2 AND s.facilitator_id = $1), \
-                    (SELECT COUNT(*) FROM emergency_access WHERE user_id = $1 AND patient_id = $2 AND expires_at > $3)",
+                     WHERE e.patient_id = $2 AND s.facilitator_id = $1 AND e.organization_id = $4), \
+                    (SELECT COUNT(*) FROM emergency_access WHERE user_id = $1 AND patient_id = $2 AND expires_at > $3 \
+                     AND organization_id = $4)",
         )
         .bind(user_id)
         .bind(patient_id)
         .bind(now)
+        .bind(organization_id)
         .fetch_one(&mut **c)
         .await
     })?;
@@ -237,6 +241,7 @@ pub async fn find_relationship(
 /// no relationship with are answered [`Relationship::None`].
 pub async fn list_relationships(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     user_id: Uuid,
     user_patient_id: Option<Uuid>,
     patient_ids: &[Uuid],
@@ -246,14 +251,15 @@ pub async fn list_relationships(
     // glass): one round trip, bounded by the user's caseload, not by `patient_ids`.
     let rows: Vec<(Uuid, i32)> = on_db!(db, |c| {
         sqlx::query_as(
-            "SELECT patient_id, 1 FROM care_team_members WHERE user_id = $1 \
+            "SELECT patient_id, 1 FROM care_team_members WHERE user_id = $1 AND organization_id = $3 \
              UNION ALL SELECT e.patient_id, 2 FROM session_enrollments e \
-             JOIN sessions s ON s.id = e.session_id WHERE s.facilitator_id = $1 \
+             JOIN sessions s ON s.id = e.session_id WHERE s.facilitator_id = $1 AND e.organization_id = $3 \
              UNION ALL SELECT patient_id, 3 FROM emergency_access \
-             WHERE user_id = $1 AND expires_at > $2",
+             WHERE user_id = $1 AND expires_at > $2 AND organization_id = $3",
         )
         .bind(user_id)
         .bind(now)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?;
@@ -313,13 +319,18 @@ pub struct TeamMember {
     pub role: String,
 }
 
-pub async fn list_care_team(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<TeamMember>> {
+pub async fn list_care_team(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+) -> Result<Vec<TeamMember>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, TeamMember>(
             "SELECT u.id AS user_id, u.username, u.role FROM care_team_members m \
-             JOIN users u ON u.id = m.user_id WHERE m.patient_id = $1 ORDER BY u.username",
+             JOIN users u ON u.id = m.user_id WHERE m.patient_id = $1 AND m.organization_id = $2 ORDER BY u.username",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -358,8 +369,9 @@ pub async fn set_care_team(
     now: Instant,
 ) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("DELETE FROM care_team_members WHERE patient_id = $1")
+        sqlx::query("DELETE FROM care_team_members WHERE patient_id = $1 AND organization_id = $2")
             .bind(patient_id)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())
@@ -442,11 +454,17 @@ pub async fn insert_episode(
 }
 
 /// Ends an episode (used by demo data now; the transitions issue adds the workflow).
-pub async fn discharge_episode(db: &mut Db<'_>, episode_id: Uuid, on: Date) -> Result<()> {
+pub async fn discharge_episode(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    episode_id: Uuid,
+    on: Date,
+) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE episodes SET status = 'discharged', discharged_on = $1 WHERE id = $2")
+        sqlx::query("UPDATE episodes SET status = 'discharged', discharged_on = $1 WHERE organization_id = $3 AND id = $2")
             .bind(on)
             .bind(episode_id)
+            .bind(organization_id)
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected())
@@ -454,13 +472,18 @@ pub async fn discharge_episode(db: &mut Db<'_>, episode_id: Uuid, on: Date) -> R
     Ok(())
 }
 
-pub async fn list_episodes(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Episode>> {
+pub async fn list_episodes(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+) -> Result<Vec<Episode>> {
     let rows = on_db!(db, |c| {
         sqlx::query_as::<_, EpisodeRow>(
             "SELECT e.id, e.patient_id, e.track_id, t.name AS track_name, t.level, e.status, e.admitted_on, e.discharged_on \
-             FROM episodes e JOIN tracks t ON t.id = e.track_id WHERE e.patient_id = $1 ORDER BY e.admitted_on DESC, e.id DESC",
+             FROM episodes e JOIN tracks t ON t.id = e.track_id WHERE e.patient_id = $1 AND e.organization_id = $2 ORDER BY e.admitted_on DESC, e.id DESC",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?;
@@ -470,20 +493,25 @@ pub async fn list_episodes(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Epis
 /// The active episodes of several patients at once (for lists, without N+1 queries).
 pub async fn list_active_episodes_of(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_ids: &[Uuid],
 ) -> Result<Vec<Episode>> {
     if patient_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=patient_ids.len()).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (2..=patient_ids.len() + 1)
+        .map(|i| format!("${i}"))
+        .collect();
     let sql = format!(
         "SELECT e.id, e.patient_id, e.track_id, t.name AS track_name, t.level, e.status, e.admitted_on, e.discharged_on \
-         FROM episodes e JOIN tracks t ON t.id = e.track_id WHERE e.status = 'active' AND e.patient_id IN ({}) \
+         FROM episodes e JOIN tracks t ON t.id = e.track_id WHERE e.organization_id = $1 AND e.status = 'active' \
+         AND e.patient_id IN ({}) \
          ORDER BY e.admitted_on DESC",
         placeholders.join(", ")
     );
     let rows = on_db!(db, |c| {
-        let mut q = sqlx::query_as::<_, EpisodeRow>(sqlx::AssertSqlSafe(sql.clone()));
+        let mut q =
+            sqlx::query_as::<_, EpisodeRow>(sqlx::AssertSqlSafe(sql.clone())).bind(organization_id);
         for id in patient_ids {
             q = q.bind(*id);
         }
@@ -613,16 +641,17 @@ pub async fn merge(
         "UPDATE patient_contacts SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3",
         // A breach that reached both records counts the accesses of both on the survivor.
         "UPDATE breach_patients SET accesses = accesses + COALESCE((SELECT d.accesses FROM breach_patients d \
-         WHERE d.patient_id = $2 AND d.breach_id = breach_patients.breach_id), 0) WHERE patient_id = $1",
+         WHERE d.patient_id = $2 AND d.breach_id = breach_patients.breach_id), 0) WHERE patient_id = $1 \
+         AND organization_id = $3",
         "INSERT INTO breach_patients (organization_id, breach_id, patient_id, accesses, notified_at) \
          SELECT organization_id, breach_id, $1, accesses, notified_at FROM breach_patients d WHERE d.patient_id = $2 \
-         AND NOT EXISTS (SELECT 1 FROM breach_patients s WHERE s.patient_id = $1 AND s.breach_id = d.breach_id)",
+         AND d.organization_id = $3 AND NOT EXISTS (SELECT 1 FROM breach_patients s WHERE s.patient_id = $1 AND s.breach_id = d.breach_id)",
         "DELETE FROM breach_patients WHERE patient_id = $2 AND organization_id = $3",
         // Rows keyed by patient move where the survivor has none of the same key; the rest
         // stay on the merged record (kept, and pointing to the survivor), never deleted.
-        "UPDATE testing_draws SET patient_id = $1 WHERE patient_id = $2 \
+        "UPDATE testing_draws SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3 \
          AND week NOT IN (SELECT s.week FROM testing_draws s WHERE s.patient_id = $1)",
-        "UPDATE availability_windows SET patient_id = $1 WHERE patient_id = $2 \
+        "UPDATE availability_windows SET patient_id = $1 WHERE patient_id = $2 AND organization_id = $3 \
          AND NOT EXISTS (SELECT 1 FROM availability_windows s WHERE s.patient_id = $1 \
              AND s.weekday = availability_windows.weekday AND s.start_minute = availability_windows.start_minute)",
         // Enrollments and care-team members of the duplicate join the survivor's once.

@@ -80,15 +80,22 @@ pub async fn insert_version(db: &mut Db<'_>, organization_id: Uuid, p: &PlanVers
 }
 
 /// Replaces an unsigned version's plan; false once anyone has signed it.
-pub async fn update_draft(db: &mut Db<'_>, id: Uuid, body: &str, now: Instant) -> Result<bool> {
+pub async fn update_draft(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    body: &str,
+    now: Instant,
+) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE treatment_plans SET body = $1, updated_at = $2 WHERE id = $3 \
+            "UPDATE treatment_plans SET body = $1, updated_at = $2 WHERE organization_id = $4 AND id = $3 \
              AND clinician_signed_at IS NULL AND patient_signed_at IS NULL",
         )
         .bind(body)
         .bind(now)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -99,6 +106,7 @@ pub async fn update_draft(db: &mut Db<'_>, id: Uuid, body: &str, now: Instant) -
 /// The clinician's signature (naming the co-signer the program requires); false if given.
 pub async fn sign_clinician(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     id: Uuid,
     by: Uuid,
     cosigner: Option<Uuid>,
@@ -107,12 +115,13 @@ pub async fn sign_clinician(
     let n = on_db!(db, |c| {
         sqlx::query(
             "UPDATE treatment_plans SET clinician_signed_by = $1, clinician_signed_at = $2, cosigner_id = $3 \
-             WHERE id = $4 AND clinician_signed_at IS NULL",
+             WHERE organization_id = $5 AND id = $4 AND clinician_signed_at IS NULL",
         )
         .bind(by)
         .bind(now)
         .bind(cosigner)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -123,6 +132,7 @@ pub async fn sign_clinician(
 /// The patient's signature (the name they typed, and who recorded it); false if given.
 pub async fn sign_patient(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     id: Uuid,
     signature: &str,
     by: Uuid,
@@ -131,12 +141,13 @@ pub async fn sign_patient(
     let n = on_db!(db, |c| {
         sqlx::query(
             "UPDATE treatment_plans SET patient_signature = $1, patient_signed_by = $2, patient_signed_at = $3 \
-             WHERE id = $4 AND patient_signed_at IS NULL",
+             WHERE organization_id = $5 AND id = $4 AND patient_signed_at IS NULL",
         )
         .bind(signature)
         .bind(by)
         .bind(now)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -145,14 +156,21 @@ pub async fn sign_patient(
 }
 
 /// The supervisor's co-signature; false unless `by` is the named co-signer and has not yet.
-pub async fn cosign(db: &mut Db<'_>, id: Uuid, by: Uuid, now: Instant) -> Result<bool> {
+pub async fn cosign(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    by: Uuid,
+    now: Instant,
+) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE treatment_plans SET cosigned_at = $1 WHERE id = $2 AND cosigner_id = $3 AND cosigned_at IS NULL",
+            "UPDATE treatment_plans SET cosigned_at = $1 WHERE organization_id = $4 AND id = $2 AND cosigner_id = $3 AND cosigned_at IS NULL",
         )
         .bind(now)
         .bind(id)
         .bind(by)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())
@@ -161,14 +179,22 @@ pub async fn cosign(db: &mut Db<'_>, id: Uuid, by: Uuid, now: Instant) -> Result
 }
 
 /// Puts a fully signed version in force with its review date.
-pub async fn set_review_due(db: &mut Db<'_>, id: Uuid, due: Date) -> Result<()> {
+pub async fn set_review_due(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    due: Date,
+) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("UPDATE treatment_plans SET review_due_on = $1 WHERE id = $2")
-            .bind(due)
-            .bind(id)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected())
+        sqlx::query(
+            "UPDATE treatment_plans SET review_due_on = $1 WHERE organization_id = $3 AND id = $2",
+        )
+        .bind(due)
+        .bind(id)
+        .bind(organization_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

@@ -45,14 +45,16 @@ pub async fn insert_consent(
 
 pub async fn list_acknowledgements(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
 ) -> Result<Vec<Acknowledgement>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Acknowledgement>(
             "SELECT id, patient_id, episode_id, kind, acknowledged_on, recorded_by, recorded_at FROM consents \
-             WHERE patient_id = $1 ORDER BY acknowledged_on DESC, recorded_at DESC, id",
+             WHERE organization_id = $2 AND patient_id = $1 ORDER BY acknowledged_on DESC, recorded_at DESC, id",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -122,15 +124,17 @@ pub async fn insert_medical_evaluation(
 
 pub async fn list_medical_evaluations(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
 ) -> Result<Vec<MedicalEvaluation>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, MedicalEvaluation>(
             "SELECT id, patient_id, episode_id, evaluated_at, clinician_id, systolic, diastolic, pulse, respiration, temperature_c, \
              spo2, weight_kg, medical_history, current_medications, allergies, pregnancy, withdrawal_assessment_id, \
-             medically_cleared, notes FROM medical_evaluations WHERE patient_id = $1 ORDER BY evaluated_at DESC, id DESC",
+             medically_cleared, notes FROM medical_evaluations WHERE organization_id = $2 AND patient_id = $1 ORDER BY evaluated_at DESC, id DESC",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -152,9 +156,12 @@ pub struct Diagnosis {
 pub async fn insert_diagnosis(db: &mut Db<'_>, organization_id: Uuid, d: &Diagnosis) -> Result<()> {
     if d.is_primary {
         on_db!(db, |c| {
-            sqlx::query("UPDATE diagnoses SET is_primary = $1 WHERE episode_id = $2")
-                .bind(false)
-                .bind(d.episode_id)
+            sqlx::query(
+                "UPDATE diagnoses SET is_primary = $1 WHERE episode_id = $2 AND organization_id = $3",
+            )
+            .bind(false)
+            .bind(d.episode_id)
+            .bind(organization_id)
                 .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected())
@@ -181,13 +188,18 @@ pub async fn insert_diagnosis(db: &mut Db<'_>, organization_id: Uuid, d: &Diagno
     Ok(())
 }
 
-pub async fn list_diagnoses(db: &mut Db<'_>, episode_id: Uuid) -> Result<Vec<Diagnosis>> {
+pub async fn list_diagnoses(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    episode_id: Uuid,
+) -> Result<Vec<Diagnosis>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Diagnosis>(
             "SELECT id, patient_id, episode_id, code, description, is_primary, recorded_by, recorded_at FROM diagnoses \
-             WHERE episode_id = $1 ORDER BY is_primary DESC, recorded_at, id",
+             WHERE organization_id = $2 AND episode_id = $1 ORDER BY is_primary DESC, recorded_at, id",
         )
         .bind(episode_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -234,16 +246,18 @@ pub async fn insert_document(
 
 pub async fn find_current_document(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     kind: &str,
 ) -> Result<Option<CareDocument>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, CareDocument>(
             "SELECT id, patient_id, kind, version, body, recorded_by, recorded_at FROM care_documents \
-             WHERE patient_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1",
+             WHERE organization_id = $3 AND patient_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1",
         )
         .bind(patient_id)
         .bind(kind)
+        .bind(organization_id)
         .fetch_optional(&mut **c)
         .await
     })?)

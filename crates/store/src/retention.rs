@@ -135,19 +135,25 @@ pub async fn dispose(db: &mut Db<'_>, organization_id: Uuid, patient_id: Uuid) -
             .await
         })?;
         for user in users {
-            for sql in [
-                "DELETE FROM auth_sessions WHERE user_id = $1",
-                "UPDATE users SET patient_id = NULL, active = FALSE, password_hash = '!', username = $2 WHERE id = $1",
-            ] {
-                removed.rows += on_db!(db, |c| {
-                    sqlx::query(sql)
-                        .bind(user)
-                        .bind(format!("disposed-{user}"))
-                        .execute(&mut **c)
-                        .await
-                        .map(|r| r.rows_affected())
-                })?;
-            }
+            removed.rows += on_db!(db, |c| {
+                sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+                    .bind(user)
+                    .execute(&mut **c)
+                    .await
+                    .map(|r| r.rows_affected())
+            })?;
+            removed.rows += on_db!(db, |c| {
+                sqlx::query(
+                    "UPDATE users SET patient_id = NULL, active = FALSE, password_hash = '!', username = $2 \
+                     WHERE id = $1 AND organization_id = $3",
+                )
+                .bind(user)
+                .bind(format!("disposed-{user}"))
+                .bind(organization_id)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected())
+            })?;
         }
     }
     for &id in &ids {

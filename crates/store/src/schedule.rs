@@ -127,11 +127,14 @@ pub async fn set_availability(
     windows: &[Window],
 ) -> Result<()> {
     on_db!(db, |c| {
-        sqlx::query("DELETE FROM availability_windows WHERE patient_id = $1")
-            .bind(patient_id)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected())
+        sqlx::query(
+            "DELETE FROM availability_windows WHERE patient_id = $1 AND organization_id = $2",
+        )
+        .bind(patient_id)
+        .bind(organization_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     for w in windows {
         on_db!(db, |c| {
@@ -152,13 +155,18 @@ pub async fn set_availability(
     Ok(())
 }
 
-pub async fn list_availability(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<Window>> {
+pub async fn list_availability(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+) -> Result<Vec<Window>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, Window>(
-            "SELECT weekday, start_minute, end_minute FROM availability_windows WHERE patient_id = $1 \
+            "SELECT weekday, start_minute, end_minute FROM availability_windows WHERE organization_id = $2 AND patient_id = $1 \
              ORDER BY weekday, start_minute",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -272,15 +280,21 @@ pub async fn list_curriculum(
 }
 
 /// Topics of psychoeducation sessions a patient attended (current mark counts minutes).
-pub async fn list_attended_topics(db: &mut Db<'_>, patient_id: Uuid) -> Result<Vec<String>> {
+pub async fn list_attended_topics(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    patient_id: Uuid,
+) -> Result<Vec<String>> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar::<_, String>(
             "SELECT DISTINCT s.topic FROM attendance_marks m JOIN sessions s ON s.id = m.session_id \
-             WHERE m.patient_id = $1 AND s.kind = 'psychoeducation' AND s.topic IS NOT NULL AND m.minutes > 0 \
+             WHERE m.patient_id = $1 AND m.organization_id = $2 AND s.kind = 'psychoeducation' AND s.topic IS NOT NULL AND m.minutes > 0 \
              AND m.recorded_at = (SELECT MAX(n.recorded_at) FROM attendance_marks n \
-                                  WHERE n.session_id = m.session_id AND n.patient_id = m.patient_id)",
+                                  WHERE n.session_id = m.session_id AND n.patient_id = m.patient_id \
+                                  AND n.organization_id = $2)",
         )
         .bind(patient_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)
@@ -349,13 +363,19 @@ pub async fn find_feed(db: &mut Db<'_>, organization_id: Uuid, id: Uuid) -> Resu
 }
 
 /// Revokes a feed; false when it was already revoked.
-pub async fn revoke_feed(db: &mut Db<'_>, id: Uuid, now: Instant) -> Result<bool> {
+pub async fn revoke_feed(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    now: Instant,
+) -> Result<bool> {
     let n = on_db!(db, |c| {
         sqlx::query(
-            "UPDATE calendar_feeds SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            "UPDATE calendar_feeds SET revoked_at = $1 WHERE organization_id = $3 AND id = $2 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(id)
+        .bind(organization_id)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected())

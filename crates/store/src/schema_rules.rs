@@ -293,29 +293,11 @@ mod tests {
     }
 
     /// Statements on patient-data tables that do not name the organization themselves, per
-    /// file, as of December 2026: each reaches its rows through a key its caller found under
-    /// the organization first (a patient from `open_patient`, a session, a note), so none
-    /// crosses organizations today, but the filter is not in the statement. The counts may
+    /// file. One is left, by design: `auth::count_users` asks whether the database holds any
+    /// account at all, at the first start, before there is an organization. The counts may
     /// only go down: a new statement without the filter fails the test, and a file whose
     /// count drops must lower its entry (so the list stays true).
-    const KNOWN_UNSCOPED: &[(&str, usize)] = &[
-        ("amendments.rs", 2),
-        ("auth.rs", 8),
-        ("clinical.rs", 4),
-        ("consents.rs", 1),
-        ("contacts.rs", 1),
-        ("crisis.rs", 3),
-        ("inquiries.rs", 5),
-        ("monitoring.rs", 6),
-        ("notes.rs", 4),
-        ("organization.rs", 1),
-        ("patients.rs", 10),
-        ("plans.rs", 5),
-        ("records.rs", 5),
-        ("retention.rs", 1),
-        ("schedule.rs", 4),
-        ("sessions.rs", 3),
-    ];
+    const KNOWN_UNSCOPED: &[(&str, usize)] = &[("auth.rs", 1)];
 
     /// Organization scoping you cannot forget (ARCHITECTURE.md, invariant 4): every
     /// statement of the store on a patient-data table names `organization_id`.

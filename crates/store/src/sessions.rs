@@ -123,10 +123,15 @@ pub async fn find_session(
     })?)
 }
 
-pub async fn list_enrolled(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<Uuid>> {
+pub async fn list_enrolled(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    session_id: Uuid,
+) -> Result<Vec<Uuid>> {
     Ok(on_db!(db, |c| {
-        sqlx::query_scalar::<_, Uuid>("SELECT patient_id FROM session_enrollments WHERE session_id = $1 ORDER BY enrolled_at, patient_id")
+        sqlx::query_scalar::<_, Uuid>("SELECT patient_id FROM session_enrollments WHERE organization_id = $2 AND session_id = $1 ORDER BY enrolled_at, patient_id")
             .bind(session_id)
+            .bind(organization_id)
             .fetch_all(&mut **c)
             .await
     })?)
@@ -264,6 +269,7 @@ pub async fn insert_history(
 /// with the session's start.
 pub async fn list_current_marks(
     db: &mut Db<'_>,
+    organization_id: Uuid,
     patient_id: Uuid,
     from: Instant,
     until: Instant,
@@ -279,12 +285,13 @@ pub async fn list_current_marks(
             "SELECT m.session_id, m.patient_id, m.status, m.check_in, m.check_out, m.minutes, m.recorded_by, m.recorded_at, \
              m.absence_reason, s.starts_at \
              FROM attendance_marks m JOIN sessions s ON s.id = m.session_id \
-             WHERE m.patient_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 \
+             WHERE m.patient_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 AND m.organization_id = $4 \
              ORDER BY m.session_id, m.recorded_at DESC, m.id DESC",
         )
         .bind(patient_id)
         .bind(from)
         .bind(until)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?;
@@ -463,7 +470,11 @@ pub struct RosterLine {
     pub marks: i64,
 }
 
-pub async fn list_roster(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<RosterLine>> {
+pub async fn list_roster(
+    db: &mut Db<'_>,
+    organization_id: Uuid,
+    session_id: Uuid,
+) -> Result<Vec<RosterLine>> {
     Ok(on_db!(db, |c| {
         sqlx::query_as::<_, RosterLine>(
             "SELECT p.id AS patient_id, p.given_name, p.family_name, p.birth_date, m.status, m.check_in, m.check_out, m.minutes, \
@@ -471,9 +482,10 @@ pub async fn list_roster(db: &mut Db<'_>, session_id: Uuid) -> Result<Vec<Roster
              FROM session_enrollments e JOIN patients p ON p.id = e.patient_id \
              LEFT JOIN attendance_marks m ON m.id = (SELECT a.id FROM attendance_marks a WHERE a.session_id = e.session_id \
                  AND a.patient_id = e.patient_id ORDER BY a.recorded_at DESC, a.id DESC LIMIT 1) \
-             WHERE e.session_id = $1 ORDER BY p.name_key, p.id",
+             WHERE e.session_id = $1 AND e.organization_id = $2 ORDER BY p.name_key, p.id",
         )
         .bind(session_id)
+        .bind(organization_id)
         .fetch_all(&mut **c)
         .await
     })?)

@@ -103,7 +103,7 @@ impl Caller {
         let hash = hash_password(new).await?;
         let now = state.now();
         let mut tx = state.store.begin().await?;
-        users::set_password_hash(&mut tx.db(), user.id, &hash).await?;
+        users::set_password_hash(&mut tx.db(), user.organization_id, user.id, &hash).await?;
         let ended = users::delete_other_logins(&mut tx.db(), user.id, &self.session_hash).await?;
         let event = EventBuilder::for_caller(self)
             .action("auth.password.change", format!("users/{}", user.id))
@@ -185,7 +185,8 @@ pub(crate) async fn verify_password(password: &str, hash: Option<&str>) -> bool 
 /// Whose failed logins are counted: an account, or a submitted name no account has (counted
 /// alike, so the lockout tells no username apart).
 enum Counted {
-    Account(Uuid),
+    /// A known account: its id and its organization.
+    Account(Uuid, Uuid),
     Name(String),
 }
 
@@ -219,7 +220,9 @@ async fn count_failure(
     let counter = state.config.login.after_failure(counter, now);
     let mut tx = state.store.begin().await?;
     match counted {
-        Counted::Account(user) => users::set_counter(&mut tx.db(), *user, counter).await?,
+        Counted::Account(user, organization) => {
+            users::set_counter(&mut tx.db(), *organization, *user, counter).await?
+        }
         Counted::Name(hash) => {
             users::set_name_counter(&mut tx.db(), hash, counter, Instant::new(now)).await?
         }
@@ -297,7 +300,7 @@ pub async fn login(
         return Err(ApiError::BadCredentials);
     };
     let event = EventBuilder::for_user(&user, client).action("auth.login", "auth/login");
-    let counted = Counted::Account(user.id);
+    let counted = Counted::Account(user.id, user.organization_id);
     refuse_if_locked(state, user.counter, Some(event.clone()), now).await?;
     if !verify_password(password, Some(&user.password_hash)).await {
         count_failure(state, &counted, user.counter, Some(event), None, now).await?;
@@ -360,16 +363,28 @@ pub async fn login(
         users::delete_stale_login_sessions(&mut tx.db(), kind, Instant::new(now - idle), at)
             .await?;
     }
-    users::set_counter(&mut tx.db(), user.id, Default::default()).await?;
+    users::set_counter(
+        &mut tx.db(),
+        user.organization_id,
+        user.id,
+        Default::default(),
+    )
+    .await?;
     if let Some(step) = accepted_step {
-        users::accept_totp_step(&mut tx.db(), user.id, step).await?;
+        users::accept_totp_step(&mut tx.db(), user.organization_id, user.id, step).await?;
     }
     // NIST SP 800-63B-4: a password that is the only factor needs 15 characters; a shorter
     // one (allowed before) must be changed before anything else.
     let second_factor = user.totp.as_ref().is_some_and(|t| t.enabled);
     let must_change = openiop_core::password::needs_change(password, second_factor);
     if must_change != user.password_change_required {
-        users::set_password_change_required(&mut tx.db(), user.id, must_change).await?;
+        users::set_password_change_required(
+            &mut tx.db(),
+            user.organization_id,
+            user.id,
+            must_change,
+        )
+        .await?;
     }
     for (hash, kind) in [
         (&cookie_hash, SessionKind::Cookie),

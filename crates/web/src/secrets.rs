@@ -118,14 +118,19 @@ pub async fn seal_stored_secrets(store: &openiop_store::Store) -> Result<usize, 
     }
     let key = SecretKey::of_store(store, crate::api::account::TOTP_KEY)?;
     let mut tx = store.begin().await?;
-    for (user, stored) in &plain {
+    for (user, organization, stored) in &plain {
         let secret = hex::decode(stored).map_err(|_| {
             ApiError::internal(format!(
                 "user {user}: the stored TOTP secret does not decode"
             ))
         })?;
-        openiop_store::auth::reseal_totp_secret(&mut tx.db(), *user, &key.seal(*user, &secret)?)
-            .await?;
+        openiop_store::auth::reseal_totp_secret(
+            &mut tx.db(),
+            *organization,
+            *user,
+            &key.seal(*user, &secret)?,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(plain.len())

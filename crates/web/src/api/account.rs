@@ -176,7 +176,13 @@ pub async fn start_mfa(state: &AppState, caller: &Caller) -> ApiResult<MfaSetupJ
     let now = state.now();
     let sealed = SecretKey::of(state, TOTP_KEY)?.seal(caller.user_id, &secret)?;
     let mut tx = state.store.begin().await?;
-    openiop_store::auth::set_totp_secret(&mut tx.db(), caller.user_id, &sealed).await?;
+    openiop_store::auth::set_totp_secret(
+        &mut tx.db(),
+        caller.organization_id,
+        caller.user_id,
+        &sealed,
+    )
+    .await?;
     let event = EventBuilder::for_caller(caller)
         .action("auth.mfa.setup", format!("users/{}", caller.user_id));
     tx.audit(event.build(now)).await?;
@@ -247,9 +253,21 @@ pub async fn confirm_mfa(state: &AppState, caller: &Caller, code: &str) -> ApiRe
     let codes = recovery_codes(state)?;
     let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
     let mut tx = state.store.begin().await?;
-    openiop_store::auth::accept_totp_step(&mut tx.db(), caller.user_id, step).await?;
+    openiop_store::auth::accept_totp_step(
+        &mut tx.db(),
+        caller.organization_id,
+        caller.user_id,
+        step,
+    )
+    .await?;
     // With a second factor, a password of 12 characters is enough.
-    openiop_store::auth::set_password_change_required(&mut tx.db(), caller.user_id, false).await?;
+    openiop_store::auth::set_password_change_required(
+        &mut tx.db(),
+        caller.organization_id,
+        caller.user_id,
+        false,
+    )
+    .await?;
     openiop_store::auth::set_recovery_codes(&mut tx.db(), caller.user_id, &hashes).await?;
     let event = EventBuilder::for_caller(caller)
         .action("auth.mfa.enable", format!("users/{}", caller.user_id))

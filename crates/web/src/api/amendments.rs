@@ -203,6 +203,7 @@ pub async fn decide(
     let mut tx = state.store.begin().await?;
     if !store::decide(
         &mut tx.db(),
+        caller.organization_id,
         patient.id,
         request_id,
         decision.status.as_str(),
@@ -265,6 +266,7 @@ pub async fn disagree(
     let mut tx = state.store.begin().await?;
     if !store::disagree(
         &mut tx.db(),
+        caller.organization_id,
         patient.id,
         request_id,
         &statement,

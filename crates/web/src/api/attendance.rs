@@ -79,7 +79,8 @@ pub async fn roster(
     session: &Session,
 ) -> ApiResult<Vec<RosterLine>> {
     let mut conn = state.store.read().await?;
-    let mut lines = sessions::list_roster(&mut conn.db(), session.id).await?;
+    let mut lines =
+        sessions::list_roster(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
     let permitted = permitted_patients(state, caller, Part::Attendance, Access::Read, &ids).await?;
@@ -140,7 +141,7 @@ pub async fn mark_all_present(
     session: &Session,
 ) -> ApiResult<usize> {
     let mut conn = state.store.read().await?;
-    let lines = sessions::list_roster(&mut conn.db(), session.id).await?;
+    let lines = sessions::list_roster(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
     let permitted =
@@ -232,7 +233,7 @@ pub async fn self_check_in(
     let Some(session) = session else {
         return Ok(None);
     };
-    let lines = sessions::list_roster(&mut conn.db(), session.id).await?;
+    let lines = sessions::list_roster(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     let family = openiop_core::patient::fold(body.family_name.trim());
     let Some(line) = lines
@@ -358,6 +359,7 @@ pub async fn program_view(
             for id in ids {
                 let rel = store_patients::find_relationship(
                     &mut conn.db(),
+                    caller.organization_id,
                     caller.user_id,
                     caller.patient_id,
                     id,

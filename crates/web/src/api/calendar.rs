@@ -191,7 +191,13 @@ pub async fn revoke(
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    schedule_store::revoke_feed(&mut tx.db(), feed.id, Instant::new(now)).await?;
+    schedule_store::revoke_feed(
+        &mut tx.db(),
+        caller.organization_id,
+        feed.id,
+        Instant::new(now),
+    )
+    .await?;
     let mut event = EventBuilder::for_caller(caller).action(
         "calendar_feed.revoke",
         format!("calendar-feeds/{}", feed.id),

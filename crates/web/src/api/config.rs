@@ -451,27 +451,31 @@ pub async fn put_program_settings(
 /// The settings of the program a patient is active in (the defaults when none).
 pub async fn settings_of_patient(
     state: &AppState,
+    organization_id: Uuid,
     patient_id: Uuid,
 ) -> ApiResult<openiop_core::settings::Settings> {
     let mut conn = state.store.read().await?;
-    let episodes = openiop_store::patients::list_episodes(&mut conn.db(), patient_id).await?;
+    let episodes =
+        openiop_store::patients::list_episodes(&mut conn.db(), organization_id, patient_id).await?;
     drop(conn);
     let active = episodes
         .iter()
         .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
         .map(|e| e.id);
-    settings_for(state, active).await
+    settings_for(state, organization_id, active).await
 }
 
 pub async fn settings_for(
     state: &AppState,
+    organization_id: Uuid,
     episode_id: Option<Uuid>,
 ) -> ApiResult<openiop_core::settings::Settings> {
     let Some(episode) = episode_id else {
         return Ok(openiop_core::settings::Settings::default());
     };
     let mut conn = state.store.read().await?;
-    let text = organization::find_settings_of_episode(&mut conn.db(), episode).await?;
+    let text =
+        organization::find_settings_of_episode(&mut conn.db(), organization_id, episode).await?;
     drop(conn);
     let Some(text) = text else {
         return Ok(openiop_core::settings::Settings::default());

@@ -80,7 +80,8 @@ pub async fn record(
         "part2_consent.create",
     )
     .await?;
-    let settings = super::config::settings_of_patient(state, patient.id).await?;
+    let settings =
+        super::config::settings_of_patient(state, caller.organization_id, patient.id).await?;
     let today = local_today(state, caller).await?;
     let checked = consent::check(input, patient.birth_date, settings.minor_consent, today)?;
     let now = state.now();
@@ -193,6 +194,7 @@ pub async fn revoke(
     let mut tx = state.store.begin().await?;
     if !store::revoke(
         &mut tx.db(),
+        caller.organization_id,
         patient.id,
         consent_id,
         on,

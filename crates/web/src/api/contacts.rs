@@ -184,7 +184,15 @@ pub async fn remove(
     let contact_id = contact_id.uuid();
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    if !store::remove(&mut tx.db(), patient.id, contact_id, Instant::new(now)).await? {
+    if !store::remove(
+        &mut tx.db(),
+        caller.organization_id,
+        patient.id,
+        contact_id,
+        Instant::new(now),
+    )
+    .await?
+    {
         return Err(ApiError::NotFound);
     }
     let event = EventBuilder::for_caller(caller)

@@ -116,11 +116,12 @@ pub async fn record(
             }
         }
     };
-    let episode = store_patients::list_episodes(&mut conn.db(), patient.id)
+    let episode = store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id)
         .await?
         .into_iter()
         .find(|e| e.status == EpisodeStatus::Active);
-    let team = store_patients::list_care_team(&mut conn.db(), patient.id).await?;
+    let team =
+        store_patients::list_care_team(&mut conn.db(), caller.organization_id, patient.id).await?;
     drop(conn);
     if crisis.escalate && episode.is_none() {
         return Err(Invalid::one(
@@ -183,6 +184,7 @@ pub async fn record(
     if let Some(alert_id) = alert {
         let resolved = openiop_store::clinical::acknowledge_alert(
             &mut tx.db(),
+            caller.organization_id,
             alert_id,
             caller.user_id,
             at,
@@ -320,6 +322,7 @@ pub async fn resolve(
     let mut tx = state.store.begin().await?;
     if !store::resolve_event(
         &mut tx.db(),
+        caller.organization_id,
         patient.id,
         event_id,
         caller.user_id,
@@ -428,7 +431,15 @@ pub async fn get_notifications(
 pub async fn mark_read(state: &AppState, caller: &Caller, id: NotificationId) -> ApiResult<()> {
     let id = id.uuid();
     let mut tx = state.store.begin().await?;
-    if !store::mark_read(&mut tx.db(), caller.user_id, id, Instant::new(state.now())).await? {
+    if !store::mark_read(
+        &mut tx.db(),
+        caller.organization_id,
+        caller.user_id,
+        id,
+        Instant::new(state.now()),
+    )
+    .await?
+    {
         return Err(ApiError::NotFound);
     }
     tx.commit().await?;

@@ -83,6 +83,7 @@ pub async fn break_glass(
         .ok_or(ApiError::NotFound)?;
     let relationship = store_patients::find_relationship(
         &mut conn.db(),
+        caller.organization_id,
         caller.user_id,
         caller.patient_id,
         patient.id,

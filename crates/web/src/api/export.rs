@@ -32,6 +32,7 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
         .ok_or(ApiError::NotFound)?;
     let relationship = store_patients::find_relationship(
         &mut conn.db(),
+        caller.organization_id,
         caller.user_id,
         caller.patient_id,
         patient.id,
@@ -55,12 +56,17 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
         return Err(ApiError::NotFound);
     }
     let org = caller.organization_id;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     let mut episode_json = Vec::new();
     for e in &episodes {
-        let diagnoses = openiop_store::records::list_diagnoses(&mut conn.db(), e.id).await?;
+        let diagnoses =
+            openiop_store::records::list_diagnoses(&mut conn.db(), caller.organization_id, e.id)
+                .await?;
         let plans = openiop_store::plans::list_versions(&mut conn.db(), org, e.id).await?;
-        let placements = openiop_store::clinical::list_placements(&mut conn.db(), e.id).await?;
+        let placements =
+            openiop_store::clinical::list_placements(&mut conn.db(), caller.organization_id, e.id)
+                .await?;
         episode_json.push(json!({
             "episode": value(super::patients::EpisodeJson::from(e.clone()))?,
             "diagnoses": diagnoses.iter().map(|d| json!({"code": d.code, "description": d.description,
@@ -72,11 +78,23 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
     }
     let notes = openiop_store::notes::list_notes(&mut conn.db(), org, patient.id, false).await?;
     let addenda = openiop_store::notes::list_addenda(&mut conn.db(), org, patient.id).await?;
-    let assessments =
-        openiop_store::clinical::list_assessments(&mut conn.db(), patient.id, None, 10_000).await?;
-    let medications =
-        openiop_store::monitoring::list_medications(&mut conn.db(), patient.id).await?;
-    let tests = openiop_store::monitoring::list_tests(&mut conn.db(), patient.id).await?;
+    let assessments = openiop_store::clinical::list_assessments(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+        None,
+        10_000,
+    )
+    .await?;
+    let medications = openiop_store::monitoring::list_medications(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+    )
+    .await?;
+    let tests =
+        openiop_store::monitoring::list_tests(&mut conn.db(), caller.organization_id, patient.id)
+            .await?;
     // Every check-in: none can be older than the patient.
     let check_ins = openiop_store::checkins::list_check_ins_since(
         &mut conn.db(),
@@ -92,8 +110,13 @@ pub async fn export(state: &AppState, caller: &Caller, id: PatientId) -> ApiResu
     let contacts = openiop_store::contacts::list_contacts(&mut conn.db(), org, patient.id).await?;
     let mut documents = Vec::new();
     for kind in ["safety_plan", "relapse_prevention"] {
-        if let Some(d) =
-            openiop_store::records::find_current_document(&mut conn.db(), patient.id, kind).await?
+        if let Some(d) = openiop_store::records::find_current_document(
+            &mut conn.db(),
+            caller.organization_id,
+            patient.id,
+            kind,
+        )
+        .await?
         {
             documents.push(json!({"kind": kind, "version": d.version,
                 "plan": d.document::<Value>()?, "recorded_at": rfc3339(d.recorded_at)}));

@@ -220,7 +220,8 @@ pub async fn administer(
         return Err(Invalid::one("code", "is not a known instrument").into());
     }
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     drop(conn);
     let episode_id = match body.episode_id.as_deref() {
         Some(text) => {
@@ -236,7 +237,7 @@ pub async fn administer(
             .map(|e| e.id),
     };
     // Scored with the cut-offs of the patient's program, when it set its own.
-    let settings = super::config::settings_for(state, episode_id).await?;
+    let settings = super::config::settings_for(state, caller.organization_id, episode_id).await?;
     let Some(i) = settings.instrument(&body.code) else {
         return Err(Invalid::one("code", "is not a known instrument").into());
     };
@@ -333,6 +334,7 @@ pub async fn list_assessments(
     let mut conn = state.store.read().await?;
     let rows = clinical::list_assessments(
         &mut conn.db(),
+        caller.organization_id,
         patient.id,
         query.code.as_deref().filter(|c| !c.is_empty()),
         500,
@@ -466,6 +468,7 @@ pub async fn acknowledge(
     let mut tx = state.store.begin().await?;
     if !clinical::acknowledge_alert(
         &mut tx.db(),
+        caller.organization_id,
         id,
         caller.user_id,
         Instant::new(now),

@@ -61,7 +61,7 @@ pub async fn overdue(state: &AppState, caller: &Caller) -> ApiResult<Vec<DueJson
         if let std::collections::btree_map::Entry::Vacant(slot) = cadence_of_track.entry(e.track_id)
         {
             slot.insert(
-                super::config::settings_for(state, Some(e.id))
+                super::config::settings_for(state, caller.organization_id, Some(e.id))
                     .await?
                     .measures,
             );

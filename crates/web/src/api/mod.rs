@@ -105,6 +105,7 @@ pub async fn open_patient(
     let relationship = if openiop_core::access::needs_relationship(caller.role) {
         store_patients::find_relationship(
             &mut conn.db(),
+            caller.organization_id,
             caller.user_id,
             caller.patient_id,
             id,
@@ -157,6 +158,7 @@ pub async fn permitted_patients(
         let mut conn = state.store.read().await?;
         store_patients::list_relationships(
             &mut conn.db(),
+            caller.organization_id,
             caller.user_id,
             caller.patient_id,
             ids,

@@ -69,32 +69,51 @@ async fn released(
         .ok_or(ApiError::NotFound)?;
     let consent: Consent = row.consent()?;
     let names = disclosure.parts()?;
-    let episodes = openiop_store::patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        openiop_store::patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id)
+            .await?;
     let mut parts = Vec::new();
     for name in names {
         let records = match name.as_str() {
             "demographics" => Records::Demographics,
             "medications" => Records::Medications(
-                openiop_store::monitoring::list_medications(&mut conn.db(), patient.id).await?,
+                openiop_store::monitoring::list_medications(
+                    &mut conn.db(),
+                    caller.organization_id,
+                    patient.id,
+                )
+                .await?,
             ),
             "diagnoses" => {
                 let mut out = Vec::new();
                 for ep in &episodes {
                     out.extend(
-                        openiop_store::records::list_diagnoses(&mut conn.db(), ep.id).await?,
+                        openiop_store::records::list_diagnoses(
+                            &mut conn.db(),
+                            caller.organization_id,
+                            ep.id,
+                        )
+                        .await?,
                     );
                 }
                 Records::Diagnoses(out)
             }
             "assessments" => Records::Assessments(
-                openiop_store::clinical::list_assessments(&mut conn.db(), patient.id, None, 50)
-                    .await?,
+                openiop_store::clinical::list_assessments(
+                    &mut conn.db(),
+                    caller.organization_id,
+                    patient.id,
+                    None,
+                    50,
+                )
+                .await?,
             ),
             "attendance" => {
                 let from = Instant::new(state.now() - time::Duration::days(365));
                 Records::Attendance(
                     openiop_store::sessions::list_current_marks(
                         &mut conn.db(),
+                        caller.organization_id,
                         patient.id,
                         from,
                         Instant::new(state.now()),

@@ -277,7 +277,8 @@ pub async fn admit(
         Some(id) => organization::find_track(&mut conn.db(), caller.organization_id, id).await?,
         None => None,
     };
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     drop(conn);
     let mut errors: Vec<FieldError> = Vec::new();
     if track.is_none() {
@@ -359,7 +360,8 @@ pub async fn list_episodes(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok(Json(ListPage::whole(
         episodes.into_iter().map(EpisodeJson::from).collect(),
     )))
@@ -461,7 +463,8 @@ pub async fn set_team(
         Instant::new(now),
     )
     .await?;
-    let members = store_patients::list_care_team(&mut tx.db(), patient.id).await?;
+    let members =
+        store_patients::list_care_team(&mut tx.db(), caller.organization_id, patient.id).await?;
     let event = EventBuilder::for_caller(caller)
         .action(
             "care_team.update",
@@ -498,7 +501,8 @@ pub async fn get_team(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let members = store_patients::list_care_team(&mut conn.db(), patient.id).await?;
+    let members =
+        store_patients::list_care_team(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok(Json(team_json(patient.id, members)))
 }
 

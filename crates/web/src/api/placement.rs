@@ -175,7 +175,8 @@ pub async fn decide(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     drop(conn);
     let episode = episodes
         .into_iter()
@@ -188,7 +189,8 @@ pub async fn decide(
         factors: body.factors.clone(),
     };
     let input = question.parse()?;
-    let settings = super::config::settings_for(state, Some(episode.id)).await?;
+    let settings =
+        super::config::settings_for(state, caller.organization_id, Some(episode.id)).await?;
     let recommendation = settings.policy().recommend(&input);
     let mut check = openiop_core::validate::Check::new();
     let decided = match body.level.as_deref() {
@@ -240,6 +242,7 @@ pub async fn decide(
     // A decision answers the episode's open placement reviews (opened by crisis events).
     let closed = openiop_store::crisis::close_reviews(
         &mut tx.db(),
+        caller.organization_id,
         episode.id,
         caller.user_id,
         &format!("decided {}", row.decided_level),
@@ -302,7 +305,7 @@ pub async fn list_decisions(
     .await?;
     let episode = episode_id.uuid();
     let mut conn = state.store.read().await?;
-    let rows = clinical::list_placements(&mut conn.db(), episode).await?;
+    let rows = clinical::list_placements(&mut conn.db(), caller.organization_id, episode).await?;
     let rows = rows
         .into_iter()
         .filter(|p| p.patient_id == patient.id)

@@ -78,7 +78,9 @@ pub async fn save<T: CareKind>(
     .await?;
     let plan = plan.checked()?;
     let mut conn = state.store.read().await?;
-    let current = records::find_current_document(&mut conn.db(), patient.id, T::KIND).await?;
+    let current =
+        records::find_current_document(&mut conn.db(), caller.organization_id, patient.id, T::KIND)
+            .await?;
     drop(conn);
     let now = state.now();
     let document = CareDocument {
@@ -120,7 +122,9 @@ pub async fn current<T: CareKind>(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let document = records::find_current_document(&mut conn.db(), patient.id, T::KIND).await?;
+    let document =
+        records::find_current_document(&mut conn.db(), caller.organization_id, patient.id, T::KIND)
+            .await?;
     document.as_ref().map(document_json).transpose()
 }
 

@@ -194,7 +194,9 @@ pub async fn save(
     let mut tx = state.store.begin().await?;
     let saved = match newest.filter(|v| core_plan::edits_in_place(signatures(v))) {
         Some(draft) => {
-            if !store::update_draft(&mut tx.db(), draft.id, &body, at).await? {
+            if !store::update_draft(&mut tx.db(), caller.organization_id, draft.id, &body, at)
+                .await?
+            {
                 return Err(ApiError::Conflict(
                     "this version was signed meanwhile; save again to start the next one".into(),
                 ));
@@ -270,12 +272,13 @@ async fn put_in_force(
     v: &mut PlanVersion,
 ) -> ApiResult<()> {
     if PlanStatus::of(signatures(v)) == PlanStatus::Signed {
-        let settings = super::config::settings_for(state, Some(v.episode_id)).await?;
+        let settings =
+            super::config::settings_for(state, caller.organization_id, Some(v.episode_id)).await?;
         let due = core_plan::review_due(
             super::local_today(state, caller).await?,
             settings.plan_review_days,
         );
-        store::set_review_due(&mut tx.db(), v.id, due).await?;
+        store::set_review_due(&mut tx.db(), caller.organization_id, v.id, due).await?;
         v.review_due_on = Some(due);
     }
     Ok(())
@@ -332,7 +335,16 @@ pub async fn sign(
         if signature.is_empty() || signature.chars().count() > 200 {
             return Err(Invalid::one("signature", "type the patient's full name to sign").into());
         }
-        if !store::sign_patient(&mut tx.db(), v.id, signature, caller.user_id, at).await? {
+        if !store::sign_patient(
+            &mut tx.db(),
+            caller.organization_id,
+            v.id,
+            signature,
+            caller.user_id,
+            at,
+        )
+        .await?
+        {
             return Err(ApiError::Conflict(
                 "the patient has already signed this version".into(),
             ));
@@ -341,9 +353,21 @@ pub async fn sign(
         v.patient_signed_by = Some(caller.user_id);
         v.patient_signed_at = Some(at);
     } else {
-        let settings = super::config::settings_for(state, Some(episode)).await?;
-        let cosigner = super::notes::cosigner_under(state, &settings, caller.user_id).await?;
-        if !store::sign_clinician(&mut tx.db(), v.id, caller.user_id, cosigner, at).await? {
+        let settings =
+            super::config::settings_for(state, caller.organization_id, Some(episode)).await?;
+        let cosigner =
+            super::notes::cosigner_under(state, caller.organization_id, &settings, caller.user_id)
+                .await?;
+        if !store::sign_clinician(
+            &mut tx.db(),
+            caller.organization_id,
+            v.id,
+            caller.user_id,
+            cosigner,
+            at,
+        )
+        .await?
+        {
             return Err(ApiError::Conflict(
                 "a clinician has already signed this version".into(),
             ));
@@ -406,7 +430,15 @@ pub async fn cosign(
     let now = state.now();
     let at = Instant::new(now);
     let mut tx = state.store.begin().await?;
-    if !store::cosign(&mut tx.db(), v.id, caller.user_id, at).await? {
+    if !store::cosign(
+        &mut tx.db(),
+        caller.organization_id,
+        v.id,
+        caller.user_id,
+        at,
+    )
+    .await?
+    {
         return Err(ApiError::Conflict(
             "this version is not awaiting a co-signature".into(),
         ));

@@ -30,7 +30,7 @@ pub(super) async fn demo_clinical(
             if out.len() == CLINICAL_PATIENTS {
                 break;
             }
-            let team = store_patients::list_care_team(&mut tx.db(), e.patient_id).await?;
+            let team = store_patients::list_care_team(&mut tx.db(), org, e.patient_id).await?;
             if team.iter().any(|m| m.user_id == clinician) {
                 out.push(e);
             }
@@ -89,9 +89,10 @@ pub(super) async fn demo_clinical(
             review_due_on: None,
         };
         plans::insert_version(&mut tx.db(), org, &version).await?;
-        plans::sign_clinician(&mut tx.db(), version.id, clinician, None, signed_at).await?;
+        plans::sign_clinician(&mut tx.db(), org, version.id, clinician, None, signed_at).await?;
         plans::sign_patient(
             &mut tx.db(),
+            org,
             version.id,
             "Signed in person",
             clinician,
@@ -102,7 +103,7 @@ pub(super) async fn demo_clinical(
             signed_on,
             openiop_core::treatment_plan::DEFAULT_REVIEW_DAYS,
         );
-        plans::set_review_due(&mut tx.db(), version.id, due).await?;
+        plans::set_review_due(&mut tx.db(), org, version.id, due).await?;
         for back in 0..14_i64 {
             let check_in = checkins::CheckIn {
                 id: openiop_core::id::new_id(),
@@ -177,7 +178,7 @@ pub(super) async fn demo_clinical(
         .iter()
         .find(|s| s.kind == "group_therapy" && s.ends_at.get() < now)
     {
-        let roster = sessions::list_roster(&mut tx.db(), session.id).await?;
+        let roster = sessions::list_roster(&mut tx.db(), org, session.id).await?;
         let attendees: Vec<Uuid> = roster
             .iter()
             .filter(|l| {

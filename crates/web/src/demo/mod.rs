@@ -177,7 +177,7 @@ pub async fn load(
             };
             let discharged = length.map(|l| (admitted_on + l).min(today));
             if let Some(discharged) = discharged {
-                store_patients::discharge_episode(&mut tx.db(), episode, discharged).await?;
+                store_patients::discharge_episode(&mut tx.db(), org, episode, discharged).await?;
             }
             history.push(Attender {
                 patient_id: patient.id,
@@ -354,7 +354,7 @@ async fn demo_inquiries(
         inquiries::insert_inquiry(&mut tx.db(), org, id, &new, "inquiry", received).await?;
         if stage != "inquiry" {
             let moved = Instant::new(now - Duration::hours(hours_ago / 2));
-            inquiries::set_stage(&mut tx.db(), id, stage, moved).await?;
+            inquiries::set_stage(&mut tx.db(), org, id, stage, moved).await?;
             inquiries::insert_move(
                 &mut tx.db(),
                 org,

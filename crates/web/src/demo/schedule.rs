@@ -134,7 +134,7 @@ pub(super) async fn demo_schedule(
             if session.starts_at >= Instant::new(now + Duration::days(7)) {
                 continue; // next week is left for "build next week"
             }
-            let seats = sessions::list_enrolled(&mut tx.db(), session.id)
+            let seats = sessions::list_enrolled(&mut tx.db(), org, session.id)
                 .await?
                 .len();
             if seats >= 14 {

@@ -52,7 +52,9 @@ async fn page(
 ) -> Result<CrisisPage, ApiError> {
     let (patient, events) = api::events(state, caller, id).await?;
     let mut conn = state.store.read().await?;
-    let alerts = openiop_store::clinical::list_alerts(&mut conn.db(), patient.id).await?;
+    let alerts =
+        openiop_store::clinical::list_alerts(&mut conn.db(), caller.organization_id, patient.id)
+            .await?;
     let open_alerts = alerts
         .into_iter()
         .filter(|a| a.acknowledged_at.is_none())

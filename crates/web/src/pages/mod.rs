@@ -328,7 +328,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         ..Default::default()
     };
     let (found, _) = crate::api::patients::search(&state, &caller, &query).await?;
-    let rows = patients::rows(&state, found).await?;
+    let rows = patients::rows(&state, &caller, found).await?;
     let label = match Reach::of(caller.role, caller.user_id, caller.patient_id) {
         Reach::RelatedTo(_) => "My patients (care team and groups)",
         Reach::CareTeamOf(_) => "My patients (care team)",

@@ -87,9 +87,15 @@ async fn page(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let medications =
-        openiop_store::monitoring::list_medications(&mut conn.db(), patient.id).await?;
-    let tests = openiop_store::monitoring::list_tests(&mut conn.db(), patient.id).await?;
+    let medications = openiop_store::monitoring::list_medications(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+    )
+    .await?;
+    let tests =
+        openiop_store::monitoring::list_tests(&mut conn.db(), caller.organization_id, patient.id)
+            .await?;
     drop(conn);
     let tests: Vec<TestJson> = tests
         .into_iter()

@@ -32,10 +32,16 @@ pub struct Row {
 }
 
 /// List rows with each patient's active track, fetched in one query.
-pub async fn rows(state: &AppState, patients: Vec<Patient>) -> Result<Vec<Row>, ApiError> {
+pub async fn rows(
+    state: &AppState,
+    caller: &Caller,
+    patients: Vec<Patient>,
+) -> Result<Vec<Row>, ApiError> {
     let ids: Vec<Uuid> = patients.iter().map(|p| p.id).collect();
     let mut conn = state.store.read().await?;
-    let active = store_patients::list_active_episodes_of(&mut conn.db(), &ids).await?;
+    let active =
+        store_patients::list_active_episodes_of(&mut conn.db(), caller.organization_id, &ids)
+            .await?;
     Ok(patients
         .into_iter()
         .map(|p| {
@@ -80,7 +86,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> PageResult {
     let (found, next) = crate::api::patients::search(&state, &caller, &query).await?;
-    let rows = rows(&state, found).await?;
+    let rows = rows(&state, &caller, found).await?;
     if headers.contains_key("hx-request") {
         return Ok(render(&RowsFragment {
             q: query.q,
@@ -297,6 +303,7 @@ async fn chart_page(
     let mut conn = state.store.read().await?;
     let relationship = store_patients::find_relationship(
         &mut conn.db(),
+        caller.organization_id,
         caller.user_id,
         caller.patient_id,
         patient.id,
@@ -310,7 +317,7 @@ async fn chart_page(
     let show_team = may(Part::CareTeam, Access::Read);
     let can_edit_team = may(Part::CareTeam, Access::Write);
     let episodes = if show_admissions {
-        store_patients::list_episodes(&mut conn.db(), patient.id).await?
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?
     } else {
         Vec::new()
     };
@@ -320,7 +327,7 @@ async fn chart_page(
         Vec::new()
     };
     let team = if show_team {
-        store_patients::list_care_team(&mut conn.db(), patient.id).await?
+        store_patients::list_care_team(&mut conn.db(), caller.organization_id, patient.id).await?
     } else {
         Vec::new()
     };
@@ -340,8 +347,14 @@ async fn chart_page(
     };
     let show_clinical = may(Part::Assessments, Access::Read);
     let (assessments, trends, alerts) = if show_clinical {
-        let rows = openiop_store::clinical::list_assessments(&mut conn.db(), patient.id, None, 200)
-            .await?;
+        let rows = openiop_store::clinical::list_assessments(
+            &mut conn.db(),
+            caller.organization_id,
+            patient.id,
+            None,
+            200,
+        )
+        .await?;
         let mut trends = Vec::new();
         for inst in openiop_core::instrument::catalog() {
             let history: Vec<&openiop_store::clinical::Assessment> =
@@ -386,30 +399,38 @@ async fn chart_page(
                 })
             })
             .collect::<Result<_, openiop_store::StoreError>>()?;
-        let alerts = openiop_store::clinical::list_alerts(&mut conn.db(), patient.id)
-            .await?
-            .into_iter()
-            .map(|a| {
-                Ok(AlertRow {
-                    id: a.id,
-                    flags: a.flags()?.join(", ").replace('_', " "),
-                    raised_at: crate::times::rfc3339(a.raised_at),
-                    acknowledged: a.acknowledged_at.is_some(),
-                    action: a.action.unwrap_or_default().replace('_', " "),
-                    note: a.note.unwrap_or_default(),
-                })
+        let alerts = openiop_store::clinical::list_alerts(
+            &mut conn.db(),
+            caller.organization_id,
+            patient.id,
+        )
+        .await?
+        .into_iter()
+        .map(|a| {
+            Ok(AlertRow {
+                id: a.id,
+                flags: a.flags()?.join(", ").replace('_', " "),
+                raised_at: crate::times::rfc3339(a.raised_at),
+                acknowledged: a.acknowledged_at.is_some(),
+                action: a.action.unwrap_or_default().replace('_', " "),
+                note: a.note.unwrap_or_default(),
             })
-            .collect::<Result<_, openiop_store::StoreError>>()?;
+        })
+        .collect::<Result<_, openiop_store::StoreError>>()?;
         (listed, trends, alerts)
     } else {
         (Vec::new(), Vec::new(), Vec::new())
     };
     let consents = if show_admissions {
-        openiop_store::records::list_acknowledgements(&mut conn.db(), patient.id)
-            .await?
-            .into_iter()
-            .map(|c| Ok((c.acknowledgement()?.label(), format_date(c.acknowledged_on))))
-            .collect::<Result<_, openiop_store::StoreError>>()?
+        openiop_store::records::list_acknowledgements(
+            &mut conn.db(),
+            caller.organization_id,
+            patient.id,
+        )
+        .await?
+        .into_iter()
+        .map(|c| Ok((c.acknowledgement()?.label(), format_date(c.acknowledged_on))))
+        .collect::<Result<_, openiop_store::StoreError>>()?
     } else {
         Vec::new()
     };
@@ -419,11 +440,13 @@ async fn chart_page(
         .map(|e| e.id);
     let show_diagnoses = may(Part::Diagnoses, Access::Read);
     let diagnoses = match (show_diagnoses, active_episode) {
-        (true, Some(e)) => openiop_store::records::list_diagnoses(&mut conn.db(), e)
-            .await?
-            .into_iter()
-            .map(|d| (d.code, d.description, d.is_primary))
-            .collect(),
+        (true, Some(e)) => {
+            openiop_store::records::list_diagnoses(&mut conn.db(), caller.organization_id, e)
+                .await?
+                .into_iter()
+                .map(|d| (d.code, d.description, d.is_primary))
+                .collect()
+        }
         _ => Vec::new(),
     };
     let today = state.now().date();

@@ -134,14 +134,22 @@ async fn page(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     let episode = episodes
         .into_iter()
         .find(|x| episode_id == x.id)
         .ok_or(ApiError::NotFound)?;
-    let latest_cssrs =
-        clinical::list_assessments(&mut conn.db(), patient.id, Some("cssrs"), 1).await?;
-    let history = clinical::list_placements(&mut conn.db(), episode.id).await?;
+    let latest_cssrs = clinical::list_assessments(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+        Some("cssrs"),
+        1,
+    )
+    .await?;
+    let history =
+        clinical::list_placements(&mut conn.db(), caller.organization_id, episode.id).await?;
     let reviews = openiop_store::crisis::list_open_reviews(
         &mut conn.db(),
         caller.organization_id,
@@ -186,7 +194,8 @@ async fn page(
             factors: Vec::new(),
         },
     };
-    let settings = crate::api::config::settings_for(state, Some(episode.id)).await?;
+    let settings =
+        crate::api::config::settings_for(state, caller.organization_id, Some(episode.id)).await?;
     let values = [
         body.dimensions.withdrawal,
         body.dimensions.biomedical,
@@ -280,14 +289,16 @@ pub async fn preview(
     .await?;
     let age = age_on(patient.birth_date, state.now().date());
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     drop(conn);
     let episode = episodes
         .iter()
         .find(|x| episode == x.id)
         .map(|x| x.id)
         .ok_or(ApiError::NotFound)?;
-    let settings = crate::api::config::settings_for(&state, Some(episode)).await?;
+    let settings =
+        crate::api::config::settings_for(&state, caller.organization_id, Some(episode)).await?;
     Ok(Html(recommendation_html(
         settings.policy(),
         &question_from(&form, age),

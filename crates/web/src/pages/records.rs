@@ -46,8 +46,17 @@ async fn medical_page(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let assessments = clinical::list_assessments(&mut conn.db(), patient.id, None, 200).await?;
-    let evaluations = records::list_medical_evaluations(&mut conn.db(), patient.id).await?;
+    let assessments = clinical::list_assessments(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+        None,
+        200,
+    )
+    .await?;
+    let evaluations =
+        records::list_medical_evaluations(&mut conn.db(), caller.organization_id, patient.id)
+            .await?;
     let rfc = crate::times::rfc3339;
     Ok(MedicalPage {
         chrome: Chrome::of(caller),
@@ -181,14 +190,16 @@ async fn diagnoses_page(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient.id).await?;
     let episode = episodes
         .into_iter()
         .find(|x| episode_id == x.id)
         .ok_or(ApiError::NotFound)?;
-    let rows = records::list_diagnoses(&mut conn.db(), episode.id).await?;
+    let rows = records::list_diagnoses(&mut conn.db(), caller.organization_id, episode.id).await?;
     let relationship = store_patients::find_relationship(
         &mut conn.db(),
+        caller.organization_id,
         caller.user_id,
         caller.patient_id,
         patient.id,

@@ -59,7 +59,9 @@ pub async fn post_consent(
     let episode_id = match body.episode_id.as_deref() {
         Some(text) => {
             let mut conn = state.store.read().await?;
-            let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+            let episodes =
+                store_patients::list_episodes(&mut conn.db(), patient.organization_id, patient.id)
+                    .await?;
             let id =
                 openiop_core::id::parse_id(text).filter(|i| episodes.iter().any(|e| e.id == *i));
             if id.is_none() {
@@ -109,7 +111,8 @@ pub async fn list_consents(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let rows = records::list_acknowledgements(&mut conn.db(), patient.id).await?;
+    let rows =
+        records::list_acknowledgements(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok(Json(ListPage::whole(
         rows.into_iter().map(ConsentJson::from).collect(),
     )))
@@ -258,9 +261,14 @@ pub async fn record_medical_evaluation(
     let mut conn = state.store.read().await?;
     let withdrawal_assessment_id = match body.withdrawal_assessment_id.as_deref() {
         Some(text) => {
-            let found =
-                openiop_store::clinical::list_assessments(&mut conn.db(), patient.id, None, 1000)
-                    .await?;
+            let found = openiop_store::clinical::list_assessments(
+                &mut conn.db(),
+                caller.organization_id,
+                patient.id,
+                None,
+                1000,
+            )
+            .await?;
             let id = openiop_core::id::parse_id(text).filter(|i| {
                 found
                     .iter()
@@ -276,7 +284,8 @@ pub async fn record_medical_evaluation(
         }
         None => None,
     };
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), patient.organization_id, patient.id).await?;
     drop(conn);
     check.finish(|| Some(()))?;
     let now = state.now();
@@ -344,7 +353,9 @@ pub async fn list_medical_evaluations(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let rows = records::list_medical_evaluations(&mut conn.db(), patient.id).await?;
+    let rows =
+        records::list_medical_evaluations(&mut conn.db(), caller.organization_id, patient.id)
+            .await?;
     Ok(Json(ListPage::whole(
         rows.into_iter().map(MedicalEvaluationJson::from).collect(),
     )))
@@ -391,7 +402,8 @@ pub(crate) async fn episode_of(
     episode_id: EpisodeId,
 ) -> ApiResult<Uuid> {
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient.id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), patient.organization_id, patient.id).await?;
     episodes
         .iter()
         .find(|e| episode_id == e.id)
@@ -479,7 +491,7 @@ pub async fn list_diagnoses(
     .await?;
     let episode = episode_of(&state, &patient, episode_id).await?;
     let mut conn = state.store.read().await?;
-    let rows = records::list_diagnoses(&mut conn.db(), episode).await?;
+    let rows = records::list_diagnoses(&mut conn.db(), caller.organization_id, episode).await?;
     Ok(Json(ListPage::whole(
         rows.into_iter().map(DiagnosisJson::from).collect(),
     )))

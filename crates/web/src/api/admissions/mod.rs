@@ -94,7 +94,14 @@ pub async fn move_inquiry(
     let now = state.now();
     let at = Instant::new(now);
     let mut tx = state.store.begin().await?;
-    inquiries::set_stage(&mut tx.db(), inquiry.id, to.as_str(), at).await?;
+    inquiries::set_stage(
+        &mut tx.db(),
+        caller.organization_id,
+        inquiry.id,
+        to.as_str(),
+        at,
+    )
+    .await?;
     inquiries::insert_move(
         &mut tx.db(),
         caller.organization_id,
@@ -170,6 +177,7 @@ pub async fn assign(
     let mut tx = state.store.begin().await?;
     inquiries::set_assignment(
         &mut tx.db(),
+        caller.organization_id,
         inquiry.id,
         owner,
         next_step.as_deref(),
@@ -230,10 +238,18 @@ pub async fn book_evaluation(
     let now = state.now();
     let stamp = Instant::new(now);
     let mut tx = state.store.begin().await?;
-    inquiries::set_evaluation(&mut tx.db(), inquiry.id, Instant::new(at), staff).await?;
+    inquiries::set_evaluation(
+        &mut tx.db(),
+        caller.organization_id,
+        inquiry.id,
+        Instant::new(at),
+        staff,
+    )
+    .await?;
     if from != Stage::EvaluationScheduled {
         inquiries::set_stage(
             &mut tx.db(),
+            caller.organization_id,
             inquiry.id,
             Stage::EvaluationScheduled.as_str(),
             stamp,
@@ -323,6 +339,7 @@ pub async fn duplicates(
             Reach::RelatedTo(_) | Reach::CareTeamOf(_) => {
                 let relationship = store_patients::find_relationship(
                     &mut conn.db(),
+                    caller.organization_id,
                     caller.user_id,
                     None,
                     p.id,
@@ -610,8 +627,22 @@ pub async fn admit_inquiry(
             };
             records::insert_consent(&mut tx.db(), caller.organization_id, &consent).await?;
         }
-        inquiries::set_admitted(&mut tx.db(), inquiry.id, patient.id, episode.id).await?;
-        inquiries::set_stage(&mut tx.db(), inquiry.id, Stage::Admitted.as_str(), at).await?;
+        inquiries::set_admitted(
+            &mut tx.db(),
+            caller.organization_id,
+            inquiry.id,
+            patient.id,
+            episode.id,
+        )
+        .await?;
+        inquiries::set_stage(
+            &mut tx.db(),
+            caller.organization_id,
+            inquiry.id,
+            Stage::Admitted.as_str(),
+            at,
+        )
+        .await?;
         inquiries::insert_move(
             &mut tx.db(),
             caller.organization_id,

@@ -182,7 +182,7 @@ pub async fn list_medications(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let list = store::list_medications(&mut conn.db(), patient.id).await?;
+    let list = store::list_medications(&mut conn.db(), caller.organization_id, patient.id).await?;
     Ok(Json(ListPage::whole(
         list.into_iter().map(Into::into).collect(),
     )))
@@ -224,7 +224,7 @@ pub async fn stop(
     .await?;
     let medication_id = medication_id.uuid();
     let mut conn = state.store.read().await?;
-    let current = store::list_medications(&mut conn.db(), patient.id)
+    let current = store::list_medications(&mut conn.db(), caller.organization_id, patient.id)
         .await?
         .into_iter()
         .find(|m| m.id == medication_id)
@@ -247,6 +247,7 @@ pub async fn stop(
         async |tx| {
             store::stop_medication(
                 &mut tx.db(),
+                caller.organization_id,
                 patient.id,
                 medication_id,
                 stopped,
@@ -258,7 +259,7 @@ pub async fn stop(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let updated = store::list_medications(&mut conn.db(), patient.id)
+    let updated = store::list_medications(&mut conn.db(), caller.organization_id, patient.id)
         .await?
         .into_iter()
         .find(|m| m.id == medication_id)

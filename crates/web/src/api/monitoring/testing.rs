@@ -261,12 +261,13 @@ pub async fn record_test(
     let (collected, panel) = check.finish(|| Some((collected?, panel?)))?;
     let mut conn = state.store.read().await?;
     let day = collected.date();
-    let taking: Vec<String> = store::list_medications(&mut conn.db(), patient.id)
-        .await?
-        .into_iter()
-        .filter(|m| m.started_on <= day && m.stopped_on.is_none_or(|s| s >= day))
-        .map(|m| m.name)
-        .collect();
+    let taking: Vec<String> =
+        store::list_medications(&mut conn.db(), caller.organization_id, patient.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.started_on <= day && m.stopped_on.is_none_or(|s| s >= day))
+            .map(|m| m.name)
+            .collect();
     drop(conn);
     let expected = monitoring::expected_analytes(&taking);
     let test = DrugTest {
@@ -340,7 +341,7 @@ pub async fn list_tests(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let tests = store::list_tests(&mut conn.db(), patient.id).await?;
+    let tests = store::list_tests(&mut conn.db(), caller.organization_id, patient.id).await?;
     drop(conn);
     let items = tests
         .into_iter()
@@ -417,6 +418,7 @@ pub async fn review(
         async |tx| {
             found = store::review_result(
                 &mut tx.db(),
+                caller.organization_id,
                 patient.id,
                 test_id,
                 analyte,
@@ -435,7 +437,7 @@ pub async fn review(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let (test, results) = store::list_tests(&mut conn.db(), patient.id)
+    let (test, results) = store::list_tests(&mut conn.db(), caller.organization_id, patient.id)
         .await?
         .into_iter()
         .find(|(t, _)| t.id == test_id)
@@ -532,7 +534,14 @@ pub async fn draw(
         })
     };
     let mut conn = state.store.read().await?;
-    if let Some(existing) = store::find_draw(&mut conn.db(), patient.id, &body.week).await? {
+    if let Some(existing) = store::find_draw(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+        &body.week,
+    )
+    .await?
+    {
         return Ok((StatusCode::OK, to_json(&existing)?));
     }
     drop(conn);

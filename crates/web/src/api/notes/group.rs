@@ -78,7 +78,8 @@ async fn attendees(
     access: Access,
 ) -> ApiResult<Vec<AttendeeJson>> {
     let mut conn = state.store.read().await?;
-    let lines = store_sessions::list_roster(&mut conn.db(), session.id).await?;
+    let lines =
+        store_sessions::list_roster(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     let ids: Vec<Uuid> = lines.iter().map(|l| l.patient_id).collect();
     let permitted = permitted_patients(state, caller, Part::Notes, access, &ids).await?;

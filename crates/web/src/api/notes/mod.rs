@@ -244,7 +244,9 @@ async fn enrolled_session(
     let mut conn = state.store.read().await?;
     let session = store_sessions::find_session(&mut conn.db(), caller.organization_id, id).await?;
     let enrolled = match &session {
-        Some(s) => store_sessions::list_enrolled(&mut conn.db(), s.id).await?,
+        Some(s) => {
+            store_sessions::list_enrolled(&mut conn.db(), caller.organization_id, s.id).await?
+        }
         None => Vec::new(),
     };
     match session {
@@ -498,7 +500,15 @@ pub async fn update(
     let text = serde_json::to_string(&clean).map_err(|e| ApiError::caused("encoding JSON", e))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    if !store::update_draft(&mut tx.db(), note.id, &text, Instant::new(now)).await? {
+    if !store::update_draft(
+        &mut tx.db(),
+        caller.organization_id,
+        note.id,
+        &text,
+        Instant::new(now),
+    )
+    .await?
+    {
         return Err(locked());
     }
     let event = note_event(caller, "note.update", &note);
@@ -540,10 +550,19 @@ pub async fn sign(
     }
     let sections = note.sections()?;
     check_sections(format_of(&note)?, &sections, true)?;
-    let cosigner = required_cosigner(state, patient.id, caller.user_id).await?;
+    let cosigner =
+        required_cosigner(state, caller.organization_id, patient.id, caller.user_id).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    if !store::sign_note(&mut tx.db(), note.id, cosigner, Instant::new(now)).await? {
+    if !store::sign_note(
+        &mut tx.db(),
+        caller.organization_id,
+        note.id,
+        cosigner,
+        Instant::new(now),
+    )
+    .await?
+    {
         return Err(locked());
     }
     let event = note_event(caller, "note.sign", &note);
@@ -561,11 +580,12 @@ pub async fn sign(
 /// The supervisor who must co-sign what `author` signs for this patient, if any.
 async fn required_cosigner(
     state: &AppState,
+    organization_id: Uuid,
     patient_id: Uuid,
     author: Uuid,
 ) -> ApiResult<Option<Uuid>> {
-    let settings = super::config::settings_of_patient(state, patient_id).await?;
-    cosigner_under(state, &settings, author).await
+    let settings = super::config::settings_of_patient(state, organization_id, patient_id).await?;
+    cosigner_under(state, organization_id, &settings, author).await
 }
 
 /// The co-signer of each attendee's copy, in `attendees` order: the settings of each program
@@ -576,20 +596,36 @@ async fn attendee_cosigners(
     attendees: &[Uuid],
 ) -> ApiResult<Vec<Option<Uuid>>> {
     let mut conn = state.store.read().await?;
-    let episodes =
-        openiop_store::patients::list_active_episodes_of(&mut conn.db(), attendees).await?;
+    let episodes = openiop_store::patients::list_active_episodes_of(
+        &mut conn.db(),
+        caller.organization_id,
+        attendees,
+    )
+    .await?;
     drop(conn);
     let mut by_track: std::collections::BTreeMap<Uuid, Option<Uuid>> = Default::default();
     let mut out = Vec::with_capacity(attendees.len());
     for patient in attendees {
         let episode = episodes.iter().find(|e| e.patient_id == *patient);
         let cosigner = match episode {
-            None => cosigner_under(state, &Default::default(), caller.user_id).await?,
+            None => {
+                cosigner_under(
+                    state,
+                    caller.organization_id,
+                    &Default::default(),
+                    caller.user_id,
+                )
+                .await?
+            }
             Some(e) => match by_track.get(&e.track_id) {
                 Some(c) => *c,
                 None => {
-                    let settings = super::config::settings_for(state, Some(e.id)).await?;
-                    let c = cosigner_under(state, &settings, caller.user_id).await?;
+                    let settings =
+                        super::config::settings_for(state, caller.organization_id, Some(e.id))
+                            .await?;
+                    let c =
+                        cosigner_under(state, caller.organization_id, &settings, caller.user_id)
+                            .await?;
                     by_track.insert(e.track_id, c);
                     c
                 }
@@ -604,6 +640,7 @@ async fn attendee_cosigners(
 /// (notes and treatment plans).
 pub(crate) async fn cosigner_under(
     state: &AppState,
+    organization_id: Uuid,
     settings: &openiop_core::settings::Settings,
     author: Uuid,
 ) -> ApiResult<Option<Uuid>> {
@@ -611,7 +648,7 @@ pub(crate) async fn cosigner_under(
         return Ok(None);
     }
     let mut conn = state.store.read().await?;
-    let supervisor = store::find_supervisor(&mut conn.db(), author).await?;
+    let supervisor = store::find_supervisor(&mut conn.db(), organization_id, author).await?;
     Ok(notes::cosigner(settings.cosignature_required, supervisor))
 }
 
@@ -643,7 +680,15 @@ pub async fn cosign(
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    if !store::cosign_note(&mut tx.db(), note.id, caller.user_id, Instant::new(now)).await? {
+    if !store::cosign_note(
+        &mut tx.db(),
+        caller.organization_id,
+        note.id,
+        caller.user_id,
+        Instant::new(now),
+    )
+    .await?
+    {
         return Err(ApiError::Conflict(
             "the note is not awaiting a co-signature".into(),
         ));

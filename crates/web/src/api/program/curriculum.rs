@@ -156,7 +156,7 @@ pub async fn topics_needed(
     let curriculum = load_curriculum(state, organization_id).await?;
     let mut conn = state.store.read().await?;
     let attended: BTreeSet<String> =
-        schedule_store::list_attended_topics(&mut conn.db(), patient_id)
+        schedule_store::list_attended_topics(&mut conn.db(), organization_id, patient_id)
             .await?
             .into_iter()
             .collect();

@@ -289,7 +289,9 @@ pub async fn get_availability(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let windows = schedule_store::list_availability(&mut conn.db(), patient.id).await?;
+    let windows =
+        schedule_store::list_availability(&mut conn.db(), caller.organization_id, patient.id)
+            .await?;
     Ok(Json(AvailabilityJson {
         patient_id: patient.id,
         windows: windows.iter().map(window_json).collect(),
@@ -352,7 +354,8 @@ async fn episode_and_track(
     episode_id: EpisodeId,
 ) -> ApiResult<(Episode, organization::Track)> {
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient_id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), caller.organization_id, patient_id).await?;
     let episode = episodes
         .into_iter()
         .find(|e| episode_id == e.id)
@@ -499,7 +502,8 @@ pub async fn episode_context(
     patient_id: Uuid,
 ) -> ApiResult<(Episode, organization::Track, String)> {
     let mut conn = state.store.read().await?;
-    let episodes = store_patients::list_episodes(&mut conn.db(), patient_id).await?;
+    let episodes =
+        store_patients::list_episodes(&mut conn.db(), organization_id, patient_id).await?;
     let episode = episodes
         .iter()
         .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
@@ -589,6 +593,7 @@ pub async fn week_intensity(
     let mut conn = state.store.read().await?;
     let marks = sessions::list_current_marks(
         &mut conn.db(),
+        organization_id,
         patient_id,
         Instant::new(week.start),
         Instant::new(week.end),
@@ -604,7 +609,7 @@ pub async fn week_intensity(
         }
     }
     let minutes: u32 = by_date.values().sum();
-    let rule = super::config::settings_for(state, Some(episode.id))
+    let rule = super::config::settings_for(state, organization_id, Some(episode.id))
         .await?
         .billable;
     let Billable { days, week_counts } = intensity::billable(rule, &by_date);

@@ -432,7 +432,8 @@ pub async fn get_session(
 ) -> ApiResult<Json<SessionJson>> {
     let session = find(&state, &caller, id).await?;
     let mut conn = state.store.read().await?;
-    let enrolled = sessions::list_enrolled(&mut conn.db(), session.id).await?;
+    let enrolled =
+        sessions::list_enrolled(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     let me = caller.patient_id.filter(|p| enrolled.contains(p));
     if !caller.role.is_staff() && me.is_none() {
@@ -526,7 +527,8 @@ pub async fn post_enrollment(
     )
     .await?;
     let mut conn = state.store.read().await?;
-    let enrolled = sessions::list_enrolled(&mut conn.db(), session.id).await?;
+    let enrolled =
+        sessions::list_enrolled(&mut conn.db(), caller.organization_id, session.id).await?;
     drop(conn);
     if !enrolled.contains(&patient.id)
         && enrolled.len() >= usize::try_from(session.capacity).unwrap_or(0)

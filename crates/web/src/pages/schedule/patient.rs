@@ -95,8 +95,12 @@ async fn patient_schedule_page(
         Instant::new(now + time::Duration::days(14)),
     )
     .await?;
-    let stored_windows =
-        openiop_store::schedule::list_availability(&mut conn.db(), patient.id).await?;
+    let stored_windows = openiop_store::schedule::list_availability(
+        &mut conn.db(),
+        caller.organization_id,
+        patient.id,
+    )
+    .await?;
     let plan = match &context {
         Some((episode, _, _)) => {
             openiop_store::schedule::find_current_intensity_plan(&mut conn.db(), episode.id).await?
