@@ -202,6 +202,7 @@ fn epoch() -> Date {
 
 /// Checks every element of §2.31. `birth_date` decides whether the patient was a minor when
 /// signing; `minor_signer` is the program's rule for minors.
+// Long: one check per element of 42 CFR 2.31, in the regulation's order.
 pub fn check(
     input: &ConsentInput,
     birth_date: Date,

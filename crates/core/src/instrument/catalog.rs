@@ -257,6 +257,7 @@ const BAM_INCOME: &[Choice] = &[
 
 /// The Brief Addiction Monitor: 17 items, past 30 days (VA, public domain), scored as in the
 /// VA manual: day counts as intervals 0-4, subscales only.
+// Long: the BAM's seventeen items, as printed on the form, with their choices.
 fn bam() -> Instrument {
     let days = |label, wording| item(label, Some(wording), BAM_DAYS);
     let extent = |label, wording| item(label, Some(wording), BAM_EXTENT);
@@ -386,6 +387,7 @@ fn bam() -> Instrument {
     }
 }
 
+// Long: a table of the instruments, each read top to bottom as its published form is.
 pub(super) fn build() -> Vec<Instrument> {
     let phq = [
         ("Interest", "Little interest or pleasure in doing things"),

@@ -231,6 +231,8 @@ pub fn is_crisis_flag(flag: &str) -> bool {
 /// Scores answers. Every problem is reported: the count (`answers`), each value outside its
 /// item's points (`answers[i]`), skip-logic breaks, and a missing or unknown `sex` where
 /// the instrument needs it.
+// Long: every rule of every instrument's scoring in one place (total, bands, subscales,
+// skip logic, flags), so that no instrument is scored by a rule the others do not see.
 pub fn score(
     instrument: &Instrument,
     answers: &[i64],

@@ -76,6 +76,7 @@ fn bands_tile_the_whole_range_of_totals() {
 }
 
 /// Every band boundary of every summed instrument: the lowest and highest total of each band.
+// Long: a table of every band boundary of every summed instrument.
 #[test]
 fn every_band_boundary() {
     let expected: &[(&str, &[(u32, &str)])] = &[

@@ -51,6 +51,7 @@ fn no_elevated_risk_is_outpatient() {
 }
 
 /// Every condition, at its boundary, with the level and reason it gives on its own.
+// Long: a table of cases, one per condition and boundary.
 #[test]
 fn vignettes_cover_every_condition_and_boundary() {
     let cases: Vec<Vignette> = vec![
