@@ -114,7 +114,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
         "web/src/api/admissions/admission_records.rs",
         "record_medical_evaluation",
     ), // 108 lines
-    ("web/src/api/admissions/mod.rs", "admit_inquiry"), // 200 lines
     ("web/src/api/attendance.rs", "program_view"), // 151 lines
     ("web/src/api/crisis.rs", "record"),        // 170 lines
     ("web/src/api/export.rs", "export"),        // 131 lines
@@ -144,7 +143,6 @@ const KNOWN_LONG: &[(&str, &str)] = &[
     ("web/src/pages/admissions.rs", "inquiry_page"), // 83 lines
     ("web/src/pages/audit.rs", "page"),         // 114 lines
     ("web/src/pages/mod.rs", "home"),           // 162 lines
-    ("web/src/pages/patients.rs", "chart_page"), // 198 lines
     ("web/src/pages/placement.rs", "page"),     // 143 lines
     ("web/src/pages/public.rs", "self_check_result"), // 104 lines
     ("web/src/pages/schedule/patient.rs", "patient_schedule_page"), // 161 lines

@@ -285,6 +285,8 @@ impl ChartPage {
     }
 }
 
+// Long: the chart's thirty fields are filled in one place, in the order the page shows them;
+// each section that needs more than a line is its own function below.
 async fn chart_page(
     state: &AppState,
     caller: &Caller,
@@ -326,129 +328,27 @@ async fn chart_page(
     } else {
         Vec::new()
     };
-    let team = if show_team {
-        store_patients::list_care_team(&mut conn.db(), caller.organization_id, patient.id).await?
-    } else {
-        Vec::new()
-    };
-    let staff = if can_edit_team {
-        users::list_users(&mut conn.db(), caller.organization_id)
-            .await?
-            .into_iter()
-            .filter(|u| u.role.is_staff() && u.active)
-            .map(|u| StaffOption {
-                on_team: team.iter().any(|m| m.user_id == u.id),
-                label: format!("{} ({})", u.username, u.role.label()),
-                id: u.id,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let (team, staff) =
+        team_section(&mut conn.db(), caller, patient.id, show_team, can_edit_team).await?;
     let show_clinical = may(Part::Assessments, Access::Read);
     let (assessments, trends, alerts) = if show_clinical {
-        let rows = openiop_store::clinical::list_assessments(
-            &mut conn.db(),
-            caller.organization_id,
-            patient.id,
-            None,
-            200,
-        )
-        .await?;
-        let mut trends = Vec::new();
-        for inst in openiop_core::instrument::catalog() {
-            let history: Vec<&openiop_store::clinical::Assessment> =
-                rows.iter().filter(|a| a.code == inst.code).collect();
-            if history.len() >= 2 {
-                trends.push((
-                    inst.name.to_owned(),
-                    super::clinical::trend_svg(inst, &history)?,
-                ));
-            }
-        }
-        let today = crate::api::local_today(state, caller).await?;
-        let from = today - time::Duration::days(super::monitoring::TREND_DAYS - 1);
-        let check_ins = openiop_store::checkins::list_check_ins_since(
-            &mut conn.db(),
-            caller.organization_id,
-            patient.id,
-            from,
-        )
-        .await?;
-        if !check_ins.is_empty() {
-            trends.insert(
-                0,
-                (
-                    "Daily check-ins (mood and craving)".to_owned(),
-                    super::monitoring::check_in_trend(&check_ins, today),
-                ),
-            );
-        }
-        let listed = rows
-            .iter()
-            .take(20)
-            .map(|a| {
-                Ok(AssessmentRow {
-                    name: openiop_core::instrument::find(&a.code)
-                        .map(|i| i.name)
-                        .unwrap_or("?"),
-                    total: super::clinical::score_summary(a)?,
-                    band: a.band.replace('_', " "),
-                    flags: a.flags()?.join(", ").replace('_', " "),
-                    at: crate::times::rfc3339(a.administered_at),
-                })
-            })
-            .collect::<Result<_, openiop_store::StoreError>>()?;
-        let alerts = openiop_store::clinical::list_alerts(
-            &mut conn.db(),
-            caller.organization_id,
-            patient.id,
-        )
-        .await?
-        .into_iter()
-        .map(|a| {
-            Ok(AlertRow {
-                id: a.id,
-                flags: a.flags()?.join(", ").replace('_', " "),
-                raised_at: crate::times::rfc3339(a.raised_at),
-                acknowledged: a.acknowledged_at.is_some(),
-                action: a.action.unwrap_or_default().replace('_', " "),
-                note: a.note.unwrap_or_default(),
-            })
-        })
-        .collect::<Result<_, openiop_store::StoreError>>()?;
-        (listed, trends, alerts)
+        clinical_section(state, caller, &mut conn.db(), patient.id).await?
     } else {
         (Vec::new(), Vec::new(), Vec::new())
-    };
-    let consents = if show_admissions {
-        openiop_store::records::list_acknowledgements(
-            &mut conn.db(),
-            caller.organization_id,
-            patient.id,
-        )
-        .await?
-        .into_iter()
-        .map(|c| Ok((c.acknowledgement()?.label(), format_date(c.acknowledged_on))))
-        .collect::<Result<_, openiop_store::StoreError>>()?
-    } else {
-        Vec::new()
     };
     let active_episode = episodes
         .iter()
         .find(|e| e.status == openiop_core::program::EpisodeStatus::Active)
         .map(|e| e.id);
     let show_diagnoses = may(Part::Diagnoses, Access::Read);
-    let diagnoses = match (show_diagnoses, active_episode) {
-        (true, Some(e)) => {
-            openiop_store::records::list_diagnoses(&mut conn.db(), caller.organization_id, e)
-                .await?
-                .into_iter()
-                .map(|d| (d.code, d.description, d.is_primary))
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let (consents, diagnoses) = records_section(
+        &mut conn.db(),
+        caller,
+        patient.id,
+        show_admissions,
+        show_diagnoses.then_some(active_episode).flatten(),
+    )
+    .await?;
     let today = state.now().date();
     Ok(ChartPage {
         chrome: Chrome::of(caller),
@@ -483,6 +383,143 @@ async fn chart_page(
         errors,
     })
 }
+
+/// The chart's admission acknowledgements (label, date) when the role may read admissions,
+/// and the diagnoses (code, description, primary) of `diagnoses_of`, the active episode
+/// when the role may read diagnoses.
+async fn records_section(
+    db: &mut openiop_store::Db<'_>,
+    caller: &Caller,
+    patient_id: Uuid,
+    show_admissions: bool,
+    diagnoses_of: Option<Uuid>,
+) -> Result<(Vec<(&'static str, String)>, Vec<(String, String, bool)>), ApiError> {
+    let consents = if show_admissions {
+        openiop_store::records::list_acknowledgements(db, caller.organization_id, patient_id)
+            .await?
+            .into_iter()
+            .map(|c| Ok((c.acknowledgement()?.label(), format_date(c.acknowledged_on))))
+            .collect::<Result<_, openiop_store::StoreError>>()?
+    } else {
+        Vec::new()
+    };
+    let diagnoses = match diagnoses_of {
+        Some(e) => openiop_store::records::list_diagnoses(db, caller.organization_id, e)
+            .await?
+            .into_iter()
+            .map(|d| (d.code, d.description, d.is_primary))
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok((consents, diagnoses))
+}
+
+/// The chart's care team (when the role may read it) and, for a role that may change it,
+/// every active staff member to choose from.
+async fn team_section(
+    db: &mut openiop_store::Db<'_>,
+    caller: &Caller,
+    patient_id: Uuid,
+    show_team: bool,
+    can_edit_team: bool,
+) -> Result<(Vec<store_patients::TeamMember>, Vec<StaffOption>), ApiError> {
+    let team = if show_team {
+        store_patients::list_care_team(db, caller.organization_id, patient_id).await?
+    } else {
+        Vec::new()
+    };
+    let staff = if can_edit_team {
+        users::list_users(db, caller.organization_id)
+            .await?
+            .into_iter()
+            .filter(|u| u.role.is_staff() && u.active)
+            .map(|u| StaffOption {
+                on_team: team.iter().any(|m| m.user_id == u.id),
+                label: format!("{} ({})", u.username, u.role.label()),
+                id: u.id,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((team, staff))
+}
+
+/// The chart's clinical section: the last assessments, the trends (check-ins first), and
+/// every alert.
+async fn clinical_section(
+    state: &AppState,
+    caller: &Caller,
+    db: &mut openiop_store::Db<'_>,
+    patient_id: Uuid,
+) -> Result<ClinicalSection, ApiError> {
+    let rows = openiop_store::clinical::list_assessments(
+        db,
+        caller.organization_id,
+        patient_id,
+        None,
+        200,
+    )
+    .await?;
+    let mut trends = Vec::new();
+    for inst in openiop_core::instrument::catalog() {
+        let history: Vec<&openiop_store::clinical::Assessment> =
+            rows.iter().filter(|a| a.code == inst.code).collect();
+        if history.len() >= 2 {
+            trends.push((
+                inst.name.to_owned(),
+                super::clinical::trend_svg(inst, &history)?,
+            ));
+        }
+    }
+    let today = crate::api::local_today(state, caller).await?;
+    let from = today - time::Duration::days(super::monitoring::TREND_DAYS - 1);
+    let check_ins =
+        openiop_store::checkins::list_check_ins_since(db, caller.organization_id, patient_id, from)
+            .await?;
+    if !check_ins.is_empty() {
+        trends.insert(
+            0,
+            (
+                "Daily check-ins (mood and craving)".to_owned(),
+                super::monitoring::check_in_trend(&check_ins, today),
+            ),
+        );
+    }
+    let listed = rows
+        .iter()
+        .take(20)
+        .map(|a| {
+            Ok(AssessmentRow {
+                name: openiop_core::instrument::find(&a.code)
+                    .map(|i| i.name)
+                    .unwrap_or("?"),
+                total: super::clinical::score_summary(a)?,
+                band: a.band.replace('_', " "),
+                flags: a.flags()?.join(", ").replace('_', " "),
+                at: crate::times::rfc3339(a.administered_at),
+            })
+        })
+        .collect::<Result<_, openiop_store::StoreError>>()?;
+    let alerts = openiop_store::clinical::list_alerts(db, caller.organization_id, patient_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            Ok(AlertRow {
+                id: a.id,
+                flags: a.flags()?.join(", ").replace('_', " "),
+                raised_at: crate::times::rfc3339(a.raised_at),
+                acknowledged: a.acknowledged_at.is_some(),
+                action: a.action.unwrap_or_default().replace('_', " "),
+                note: a.note.unwrap_or_default(),
+            })
+        })
+        .collect::<Result<_, openiop_store::StoreError>>()?;
+    Ok((listed, trends, alerts))
+}
+
+/// What [`clinical_section`] shows: assessment rows, trends (name, SVG) and alert rows.
+type ClinicalSection = (Vec<AssessmentRow>, Vec<(String, String)>, Vec<AlertRow>);
 
 /// `GET /patients/{id}`: the chart, showing only the parts the role may read.
 pub async fn chart(
