@@ -78,23 +78,32 @@ pub struct Failure {
 impl Failure {
     /// The failing step and every cause below it, `step: cause: cause of the cause`.
     pub fn chain(&self) -> String {
-        let mut text = self.step.to_string();
-        let mut next: Option<&(dyn std::error::Error + 'static)> = match &self.cause {
-            Some(cause) => Some(cause.as_ref()),
-            None => None,
-        };
-        while let Some(err) = next {
-            text.push_str(": ");
-            text.push_str(&err.to_string());
-            next = err.source();
+        match &self.cause {
+            Some(cause) => format!("{}: {}", self.step, chain(cause.as_ref())),
+            None => self.step.to_string(),
         }
-        text
     }
 
     /// Logs the failure in the current span (the request's: its operation and path ids).
     pub fn log(&self, what: &str) {
         tracing::error!(cause = %self.chain(), "{what}");
     }
+}
+
+/// An error and every cause below it, `error: cause: cause of the cause`, for the log. A
+/// cause whose text its error already wrote out (`database: {0}`) is not written twice.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 impl std::fmt::Display for Failure {
@@ -299,6 +308,10 @@ mod tests {
     #[error("outer")]
     struct Outer(#[source] std::io::Error);
 
+    #[derive(Debug, thiserror::Error)]
+    #[error("database: {0}")]
+    struct Database(#[source] std::io::Error);
+
     #[test]
     fn a_failure_keeps_its_whole_chain_for_the_log_and_tells_the_client_nothing() {
         let cause = Outer(std::io::Error::other("disk full at /var/lib/openiop"));
@@ -318,6 +331,9 @@ mod tests {
             failure.chain(),
             "the store: stored value does not decode: notes 42: kind: unknown"
         );
+        // An error that writes its source into its own text is not written twice.
+        let database = Database(std::io::Error::other("pool timed out"));
+        assert_eq!(chain(&database), "database: pool timed out");
         for err in [err, store] {
             let detail = err.detail();
             assert!(

@@ -244,7 +244,7 @@ async fn keep(
     }
     .await;
     if let Err(e) = stored {
-        tracing::warn!(error = %e, "an idempotency key could not be kept");
+        tracing::warn!(cause = %crate::error::chain(&e), "an idempotency key could not be kept");
     }
     Response::from_parts(parts, Body::from(bytes))
 }

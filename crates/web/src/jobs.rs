@@ -23,8 +23,17 @@ const JOBS: [(&str, i64); 3] = [
 /// How long a claim holds before another instance may take the occurrence over.
 const LEASE: time::Duration = time::Duration::minutes(5);
 
-async fn run_job(store: &Store, name: &str, now: OffsetDateTime) -> Result<u64, String> {
-    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+/// Why a job did not run to the end.
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error("unknown job {0}")]
+    Unknown(String),
+    #[error("the store")]
+    Store(#[from] openiop_store::StoreError),
+}
+
+async fn run_job(store: &Store, name: &str, now: OffsetDateTime) -> Result<u64, JobError> {
+    let mut tx = store.begin().await?;
     let done = match name {
         "end_expired_sessions" => jobs::end_expired_sessions(&mut tx.db(), Instant::new(now)).await,
         "forget_throttle_windows" => {
@@ -35,10 +44,9 @@ async fn run_job(store: &Store, name: &str, now: OffsetDateTime) -> Result<u64, 
             openiop_store::idempotency::forget(&mut tx.db(), Instant::new(now - IDEMPOTENCY_KEPT))
                 .await
         }
-        other => return Err(format!("unknown job {other}")),
-    }
-    .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(|e| e.to_string())?;
+        other => return Err(JobError::Unknown(other.to_owned())),
+    }?;
+    tx.commit().await?;
     Ok(done)
 }
 
@@ -59,15 +67,25 @@ pub async fn tick(state: &AppState) -> usize {
                 .await;
                 match (claim, tx.commit().await) {
                     (Ok(c), Ok(())) => c,
-                    _ => None,
+                    (Err(e), _) | (_, Err(e)) => {
+                        tracing::warn!(job = name, cause = %crate::error::chain(&e), "a job could not be claimed");
+                        None
+                    }
                 }
             }
-            Err(_) => None,
+            Err(e) => {
+                tracing::warn!(job = name, cause = %crate::error::chain(&e), "a job could not be claimed");
+                None
+            }
         };
         let Some(claim) = claim else { continue };
         let outcome = match run_job(&state.store, name, now).await {
             Ok(n) => format!("ok: {n}"),
-            Err(e) => format!("failed: {e}"),
+            Err(e) => {
+                let cause = crate::error::chain(&e);
+                tracing::error!(job = name, %cause, "a scheduled job failed");
+                format!("failed: {cause}")
+            }
         };
         let finished = state.now();
         let every = time::Duration::seconds(i64::from(claim.every_seconds.max(1)));
