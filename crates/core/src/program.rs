@@ -67,6 +67,8 @@ pub enum AgeGroup {
 }
 
 impl AgeGroup {
+    pub const ALL: [AgeGroup; 2] = [AgeGroup::Adult, AgeGroup::Adolescent];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AgeGroup::Adult => "adult",
@@ -75,9 +77,7 @@ impl AgeGroup {
     }
 
     pub fn parse(text: &str) -> Option<AgeGroup> {
-        [AgeGroup::Adult, AgeGroup::Adolescent]
-            .into_iter()
-            .find(|a| a.as_str() == text)
+        AgeGroup::ALL.into_iter().find(|a| a.as_str() == text)
     }
 }
 

@@ -307,3 +307,69 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod derived {
+    use super::*;
+
+    fn body_schema(method: &str, path: &str) -> Value {
+        let doc = build();
+        doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"].clone()
+    }
+
+    /// A body documented from its type says what the type parses: every field, the required
+    /// ones, no others, and the clinic's own names for enum-like text.
+    #[test]
+    fn derived_body_schemas_follow_the_types() {
+        let track = body_schema("post", "/api/v1/tracks");
+        assert_eq!(track["type"], "object", "{track}");
+        assert_eq!(track["additionalProperties"], false, "{track}");
+        let mut required: Vec<&str> = track["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        required.sort_unstable();
+        assert_eq!(
+            required,
+            [
+                "age_group",
+                "level",
+                "min_days",
+                "name",
+                "site_id",
+                "target_hours"
+            ]
+        );
+        assert_eq!(
+            track["properties"]["level"]["enum"],
+            json!(["op", "iop", "php"])
+        );
+        assert_eq!(track["properties"]["site_id"]["format"], "uuid");
+        assert_eq!(track["properties"]["min_days"]["minimum"], 1);
+        assert_eq!(track["properties"]["min_days"]["maximum"], 7);
+        let user = body_schema("post", "/api/v1/users");
+        assert_eq!(user["properties"]["password"]["minLength"], 12);
+        assert_eq!(
+            user["properties"]["role"]["enum"].as_array().unwrap().len(),
+            6
+        );
+        assert!(
+            !user["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("patient_id")),
+            "{user}"
+        );
+        let site = body_schema("post", "/api/v1/sites");
+        assert_eq!(
+            site["properties"]["time_zone"]["description"],
+            "IANA time zone"
+        );
+        assert!(
+            site.get("$schema").is_none() && site.get("title").is_none(),
+            "{site}"
+        );
+    }
+}

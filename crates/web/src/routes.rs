@@ -90,6 +90,12 @@ impl Route {
         self
     }
 
+    /// The JSON body is `T`: its schema is derived from the type the handler parses
+    /// (`schemars`), so the document cannot drift from it.
+    pub(crate) fn body_of<T: schemars::JsonSchema>(self) -> Self {
+        self.body(schema_of::<T>)
+    }
+
     pub(crate) fn body(mut self, schema: fn() -> Value) -> Self {
         self.body = Some(schema);
         self
@@ -137,6 +143,29 @@ impl Route {
     pub fn is_user_form(&self) -> bool {
         self.method == Method::POST && !self.is_api() && self.reach == Reach::User
     }
+}
+
+/// The JSON Schema (2020-12, as OpenAPI 3.1 uses) of a type, inline: derived from the
+/// serde type itself, its doc comments as descriptions, `deny_unknown_fields` as
+/// `additionalProperties: false`.
+pub(crate) fn schema_of<T: schemars::JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|settings| settings.inline_subschemas = true)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+        object.remove("title");
+    }
+    schema
+}
+
+/// The names of a clinic enum, for a derived schema's `enum` (`#[schemars(extend(...))]`).
+pub(crate) fn names<T: Copy, const N: usize>(
+    all: [T; N],
+    name: fn(T) -> &'static str,
+) -> Vec<&'static str> {
+    all.iter().map(|t| name(*t)).collect()
 }
 
 pub(crate) fn string() -> Value {

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use openiop_core::access::{Action, Role};
 use openiop_core::audit::Outcome;
 use openiop_core::id::{ProgramId, UserId};
-use openiop_core::program::{NewSite, NewTrack, TrackForm};
+use openiop_core::program::{AgeGroup, Level, NewSite, NewTrack, TrackForm};
 use openiop_core::validate::Check;
 use openiop_core::{Invalid, login};
 use openiop_store::auth::{self as users, NewUser};
@@ -41,10 +41,11 @@ impl From<Site> for SiteJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteBody {
     pub name: String,
+    /// IANA time zone
     pub time_zone: String,
 }
 
@@ -125,14 +126,18 @@ impl From<Track> for TrackJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrackBody {
+    #[schemars(with = "uuid::Uuid")]
     pub site_id: String,
     pub name: String,
+    #[schemars(extend("enum" = crate::routes::names(Level::ALL, Level::as_str)))]
     pub level: String,
     pub target_hours: f64,
+    #[schemars(range(min = 1, max = 7))]
     pub min_days: i64,
+    #[schemars(extend("enum" = crate::routes::names(AgeGroup::ALL, AgeGroup::as_str)))]
     pub age_group: String,
 }
 
@@ -217,12 +222,15 @@ pub struct AccountJson {
     pub active: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserBody {
     pub username: String,
+    #[schemars(length(min = 12))]
     pub password: String,
+    #[schemars(extend("enum" = crate::routes::names(Role::ALL, Role::as_str)))]
     pub role: String,
+    #[schemars(with = "Option<uuid::Uuid>")]
     pub patient_id: Option<String>,
 }
 
@@ -542,25 +550,11 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
     route(M::GET, "/api/v1/sites", "List sites", get(api::config::list_sites))
         .lists("Site"),
     route(M::POST, "/api/v1/sites", "Create a site (admin)", post(api::config::post_site))
-        .returns("Site").body(|| {
-        object(&["name", "time_zone"], json!({"name": string(), "time_zone": {"type": "string", "description": "IANA time zone"}}))
-    }),
+        .returns("Site").body_of::<SiteBody>(),
     route(M::GET, "/api/v1/tracks", "List tracks", get(api::config::list_tracks))
         .lists("Track"),
     route(M::POST, "/api/v1/tracks", "Create a track (admin)", post(api::config::post_track))
-        .returns("Track").body(|| {
-        object(
-            &["site_id", "name", "level", "target_hours", "min_days", "age_group"],
-            json!({
-                "site_id": {"type": "string", "format": "uuid"},
-                "name": string(),
-                "level": {"enum": ["op", "iop", "php"]},
-                "target_hours": {"type": "number"},
-                "min_days": {"type": "integer", "minimum": 1, "maximum": 7},
-                "age_group": {"enum": ["adult", "adolescent"]}
-            }),
-        )
-    }),
+        .returns("Track").body_of::<TrackBody>(),
     route(M::GET, "/api/v1/programs", "List programs with their own clinical settings", get(api::config::list_programs)),
     route(M::PUT, "/api/v1/programs/{id}/settings", "Set a program's instrument cut-offs and placement policy (admin)", put(api::config::put_program_settings))
         .body(|| object(&[], json!({
@@ -577,17 +571,7 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
     route(M::GET, "/api/v1/users", "List users (admin)", get(api::config::list_users))
         .lists("Account"),
     route(M::POST, "/api/v1/users", "Create a user (admin)", post(api::config::post_user))
-        .returns("Account").body(|| {
-        object(
-            &["username", "password", "role"],
-            json!({
-                "username": string(),
-                "password": {"type": "string", "minLength": 12},
-                "role": {"enum": ["admin", "clinician", "case_manager", "front_desk", "billing", "patient"]},
-                "patient_id": {"type": "string", "format": "uuid"}
-            }),
-        )
-    }),
+        .returns("Account").body_of::<UserBody>(),
     route(M::POST, "/api/v1/users/{user_id}/sessions/revoke", "End every session and token of a user (admin)", post(api::config::post_revoke_sessions))
         .status(200),
     ]

@@ -56,15 +56,17 @@ impl From<Patient> for PatientJson {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientBody {
     pub given_name: String,
     pub family_name: String,
+    #[schemars(extend("format" = "date"))]
     pub birth_date: String,
     pub preferred_name: Option<String>,
     pub pronouns: Option<String>,
     pub phone: Option<String>,
+    #[schemars(extend("format" = "email"))]
     pub email: Option<String>,
 }
 
@@ -246,10 +248,12 @@ impl From<Episode> for EpisodeJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EpisodeBody {
+    #[schemars(with = "uuid::Uuid")]
     pub track_id: String,
+    #[schemars(extend("format" = "date"))]
     pub admitted_on: String,
 }
 
@@ -396,9 +400,10 @@ fn team_json(patient_id: Uuid, members: Vec<TeamMember>) -> TeamJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamBody {
+    #[schemars(with = "Vec<uuid::Uuid>")]
     pub user_ids: Vec<String>,
 }
 
@@ -520,31 +525,17 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             ("cursor", "The next_cursor of the previous page"),
         ]).many_patients(),
     route(M::POST, "/api/v1/patients", "Register a patient", post(api::patients::post_patient))
-        .returns("Patient").body(|| {
-        object(
-            &["given_name", "family_name", "birth_date"],
-            json!({
-                "given_name": string(), "family_name": string(),
-                "birth_date": {"type": "string", "format": "date"},
-                "preferred_name": string(), "pronouns": string(), "phone": string(),
-                "email": {"type": "string", "format": "email"}
-            }),
-        )
-    }),
+        .returns("Patient").body_of::<PatientBody>(),
     route(M::GET, "/api/v1/patients/{id}", "Read a patient's demographics", get(api::patients::get_patient))
         .returns("Patient"),
     route(M::GET, "/api/v1/patients/{id}/episodes", "List a patient's episodes of care", get(api::patients::list_episodes))
         .lists("Episode"),
     route(M::POST, "/api/v1/patients/{id}/episodes", "Admit a patient to a track", post(api::patients::post_episode))
-        .returns("Episode").body(|| {
-        object(&["track_id", "admitted_on"], json!({"track_id": {"type": "string", "format": "uuid"}, "admitted_on": {"type": "string", "format": "date"}}))
-    }),
+        .returns("Episode").body_of::<EpisodeBody>(),
     route(M::GET, "/api/v1/patients/{id}/care-team", "Read a patient's care team", get(api::patients::get_team))
         .returns("CareTeam"),
     route(M::PUT, "/api/v1/patients/{id}/care-team", "Replace a patient's care team (admin)", put(api::patients::put_team))
-        .returns("CareTeam").body(|| {
-        object(&["user_ids"], json!({"user_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}))
-    }),
+        .returns("CareTeam").body_of::<TeamBody>(),
     ]
 }
 
