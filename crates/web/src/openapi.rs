@@ -362,6 +362,17 @@ mod derived {
                 .contains(&json!("patient_id")),
             "{user}"
         );
+        let diagnosis = body_schema(
+            "post",
+            "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses",
+        );
+        assert_eq!(
+            diagnosis["properties"]["code"]["pattern"],
+            r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"
+        );
+        let sud = body_schema("post", "/api/v1/sud-severity");
+        assert_eq!(sud["properties"]["criteria"]["minItems"], 11);
+        assert_eq!(sud["properties"]["criteria"]["maxItems"], 11);
         let site = body_schema("post", "/api/v1/sites");
         assert_eq!(
             site["properties"]["time_zone"]["description"],

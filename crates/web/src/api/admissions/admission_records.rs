@@ -3,11 +3,14 @@
 
 use super::*;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentBody {
+    #[schemars(extend("enum" = crate::routes::names(ConsentKind::ALL, ConsentKind::as_str)))]
     pub kind: String,
+    #[schemars(extend("format" = "date"))]
     pub acknowledged_on: String,
+    #[schemars(with = "Option<uuid::Uuid>")]
     pub episode_id: Option<String>,
 }
 
@@ -361,9 +364,11 @@ pub async fn list_medical_evaluations(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiagnosisBody {
+    /// An ICD-10-CM code.
+    #[schemars(extend("pattern" = r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"))]
     pub code: String,
     pub description: String,
     #[serde(default)]
@@ -497,10 +502,12 @@ pub async fn list_diagnoses(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SudBody {
     pub substance: String,
+    /// The eleven DSM-5 criteria, in the manual's order.
+    #[schemars(length(min = 11, max = 11))]
     pub criteria: Vec<bool>,
 }
 
@@ -535,9 +542,10 @@ pub async fn post_sud_severity(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeBody {
+    #[schemars(with = "uuid::Uuid")]
     pub duplicate_id: String,
 }
 

@@ -473,11 +473,10 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
     route(M::POST, "/api/v1/patients/{id}/merge", "Merge a duplicate record into this one (admin)", post(api::admissions::post_merge))
         .status(200)
         .returns("Patient")
-        .body(|| object(&["duplicate_id"], json!({"duplicate_id": {"type": "string", "format": "uuid"}}))),
+        .body_of::<MergeBody>(),
     route(M::GET, "/api/v1/patients/{id}/consents", "Admission acknowledgements", get(api::admissions::list_consents)),
     route(M::POST, "/api/v1/patients/{id}/consents", "Record an acknowledgement", post(api::admissions::post_consent))
-        .body(|| object(&["kind", "acknowledged_on"], json!({"kind": {"enum": ["treatment_consent", "patient_rights", "confidentiality_notice"]},
-            "acknowledged_on": {"type": "string", "format": "date"}, "episode_id": {"type": "string", "format": "uuid"}}))),
+        .body_of::<ConsentBody>(),
     route(M::GET, "/api/v1/patients/{id}/medical-evaluations", "Medical evaluations", get(api::admissions::list_medical_evaluations)),
     route(M::POST, "/api/v1/patients/{id}/medical-evaluations", "Record a medical evaluation", post(api::admissions::post_medical_evaluation))
         .body(|| object(&["pregnancy", "medically_cleared"], json!({
@@ -490,10 +489,9 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             "medically_cleared": {"type": "boolean"}, "notes": string()}))),
     route(M::GET, "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses", "An episode's coded diagnoses", get(api::admissions::list_diagnoses)),
     route(M::POST, "/api/v1/patients/{id}/episodes/{episode_id}/diagnoses", "Add an ICD-10-CM diagnosis", post(api::admissions::post_diagnosis))
-        .body(|| object(&["code", "description"], json!({"code": {"type": "string", "pattern": "^[A-Z][0-9][0-9A-Z](\\.[0-9A-Z]{1,4})?$"},
-            "description": string(), "primary": {"type": "boolean"}}))),
+        .body_of::<DiagnosisBody>(),
     route(M::POST, "/api/v1/sud-severity", "DSM-5 substance use disorder severity from the 11 criteria (pure)", post(api::admissions::post_sud_severity))
         .status(200)
-        .body(|| object(&["substance", "criteria"], json!({"substance": string(), "criteria": {"type": "array", "items": {"type": "boolean"}, "minItems": 11, "maxItems": 11}}))),
+        .body_of::<SudBody>(),
     ]
 }
