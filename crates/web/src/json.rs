@@ -67,6 +67,22 @@ impl<'de, T> serde::Deserialize<'de> for Given<T> {
     }
 }
 
+/// In a body's schema a `Given` is the text it arrives as; the field says its format
+/// (`#[schemars(extend("format" = "date-time"))]`).
+impl<T> schemars::JsonSchema for Given<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Given".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string"})
+    }
+}
+
 impl Given<time::OffsetDateTime> {
     /// The instant: RFC 3339 text read, or the page's own reading; a field error otherwise.
     pub fn instant(

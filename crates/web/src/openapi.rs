@@ -373,6 +373,17 @@ mod derived {
         let sud = body_schema("post", "/api/v1/sud-severity");
         assert_eq!(sud["properties"]["criteria"]["minItems"], 11);
         assert_eq!(sud["properties"]["criteria"]["maxItems"], 11);
+        let session = body_schema("post", "/api/v1/sessions");
+        assert_eq!(session["properties"]["starts_at"]["type"], "string");
+        assert_eq!(session["properties"]["starts_at"]["format"], "date-time");
+        assert_eq!(
+            session["properties"]["kind"]["enum"]
+                .as_array()
+                .map(Vec::len),
+            Some(openiop_core::session_kind::SessionKind::ALL.len())
+        );
+        let appointment = body_schema("post", "/api/v1/appointments");
+        assert_eq!(appointment["properties"]["patient_id"]["format"], "uuid");
         let site = body_schema("post", "/api/v1/sites");
         assert_eq!(
             site["properties"]["time_zone"]["description"],

@@ -18,7 +18,6 @@ pub(crate) mod prelude {
     pub(crate) use crate::{api, openapi, pages};
     pub(crate) use axum::http::Method as M;
     pub(crate) use axum::routing::{delete, get, post, put};
-    pub(crate) use openiop_core::session_kind::SessionKind;
     pub(crate) use serde_json::json;
 }
 

@@ -205,11 +205,13 @@ pub async fn put_assignment(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationBody {
     /// RFC 3339 instant with offset.
+    #[schemars(extend("format" = "date-time"))]
     pub at: Given<OffsetDateTime>,
+    #[schemars(with = "uuid::Uuid")]
     pub staff_id: String,
 }
 
@@ -455,7 +457,7 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
         .body(|| object(&[], json!({"owner_id": {"type": "string", "format": "uuid"}, "next_step": string(), "due_on": {"type": "string", "format": "date"}}))),
     route(M::PUT, "/api/v1/inquiries/{id}/evaluation", "Book the evaluation (date, time, staff)", put(api::admissions::put_evaluation))
         .returns("Inquiry")
-        .body(|| object(&["at", "staff_id"], json!({"at": {"type": "string", "format": "date-time"}, "staff_id": {"type": "string", "format": "uuid"}}))),
+        .body_of::<EvaluationBody>(),
     route(M::POST, "/api/v1/inquiries/{id}/admission", "Admit: a patient (new or linked) and an episode, with consents", post(api::admissions::post_admission))
         .body(|| object(&["track_id", "admitted_on", "consents"], json!({
             "patient_id": {"type": "string", "format": "uuid"},

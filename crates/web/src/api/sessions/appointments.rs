@@ -2,16 +2,23 @@
 
 use super::*;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentBody {
+    #[schemars(extend("format" = "uuid"))]
     pub patient_id: Given<PatientId>,
+    #[schemars(with = "uuid::Uuid")]
     pub clinician_id: String,
     /// individual, family or medication_management
+    #[schemars(extend("enum" = crate::routes::names(SessionKind::APPOINTMENTS, SessionKind::as_str)))]
     pub kind: String,
+    #[schemars(extend("format" = "date-time"))]
     pub starts_at: Given<OffsetDateTime>,
+    #[schemars(extend("format" = "date-time"))]
     pub ends_at: Given<OffsetDateTime>,
+    #[schemars(with = "Option<uuid::Uuid>")]
     pub room_id: Option<String>,
+    #[schemars(extend("format" = "uri"))]
     pub video_url: Option<String>,
     pub title: Option<String>,
 }

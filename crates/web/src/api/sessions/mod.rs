@@ -33,21 +33,30 @@ mod templates;
 pub use appointments::*;
 pub use templates::*;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionBody {
+    #[schemars(with = "uuid::Uuid")]
     pub track_id: String,
+    #[schemars(extend("enum" = crate::routes::names(SessionKind::ALL, SessionKind::as_str)))]
     pub kind: String,
     pub title: String,
+    #[schemars(extend("format" = "date-time"))]
     pub starts_at: Given<OffsetDateTime>,
+    #[schemars(extend("format" = "date-time"))]
     pub ends_at: Given<OffsetDateTime>,
+    #[schemars(range(min = 1, max = 500))]
     pub capacity: i64,
+    #[schemars(with = "Option<uuid::Uuid>")]
     pub facilitator_id: Option<String>,
+    #[schemars(with = "Option<uuid::Uuid>")]
     pub room_id: Option<String>,
     /// Group therapy: cbt, dbt or other.
+    #[schemars(extend("enum" = MODALITIES))]
     pub modality: Option<String>,
     pub topic: Option<String>,
     /// A telehealth session's link (https).
+    #[schemars(extend("format" = "uri"))]
     pub video_url: Option<String>,
 }
 
@@ -732,13 +741,7 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
     use crate::routes::prelude::*;
     vec![
     route(M::POST, "/api/v1/sessions", "Create a dated session", post(api::sessions::post_session))
-        .body(|| object(&["track_id", "kind", "title", "starts_at", "ends_at", "capacity"], json!({
-            "track_id": {"type": "string", "format": "uuid"},
-            "kind": {"enum": SessionKind::ALL.map(SessionKind::as_str)},
-            "title": string(), "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
-            "capacity": {"type": "integer", "minimum": 1}, "facilitator_id": {"type": "string", "format": "uuid"},
-            "room_id": {"type": "string", "format": "uuid"}, "modality": {"enum": ["cbt", "dbt", "other"]}, "topic": string(),
-            "video_url": {"type": "string", "format": "uri"}}))),
+        .body_of::<SessionBody>(),
     route(M::POST, "/api/v1/session-templates", "Create a weekly recurring session", post(api::sessions::post_template))
         .body(|| object(&["track_id", "kind", "title", "weekday", "start", "minutes", "capacity"], json!({
             "track_id": {"type": "string", "format": "uuid"}, "kind": string(), "title": string(),
@@ -761,10 +764,6 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
         .query(&[("from", "first date YYYY-MM-DD (default today)"), ("to", "last date YYYY-MM-DD (default from + 7 days)")]),
     route(M::GET, "/api/v1/sessions/{id}", "A session (its video link only for the facilitator and the enrolled)", get(api::sessions::get_session)),
     route(M::POST, "/api/v1/appointments", "Book an individual or family appointment on a clinician's calendar", post(api::sessions::post_appointment))
-        .body(|| object(&["patient_id", "clinician_id", "kind", "starts_at", "ends_at"], json!({
-            "patient_id": {"type": "string", "format": "uuid"}, "clinician_id": {"type": "string", "format": "uuid"},
-            "kind": {"enum": SessionKind::APPOINTMENTS.map(SessionKind::as_str)},
-            "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
-            "room_id": {"type": "string", "format": "uuid"}, "video_url": {"type": "string", "format": "uri"}, "title": string()}))),
+        .body_of::<AppointmentBody>(),
     ]
 }
