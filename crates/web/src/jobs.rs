@@ -55,24 +55,22 @@ pub async fn tick(state: &AppState) -> usize {
     let mut ran = 0;
     for (name, _) in JOBS {
         let now = state.now();
-        let claim = match state.store.begin().await {
-            Ok(mut tx) => {
-                let claim = jobs::claim(
-                    &mut tx.db(),
-                    name,
-                    &state.instance,
-                    Instant::new(now),
-                    Instant::new(now + LEASE),
-                )
-                .await;
-                match (claim, tx.commit().await) {
-                    (Ok(c), Ok(())) => c,
-                    (Err(e), _) | (_, Err(e)) => {
-                        tracing::warn!(job = name, cause = %crate::error::chain(&e), "a job could not be claimed");
-                        None
-                    }
-                }
-            }
+        let claimed = async {
+            let mut tx = state.store.begin().await?;
+            let claim = jobs::claim(
+                &mut tx.db(),
+                name,
+                &state.instance,
+                Instant::new(now),
+                Instant::new(now + LEASE),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, openiop_store::StoreError>(claim)
+        }
+        .await;
+        let claim = match claimed {
+            Ok(claim) => claim,
             Err(e) => {
                 tracing::warn!(job = name, cause = %crate::error::chain(&e), "a job could not be claimed");
                 None

@@ -90,27 +90,33 @@ impl Given<time::OffsetDateTime> {
         check: &mut openiop_core::validate::Check,
         field: &str,
     ) -> Option<time::OffsetDateTime> {
-        let read = match self {
-            Given::Text(text) => time::OffsetDateTime::parse(
-                text.trim(),
-                &time::format_description::well_known::Rfc3339,
-            )
-            .ok(),
-            Given::Read(at) => *at,
-        };
-        if read.is_none() {
-            check.fail(
-                field,
-                match self {
-                    Given::Text(_) => {
-                        "must be a date and time with offset (RFC 3339), e.g. 2026-11-23T18:00:00-06:00"
-                    }
-                    Given::Read(_) => "must be a date and a time of day",
-                },
-            );
+        match self {
+            Given::Text(text) => read_instant(check, field, text),
+            Given::Read(Some(at)) => Some(*at),
+            Given::Read(None) => {
+                check.fail(field, "must be a date and a time of day");
+                None
+            }
         }
-        read
     }
+}
+
+/// An instant given as RFC 3339 text in a body; a field error otherwise.
+pub fn read_instant(
+    check: &mut openiop_core::validate::Check,
+    field: &str,
+    text: &str,
+) -> Option<time::OffsetDateTime> {
+    let read =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .ok();
+    if read.is_none() {
+        check.fail(
+            field,
+            "must be a date and time with offset (RFC 3339), e.g. 2026-11-23T18:00:00-06:00",
+        );
+    }
+    read
 }
 
 impl<T: std::str::FromStr> Given<T> {
@@ -119,12 +125,18 @@ impl<T: std::str::FromStr> Given<T> {
     where
         T: Clone,
     {
-        let read = match self {
-            Given::Text(text) => text.parse().ok(),
-            Given::Read(value) => value.clone(),
-        };
-        read.ok_or_else(|| Invalid::one(field, "must be an id (UUID)"))
+        match self {
+            Given::Text(text) => read_id(field, text),
+            Given::Read(value) => value.clone().ok_or_else(|| Invalid::one(field, ID_MESSAGE)),
+        }
     }
+}
+
+const ID_MESSAGE: &str = "must be an id (UUID)";
+
+/// An id given as text in a body: a 422 naming `field` when it is not one.
+pub fn read_id<T: std::str::FromStr>(field: &str, text: &str) -> Result<T, Invalid> {
+    text.parse().map_err(|_| Invalid::one(field, ID_MESSAGE))
 }
 
 #[cfg(test)]

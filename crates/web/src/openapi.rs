@@ -269,7 +269,9 @@ pub fn build() -> Value {
 
 /// `GET /api/v1/openapi.json`
 pub async fn document() -> Json<Value> {
-    Json(build())
+    // The document only depends on the code: built once (schemas are derived), then served.
+    static DOCUMENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(build);
+    Json(DOCUMENT.clone())
 }
 
 /// This module's routes, in the one route table ([`crate::routes::table`]) from which the

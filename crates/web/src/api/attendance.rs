@@ -347,7 +347,7 @@ pub async fn program_view(
         Some(text) => attendance::parse_week(text, &zone)
             .ok_or_else(|| Invalid::one("week", "must be an ISO week such as 2026-W48"))?,
         None => attendance::week_containing(state.now() - time::Duration::days(7), &zone)
-            .ok_or(ApiError::internal("the week of a date in the site's zone"))?,
+            .ok_or_else(crate::times::unplaced_week)?,
     };
     let episodes = store_patients::list_active_episodes(&mut conn.db(), org).await?;
     let reach = Reach::of(caller.role, caller.user_id, caller.patient_id);

@@ -279,8 +279,7 @@ pub async fn local_today(state: &AppState, caller: &Caller) -> ApiResult<time::D
 
 /// Parses an id from a request body, naming the field when it is not one.
 pub fn body_id<T: std::str::FromStr>(field: &str, text: &str) -> ApiResult<T> {
-    text.parse()
-        .map_err(|_| openiop_core::Invalid::one(field, "must be an id (UUID)").into())
+    Ok(crate::json::read_id(field, text)?)
 }
 
 /// `GET /healthz`: the process is up.

@@ -150,9 +150,7 @@ pub async fn intensity(
         }
         None => {
             attendance::week_containing(state.now() - time::Duration::days(7), &first_zone)
-                .ok_or(crate::error::ApiError::internal(
-                    "the week of a date in the site's zone",
-                ))?
+                .ok_or_else(crate::times::unplaced_week)?
                 .name
         }
     };

@@ -147,8 +147,8 @@ pub async fn topics_needed(
     patient_id: Uuid,
 ) -> ApiResult<NeededJson> {
     let (episode, track, zone) = episode_context(state, organization_id, patient_id).await?;
-    let week = attendance::week_containing(state.now(), &zone)
-        .ok_or(ApiError::internal("the week of a date in the site's zone"))?;
+    let week =
+        attendance::week_containing(state.now(), &zone).ok_or_else(crate::times::unplaced_week)?;
     let phase = targets(state, &episode, &track, &week, &zone)
         .await?
         .phase

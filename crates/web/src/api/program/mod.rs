@@ -580,7 +580,7 @@ pub async fn week_intensity(
         Some(text) => attendance::parse_week(text, &zone)
             .ok_or_else(|| Invalid::one("week", "must be an ISO week such as 2026-W48"))?,
         None => attendance::week_containing(state.now(), &zone)
-            .ok_or(ApiError::internal("the week of a date in the site's zone"))?,
+            .ok_or_else(crate::times::unplaced_week)?,
     };
     let targets = targets(state, &episode, &track, &week, &zone).await?;
     let Targets {

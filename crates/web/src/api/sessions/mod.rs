@@ -160,10 +160,6 @@ async fn check_track_and_facilitator(
     Ok((track, facilitator))
 }
 
-fn instant(check: &mut Check, field: &str, text: &str) -> Option<OffsetDateTime> {
-    Given::Text(text.to_owned()).instant(check, field)
-}
-
 /// Modalities of group therapy.
 pub const MODALITIES: [&str; 3] = ["cbt", "dbt", "other"];
 
@@ -667,11 +663,11 @@ pub fn check_mark(
     let check_in = body
         .check_in
         .as_deref()
-        .and_then(|t| instant(&mut check, "check_in", t));
+        .and_then(|t| crate::json::read_instant(&mut check, "check_in", t));
     let check_out = body
         .check_out
         .as_deref()
-        .and_then(|t| instant(&mut check, "check_out", t));
+        .and_then(|t| crate::json::read_instant(&mut check, "check_out", t));
     if let (Some(a), Some(b)) = (check_in, check_out)
         && b < a
     {

@@ -95,8 +95,9 @@ pub fn pick_week(
         Some(w) => attendance::parse_week(w, zone).ok_or_else(|| {
             openiop_core::Invalid::one("week", "must be an ISO week such as 2026-W48").into()
         }),
-        None => attendance::week_containing(default_at, zone)
-            .ok_or(ApiError::internal("the week of a date in the site's zone")),
+        None => {
+            attendance::week_containing(default_at, zone).ok_or_else(crate::times::unplaced_week)
+        }
     }
 }
 

@@ -61,8 +61,7 @@ pub async fn program(
     )
     .await?;
     let zone = home_zone(&state, &caller).await?;
-    let week = attendance::parse_week(&view.week, &zone)
-        .ok_or(ApiError::internal("the week of a date in the site's zone"))?;
+    let week = attendance::parse_week(&view.week, &zone).ok_or_else(crate::times::unplaced_week)?;
     let (previous, next) = neighbours(&week, &zone);
     let name = |p: &Uuid| names.get(p).cloned().unwrap_or_default();
     let rates = |v: &[api_attendance::GroupRate]| {
@@ -228,7 +227,7 @@ async fn next_week(state: &AppState, caller: &Caller) -> Result<String, ApiError
     let zone = home_zone(state, caller).await?;
     attendance::week_containing(state.now() + time::Duration::days(7), &zone)
         .map(|w| w.name)
-        .ok_or(ApiError::internal("the week of a date in the site's zone"))
+        .ok_or_else(crate::times::unplaced_week)
 }
 
 /// `GET /schedule/build?week=`: "build next week": the preview.
